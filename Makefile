@@ -1,0 +1,37 @@
+# Two commands for a new machine: `make demo` and `make test`. Both build .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test test-pg lint messages bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hotline needs Python 3.11 or newer (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the demo on http://127.0.0.1:8000 (SQLite file hotline.sqlite3; logins printed on start).
+demo: $(STAMP)
+	$(BIN)/hotline demo
+
+## The whole suite on SQLite; set HOTLINE_TEST_DATABASE_URL to run it on PostgreSQL.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-pg: $(STAMP)
+	HOTLINE_TEST_DATABASE_URL=$${HOTLINE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench scripts
+
+## Re-extract translatable strings and list what zh_CN still lacks.
+messages: $(STAMP)
+	$(BIN)/python scripts/messages.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,60 @@
+"""Keep the catalogs in step with the code: `make messages`.
+
+Extracts every marked string into locales/messages.pot, merges it into the zh_CN and en catalogs,
+fills the English catalog from the English source strings, and lists what zh_CN still lacks.
+Translations themselves are written by people, in locales/zh_CN/LC_MESSAGES/messages.po.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+POT = ROOT / "locales" / "messages.pot"
+LOCALES = ("zh_CN", "en")
+
+
+def po_path(locale: str) -> Path:
+    return ROOT / "locales" / locale / "LC_MESSAGES" / "messages.po"
+
+
+def main() -> int:
+    pybabel = str(Path(sys.executable).with_name("pybabel"))
+    subprocess.run(
+        [pybabel, "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
+         "--omit-header", "--sort-output", "-o", str(POT), "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    for locale in LOCALES:
+        path = po_path(locale)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run([pybabel, "init", "-i", str(POT), "-d", "locales", "-l", locale],
+                           cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([pybabel, "update", "--no-fuzzy-matching", "--ignore-obsolete", "-i", str(POT),
+                        "-d", "locales", "-l", locale], cwd=ROOT, check=True, capture_output=True)
+    # English source strings are the English translation.
+    with po_path("en").open("rb") as handle:
+        english = read_po(handle, locale="en")
+    for message in english:
+        if message.id and not message.string or (isinstance(message.string, tuple) and not all(message.string)):
+            message.string = message.id
+            message.flags.discard("fuzzy")
+    with po_path("en").open("wb") as handle:
+        write_po(handle, english, width=110, omit_header=False)
+    with po_path("zh_CN").open("rb") as handle:
+        chinese = read_po(handle, locale="zh_CN")
+    missing = [m.id for m in chinese if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string))
+                                                    or "fuzzy" in m.flags)]
+    for msgid in missing:
+        print("zh_CN lacks:", msgid if isinstance(msgid, str) else msgid[0])
+    print(f"{len(missing)} zh_CN entries to translate")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

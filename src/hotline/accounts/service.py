@@ -1,0 +1,254 @@
+"""Account operations. Routes and the CLI call these; nothing here knows about HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from hotline.accounts.models import ApiToken, LoginAttempt, Role, User, UserRole
+from hotline.config import LOCALES
+from hotline.database import utcnow
+from hotline.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from hotline.i18n import _
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+PASSWORD_MIN = 10
+PASSWORD_MAX = 256
+DISPLAY_NAME_MAX = 120
+TOKEN_PREFIX = "hl_"
+
+
+class LoginFailed(InvalidInput):
+    status_code = 401
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _check_password_rules(password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise InvalidInput(_("The password needs at least %(n)s characters.", n=PASSWORD_MIN), field="password")
+    if len(password) > PASSWORD_MAX:
+        raise InvalidInput(_("The password may have at most %(n)s characters.", n=PASSWORD_MAX), field="password")
+
+
+def _check_roles(roles: Iterable[str]) -> list[Role]:
+    checked = []
+    for role in roles:
+        try:
+            checked.append(Role(role))
+        except ValueError:
+            raise InvalidInput(_("Unknown role: %(role)s", role=role), field="roles") from None
+    if not checked:
+        raise InvalidInput(_("Choose at least one role."), field="roles")
+    return sorted(set(checked))
+
+
+def get_user(*, session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such user."))
+    return user
+
+
+def find_user(*, session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username.strip().lower())).first()
+
+
+def list_users(*, session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(User.username)))
+
+
+def create_user(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    roles: Iterable[str],
+    display_name: str | None = None,
+    locale: str | None = None,
+) -> User:
+    username = (username or "").strip().lower()
+    if not USERNAME_PATTERN.match(username):
+        raise InvalidInput(
+            _("A username has 2 to 64 characters: lower-case letters, digits, dot, dash or underscore."),
+            field="username",
+        )
+    display_name = (display_name or "").strip() or username
+    if len(display_name) > DISPLAY_NAME_MAX:
+        raise InvalidInput(_("The display name may have at most %(n)s characters.", n=DISPLAY_NAME_MAX),
+                           field="display_name")
+    _check_password_rules(password)
+    checked_roles = _check_roles(roles)
+    if locale is not None and locale not in LOCALES:
+        raise InvalidInput(_("Unknown language."), field="locale")
+    if find_user(session=session, username=username):
+        raise Conflict(_("The username %(name)s is taken.", name=username), field="username")
+    user = User(username=username, display_name=display_name, password_hash=hash_password(password), locale=locale)
+    user.role_links = [UserRole(role=role.value) for role in checked_roles]
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def set_roles(*, session: Session, user: User, roles: Iterable[str]) -> User:
+    checked = _check_roles(roles)
+    user.role_links = [UserRole(user_id=user.id, role=role.value) for role in checked]
+    user.session_version += 1  # a role change takes effect now, not at the next login
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def set_active(*, session: Session, user: User, active: bool) -> User:
+    user.is_active = active
+    if not active:
+        user.session_version += 1
+        revoke_tokens(session=session, user=user, commit=False)
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def set_password(*, session: Session, user: User, new_password: str) -> User:
+    _check_password_rules(new_password)
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def change_own_password(*, session: Session, user: User, current_password: str, new_password: str) -> User:
+    if not _verify(user.password_hash, current_password):
+        raise InvalidInput(_("The current password is not right."), field="current_password")
+    return set_password(session=session, user=user, new_password=new_password)
+
+
+def set_locale_preference(*, session: Session, user: User, locale: str) -> User:
+    if locale not in LOCALES:
+        raise InvalidInput(_("Unknown language."), field="locale")
+    user.locale = locale
+    session.add(user)
+    session.commit()
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _recent_failures(session: Session, column, value: str, since) -> int:
+    statement = select(func.count()).select_from(LoginAttempt).where(
+        column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
+    )
+    return session.exec(statement).one()
+
+
+def authenticate(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    address: str,
+    max_failures_account: int = 5,
+    max_failures_address: int = 20,
+    window_minutes: int = 15,
+) -> User:
+    """Check a login. Throttled per account and per address; every attempt is recorded."""
+    username = (username or "").strip().lower()[:64]
+    address = (address or "unknown")[:64]
+    if not username or not password:
+        raise InvalidInput(_("Enter your username and password."))
+    since = utcnow() - timedelta(minutes=window_minutes)
+    if (
+        _recent_failures(session, LoginAttempt.username, username, since) >= max_failures_account
+        or _recent_failures(session, LoginAttempt.address, address, since) >= max_failures_address
+    ):
+        raise TooManyRequests(
+            _("Too many failed logins. Wait %(n)s minutes and try again, or ask an administrator.",
+              n=window_minutes),
+            headers={"Retry-After": str(window_minutes * 60)},
+        )
+    user = find_user(session=session, username=username)
+    ok = _verify(user.password_hash if user else _DUMMY_HASH, password[:PASSWORD_MAX]) and user is not None
+    session.add(LoginAttempt(username=username, address=address, succeeded=ok and user.is_active))
+    session.commit()
+    if not ok:
+        raise LoginFailed(_("Wrong username or password."))
+    if not user.is_active:
+        raise LoginFailed(_("This account is disabled. Ask an administrator."), status_code=403)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+        session.commit()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(*, session: Session, user: User) -> str:
+    """A new API token for the user. Only its hash is stored; the plain token is shown once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token)))
+    session.commit()
+    return token
+
+
+def revoke_tokens(*, session: Session, user: User, commit: bool = True) -> int:
+    tokens = session.exec(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = utcnow()
+        session.add(token)
+    if commit:
+        session.commit()
+    return len(tokens)
+
+
+def active_token_count(*, session: Session, user: User) -> int:
+    return session.exec(
+        select(func.count()).select_from(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
+        )
+    ).one()
+
+
+def user_for_token(*, session: Session, token: str) -> User | None:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    record = session.exec(
+        select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if record is None:
+        return None
+    user = session.get(User, record.user_id)
+    if user is None or not user.is_active:
+        return None
+    record.last_used_at = utcnow()
+    session.add(record)
+    session.commit()
+    return user

@@ -1,0 +1,277 @@
+"""Login, language, own password, user administration and /api/v1/me."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+
+from hotline.accounts import service
+from hotline.accounts.guards import AdminUser, CurrentUser, MaybeUser, end_session, start_session
+from hotline.accounts.models import Role
+from hotline.config import LOCALES
+from hotline.deps import SessionDep, SettingsDep
+from hotline.errors import Conflict, HotlineError, InvalidInput
+from hotline.i18n import LOCALE_COOKIE, _
+from hotline.pages import flash, is_htmx, render
+
+pages = APIRouter()
+api = APIRouter()
+
+# Generous caps: the services apply the real rules and say what they are.
+ShortField = Annotated[str, Form(max_length=300)]
+OptionalShortField = Annotated[str, Form(max_length=300)]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so the login form cannot be used to bounce people elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _set_locale_cookie(response, request: Request, locale: str) -> None:
+    response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 24 * 3600, samesite="lax", httponly=True,
+                        secure=request.app.state.settings.secure_cookies)
+
+
+@pages.get("/login")
+def login_form(request: Request, user: MaybeUser, next: str = "/"):
+    if user is not None:
+        return _redirect(_safe_next(next))
+    return render(request, "accounts/login.html", {"next": _safe_next(next)})
+
+
+@pages.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=300)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+):
+    address = request.client.host if request.client else "unknown"
+    try:
+        user = service.authenticate(
+            session=session, username=username, password=password, address=address,
+            max_failures_account=settings.login_max_failures_account,
+            max_failures_address=settings.login_max_failures_address,
+            window_minutes=settings.login_window_minutes,
+        )
+    except HotlineError as error:
+        return render(
+            request, "accounts/login.html",
+            {"next": _safe_next(next), "error": error.message, "username": username[:64]},
+            status_code=error.status_code, headers=error.headers,
+        )
+    start_session(request, user)
+    response = _redirect(_safe_next(next))
+    if user.locale:
+        _set_locale_cookie(response, request, user.locale)
+    return response
+
+
+@pages.post("/logout")
+def logout(request: Request):
+    end_session(request)
+    response = _redirect("/login")
+    flash(response, request, _("You have logged out."))
+    return response
+
+
+@pages.post("/locale")
+def switch_locale(
+    request: Request,
+    session: SessionDep,
+    user: MaybeUser,
+    locale: Annotated[str, Form(max_length=20)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+):
+    if locale not in LOCALES:
+        raise InvalidInput(_("Unknown language: %(locale)s", locale=locale[:20]), status_code=400)
+    if user is not None:
+        service.set_locale_preference(session=session, user=user, locale=locale)
+    response = _redirect(_safe_next(next))
+    _set_locale_cookie(response, request, locale)
+    return response
+
+
+@pages.get("/")
+def home(request: Request, user: CurrentUser):
+    return render(request, "home.html", {"roles": sorted(user.roles)})
+
+
+@pages.get("/account/password")
+def password_form(request: Request, user: CurrentUser):
+    return render(request, "accounts/password.html")
+
+
+@pages.post("/account/password")
+def change_password(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    current_password: Annotated[str, Form(max_length=1000)] = "",
+    new_password: Annotated[str, Form(max_length=1000)] = "",
+    repeat_password: Annotated[str, Form(max_length=1000)] = "",
+):
+    try:
+        if new_password != repeat_password:
+            raise InvalidInput(_("The two new passwords differ."), field="repeat_password")
+        service.change_own_password(
+            session=session, user=user, current_password=current_password, new_password=new_password
+        )
+    except HotlineError as error:
+        return render(request, "accounts/password.html", {"error": error.message, "field": error.field},
+                      status_code=error.status_code)
+    start_session(request, user)  # keep this browser logged in; others are logged out
+    response = _redirect("/")
+    flash(response, request, _("Your password is changed. Other sessions have been logged out."), "success")
+    return response
+
+
+# --- administration -------------------------------------------------------------------------------
+
+def _users_page(request: Request, session, *, error=None, form=None, status_code=200):
+    users = service.list_users(session=session)
+    tokens = {u.id: service.active_token_count(session=session, user=u) for u in users}
+    return render(
+        request, "accounts/users.html",
+        {"users": users, "tokens": tokens, "all_roles": list(Role), "error": error, "form": form or {}},
+        status_code=status_code,
+    )
+
+
+@pages.get("/admin/users")
+def users_page(request: Request, session: SessionDep, admin: AdminUser):
+    return _users_page(request, session)
+
+
+@pages.post("/admin/users")
+def add_user(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    username: ShortField = "",
+    display_name: OptionalShortField = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    roles: Annotated[list[str], Form(max_length=10)] = [],  # noqa: B006 - FastAPI copies defaults
+):
+    try:
+        user = service.create_user(
+            session=session, username=username, display_name=display_name, password=password, roles=roles
+        )
+    except HotlineError as error:
+        form = {"username": username[:64], "display_name": display_name[:120], "roles": roles}
+        return _users_page(request, session, error=error.message, form=form, status_code=error.status_code)
+    response = _redirect("/admin/users")
+    flash(response, request, _("User %(name)s added.", name=user.username), "success")
+    return response
+
+
+def _last_admin_check(session, user, *, losing_admin: bool) -> None:
+    if not losing_admin or Role.admin not in user.roles:
+        return
+    others = [u for u in service.list_users(session=session)
+              if u.id != user.id and u.is_active and Role.admin in u.roles]
+    if not others:
+        raise Conflict(_("At least one active administrator must remain."))
+
+
+def _user_row(request: Request, session, user, *, error=None, status_code=200):
+    """The row alone for HTMX; the whole page otherwise."""
+    if is_htmx(request):
+        return render(
+            request, "accounts/users.html",
+            {"u": user, "tokens": {user.id: service.active_token_count(session=session, user=user)},
+             "all_roles": list(Role), "row_error": error},
+            block="user_row", status_code=status_code,
+        )
+    if error:
+        return _users_page(request, session, error=error, status_code=status_code)
+    return _redirect("/admin/users")
+
+
+@pages.post("/admin/users/{user_id}/roles")
+def change_roles(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    user_id: int,
+    roles: Annotated[list[str], Form(max_length=10)] = [],  # noqa: B006
+):
+    user = service.get_user(session=session, user_id=user_id)
+    try:
+        _last_admin_check(session, user, losing_admin=Role.admin.value not in roles)
+        service.set_roles(session=session, user=user, roles=roles)
+    except HotlineError as error:
+        return _user_row(request, session, user, error=error.message, status_code=error.status_code)
+    return _user_row(request, session, user)
+
+
+@pages.post("/admin/users/{user_id}/active")
+def change_active(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    user_id: int,
+    active: Annotated[bool, Form()] = False,
+):
+    user = service.get_user(session=session, user_id=user_id)
+    try:
+        if user.id == admin.id and not active:
+            raise Conflict(_("You cannot disable your own account."))
+        _last_admin_check(session, user, losing_admin=not active)
+        service.set_active(session=session, user=user, active=active)
+    except HotlineError as error:
+        return _user_row(request, session, user, error=error.message, status_code=error.status_code)
+    return _user_row(request, session, user)
+
+
+@pages.post("/admin/users/{user_id}/password")
+def reset_password(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    user_id: int,
+    password: Annotated[str, Form(max_length=1000)] = "",
+):
+    user = service.get_user(session=session, user_id=user_id)
+    try:
+        service.set_password(session=session, user=user, new_password=password)
+    except HotlineError as error:
+        return _user_row(request, session, user, error=error.message, status_code=error.status_code)
+    return _user_row(request, session, user)
+
+
+@pages.post("/admin/users/{user_id}/tokens/revoke")
+def revoke_tokens(request: Request, session: SessionDep, admin: AdminUser, user_id: int):
+    user = service.get_user(session=session, user_id=user_id)
+    service.revoke_tokens(session=session, user=user)
+    return _user_row(request, session, user)
+
+
+# --- JSON API -------------------------------------------------------------------------------------
+
+class Me(BaseModel):
+    username: str
+    display_name: str
+    roles: list[Role]
+    locale: str | None
+
+
+@api.get("/me", response_model=Me)
+def me(user: CurrentUser) -> Me:
+    return Me(username=user.username, display_name=user.display_name, roles=sorted(user.roles), locale=user.locale)
+
+
+def login_redirect(path: str) -> RedirectResponse:
+    return _redirect("/login?next=" + quote(path, safe="/"))

@@ -1,0 +1,259 @@
+"""The ASGI application: middleware, error rendering and the URL map."""
+
+from __future__ import annotations
+
+import logging
+
+from asgi_csrf import asgi_csrf
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from hotline import i18n
+from hotline.config import Settings, load_settings
+from hotline.database import make_engine
+from hotline.errors import HotlineError, NotAuthenticated
+from hotline.i18n import _
+from hotline.pages import environment, is_htmx, render
+from hotline.resources import STATIC
+from hotline.routes import include_routes
+
+log = logging.getLogger("hotline")
+
+SESSION_COOKIE = "hotline_session"
+CSRF_COOKIE = "hotline_csrf"
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or (
+        "application/json" in request.headers.get("accept", "") and "text/html" not in request.headers.get("accept", "")
+    )
+
+
+def error_response(request: Request, status_code: int, message: str, *, field=None, headers=None):
+    """The same failure as JSON for the API, a fragment for HTMX, a full page for a browser."""
+    message = str(message)
+    if wants_json(request):
+        body = {"detail": message}
+        if field:
+            body["field"] = field
+        return JSONResponse(body, status_code=status_code, headers=headers)
+    if is_htmx(request):
+        # Errors from a fragment go to the page's message area, not into the fragment's place.
+        headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML", **(headers or {})}
+    return render(request, "errors/error.html", {"status_code": status_code, "message": message},
+                  block="error_message", status_code=status_code, headers=headers)
+
+
+def _validation_message(error: dict) -> str:
+    field = ".".join(str(part) for part in error.get("loc", ())[1:]) or str(error.get("loc", ("?",))[-1])
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    if kind == "missing":
+        return _("%(field)s is required.", field=field)
+    if kind == "string_too_long":
+        return _("%(field)s is too long: at most %(max)s characters.", field=field,
+                 max=context.get("max_length", "?"))
+    if kind == "too_long":
+        return _("%(field)s has too many items.", field=field)
+    if kind == "json_invalid":
+        return _("The request body is not valid JSON.")
+    if kind == "extra_forbidden":
+        return _("Unknown field: %(field)s.", field=field)
+    return _("%(field)s is not valid.", field=field)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HotlineError)
+    async def hotline_error(request: Request, exc: HotlineError):
+        if isinstance(exc, NotAuthenticated) and not wants_json(request):
+            target = "/login?next=" + request.url.path
+            if is_htmx(request):
+                return error_response(request, 401, exc.message, headers={"HX-Redirect": target})
+            if request.method == "GET":
+                return RedirectResponse(target, status_code=303)
+        return error_response(request, exc.status_code, exc.message, field=exc.field, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        message = " ".join(_validation_message(error) for error in errors[:5])
+        return error_response(request, 422, message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        messages = {
+            404: _("This page does not exist."),
+            405: _("This action is not allowed here."),
+        }
+        return error_response(request, exc.status_code, messages.get(exc.status_code, _("The request failed.")),
+                              headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception):
+        # Log the route and the error type only: request bodies may hold what a caller said.
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+        return error_response(request, 500, _("Something went wrong on our side. What you entered is kept; "
+                                               "please try again, and tell an administrator if it goes on."))
+
+
+def request_locale(request: Request, default_locale: str) -> str:
+    """The language for this request: chosen cookie, then Accept-Language, then the default."""
+    chosen = request.cookies.get(i18n.LOCALE_COOKIE)
+    if chosen in i18n.LOCALES_SUPPORTED:
+        return chosen
+    return i18n.negotiate(request.headers.get("accept-language"), default_locale)
+
+
+class LocaleMiddleware:
+    """Sets the language for this request: chosen cookie, then Accept-Language, then the default."""
+
+    def __init__(self, app, default_locale: str):
+        self.app = app
+        self.default_locale = default_locale
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        token = i18n.set_locale(request_locale(Request(scope), self.default_locale))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            i18n.reset_locale(token)
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies over the limit with a 413 before anything reads them."""
+
+    def __init__(self, app, max_bytes: int, default_locale: str):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.default_locale = default_locale
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > self.max_bytes
+            except ValueError:
+                too_big = True
+            if too_big:
+                return await self._refuse(scope, receive, send)
+        await self.app(scope, receive, send)
+
+    async def _refuse(self, scope, receive, send):
+        request = Request(scope, receive)
+        token = i18n.set_locale(request_locale(request, self.default_locale))
+        try:
+            response = error_response(request, 413, _("What you sent is too large."))
+        finally:
+            i18n.reset_locale(token)
+        await response(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """No inline script anywhere, so the policy can forbid it."""
+
+    POLICY = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+    )
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                headers += [
+                    (b"content-security-policy", self.POLICY.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class CSRFMiddleware:
+    """asgi-csrf as a Starlette middleware class: double-submit token in a cookie and a form field or header."""
+
+    def __init__(self, app, **options):
+        self.app = asgi_csrf(app, **options)
+
+    async def __call__(self, scope, receive, send):
+        await self.app(scope, receive, send)
+
+
+def _csrf_failed_sender(default_locale: str):
+    async def send_csrf_failed(scope, send, _message_id):
+        request = Request(scope)
+        token = i18n.set_locale(request_locale(request, default_locale))
+        try:
+            response = error_response(
+                request, 403, _("This form has expired or did not come from this console. Reload the page and try again.")
+            )
+        finally:
+            i18n.reset_locale(token)
+        await response(scope, None, send)
+
+    return send_csrf_failed
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None):
+    settings = settings or load_settings()
+    engine = engine or make_engine(settings.database_url)
+    secret_key = settings.resolved_secret_key()
+
+    app = FastAPI(
+        title="Hotline",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,  # served behind a login by hotline.routes
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.secret_key = secret_key
+    environment.globals["line_tz"] = settings.tz
+
+    install_error_handlers(app)
+    include_routes(app)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    # Added innermost first: session, CSRF, language, security headers, then the body size limit outside.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_hours * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(
+        CSRFMiddleware,
+        signing_secret=secret_key,
+        cookie_name=CSRF_COOKIE,
+        http_header="x-csrftoken",
+        always_protect={"/login"},
+        cookie_secure=settings.secure_cookies,
+        cookie_samesite="Lax",
+        send_csrf_failed=_csrf_failed_sender(settings.default_locale),
+    )
+    app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       default_locale=settings.default_locale)
+    return app

@@ -1,0 +1,96 @@
+"""Settings read from the environment (prefix HOTLINE_), validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCALES = ("zh_CN", "en")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
+
+    database_url: str = Field(default="sqlite:///hotline.sqlite3")
+    secret_key: str | None = Field(default=None, min_length=32)
+    secret_key_file: Path = Path(".hotline-secret")
+    default_locale: str = "zh_CN"
+    secure_cookies: bool = False
+    timezone: str = "Asia/Shanghai"
+    session_hours: int = Field(default=12, ge=1, le=24 * 7)
+    # Failed logins tolerated per account and per address within the window.
+    login_max_failures_account: int = Field(default=5, ge=1)
+    login_max_failures_address: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    demo: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql+psycopg://", "postgresql://")):
+            raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            raise ValueError(f"must be one of {', '.join(LOCALES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("is not a known IANA timezone such as Asia/Shanghai") from exc
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one kept in a 0600 file that is made on first run."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.secret_key_file
+        if path.exists():
+            key = path.read_text().strip()
+            if len(key) < 32:
+                raise SettingsError(f"HOTLINE_SECRET_KEY_FILE: {path} holds fewer than 32 characters")
+            return key
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        return key
+
+
+def load_settings(**overrides) -> Settings:
+    """Build settings, turning pydantic's report into one line that names the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "HOTLINE_" + str(first["loc"][0]).upper() if first["loc"] else "HOTLINE_*"
+        raise SettingsError(f"{name}: {first['msg']}") from None

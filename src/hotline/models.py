@@ -1,0 +1,7 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from sqlmodel import SQLModel
+
+from hotline.accounts.models import ApiToken, LoginAttempt, User, UserRole  # noqa: F401
+
+metadata = SQLModel.metadata

@@ -1,0 +1,103 @@
+"""Jinja2 environment and the one helper that renders a whole page, or one named block for HTMX."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2_fragments import render_block
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from hotline import i18n
+from hotline.config import LOCALES
+from hotline.resources import TEMPLATES
+
+FLASH_COOKIE = "hotline_flash"
+
+environment = Environment(
+    loader=FileSystemLoader(str(TEMPLATES)),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+environment.install_gettext_callables(
+    lambda message: i18n.translations(i18n.get_locale()).gettext(message),
+    lambda singular, plural, n: i18n.translations(i18n.get_locale()).ngettext(singular, plural, n),
+    newstyle=True,
+)
+environment.globals.update(locales=LOCALES, locale_name=i18n.locale_name)
+
+
+def _local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Stored times are UTC; people read them in the line's timezone (set by create_app)."""
+    if value is None:
+        return ""
+    return value.astimezone(environment.globals.get("line_tz", UTC)).strftime(fmt)
+
+
+environment.filters["local_time"] = _local_time
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+
+
+def _flash_serializer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.secret_key, salt="flash")
+
+
+def flash(response: Response, request: Request, message: str, category: str = "info") -> None:
+    """Leave a message for the next page this browser renders (post/redirect/get)."""
+    value = _flash_serializer(request).dumps([category, str(message)])
+    response.set_cookie(FLASH_COOKIE, value, httponly=True, samesite="lax",
+                        secure=request.app.state.settings.secure_cookies, max_age=120)
+
+
+def _take_flash(request: Request) -> list[tuple[str, str]]:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return []
+    try:
+        category, message = _flash_serializer(request).loads(raw)
+    except (BadSignature, ValueError, TypeError):
+        return []
+    return [(str(category), str(message))]
+
+
+def csrf_token(request: Request) -> str:
+    getter = request.scope.get("csrftoken")
+    return getter() if getter else ""
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict | None = None,
+) -> HTMLResponse:
+    """The whole page normally; only `block` when HTMX asks, so one template serves both."""
+    messages = _take_flash(request)
+    values = {
+        "request": request,
+        "user": getattr(request.state, "user", None),
+        "csrf_token": csrf_token(request),
+        "locale": i18n.get_locale(),
+        "flash_messages": messages,
+        **(context or {}),
+    }
+    tmpl = environment.get_template(template)
+    if block and is_htmx(request):
+        html = render_block(environment, template, block, **values)
+    else:
+        html = tmpl.render(**values)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    response.headers["Vary"] = "HX-Request"
+    if messages:
+        response.delete_cookie(FLASH_COOKIE)
+    return response

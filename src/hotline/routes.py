@@ -1,0 +1,50 @@
+"""The URL map: every domain's routers with their prefixes, in one place."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from hotline.accounts import views as accounts
+from hotline.accounts.guards import CurrentUser
+from hotline.database import schema_revisions
+from hotline.pages import render
+
+system = APIRouter()
+
+
+@system.get("/healthz")
+def healthz():
+    return {"status": "ok"}
+
+
+@system.get("/readyz")
+def readyz(request: Request):
+    """Ready when the database answers and its schema is the one this code expects."""
+    engine = request.app.state.engine
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        current, head = schema_revisions(engine)
+    except Exception as exc:  # noqa: BLE001 - any database failure means not ready
+        return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
+    if current != head:
+        return JSONResponse({"status": "unavailable", "reason": "schema out of date"}, status_code=503)
+    return {"status": "ready"}
+
+
+@system.get("/api/openapi.json", include_in_schema=False)
+def openapi_document(request: Request, user: CurrentUser):
+    return JSONResponse(request.app.openapi())
+
+
+@system.get("/api/docs", include_in_schema=False)
+def api_docs(request: Request, user: CurrentUser):
+    return render(request, "api_docs.html")
+
+
+def include_routes(app: FastAPI) -> None:
+    app.include_router(system, tags=["system"])
+    app.include_router(accounts.pages, tags=["accounts"], include_in_schema=False)
+    app.include_router(accounts.api, prefix="/api/v1", tags=["accounts"])

@@ -1,0 +1,126 @@
+"""Account rules, called directly."""
+
+import pytest
+from sqlmodel import select
+
+from hotline.accounts import service
+from hotline.accounts.models import LoginAttempt, Role
+from hotline.errors import Conflict, InvalidInput, TooManyRequests
+from conftest import PASSWORD
+
+
+def authenticate(session, username, password=PASSWORD, address="10.0.0.1", **limits):
+    return service.authenticate(session=session, username=username, password=password, address=address, **limits)
+
+
+def test_new_user_gets_roles_and_an_argon2_hash(session, make_user):
+    user = make_user(Role.supervisor, Role.coordinator, username="lin")
+    assert user.roles == {Role.supervisor, Role.coordinator}
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"username": "A B"}, "username"),
+        ({"username": "x"}, "username"),
+        ({"username": "u" * 65}, "username"),
+        ({"password": "short"}, "password"),
+        ({"password": "p" * 257}, "password"),
+        ({"roles": []}, "roles"),
+        ({"roles": ["janitor"]}, "roles"),
+        ({"display_name": "n" * 121}, "display_name"),
+        ({"locale": "fr"}, "locale"),
+    ],
+)
+def test_bad_user_fields_are_refused_naming_the_field(session, fields, field):
+    values = {"username": "valid.name", "password": PASSWORD, "roles": ["counsellor"], **fields}
+    with pytest.raises(InvalidInput) as error:
+        service.create_user(session=session, **values)
+    assert error.value.field == field
+    assert error.value.status_code == 422
+
+
+def test_usernames_are_unique_whatever_the_case(session, make_user):
+    make_user(username="mei")
+    with pytest.raises(Conflict):
+        service.create_user(session=session, username="MEI", password=PASSWORD, roles=["counsellor"])
+
+
+def test_login_succeeds_with_the_right_password_and_is_recorded(session, make_user):
+    user = make_user(username="wang")
+    assert authenticate(session, " Wang ").id == user.id
+    attempt = session.exec(select(LoginAttempt)).one()
+    assert attempt.succeeded and attempt.username == "wang"
+
+
+def test_wrong_password_and_unknown_user_fail_alike(session, make_user):
+    make_user(username="wang")
+    with pytest.raises(service.LoginFailed) as wrong:
+        authenticate(session, "wang", "not the password")
+    with pytest.raises(service.LoginFailed) as unknown:
+        authenticate(session, "nobody", "not the password")
+    assert wrong.value.status_code == unknown.value.status_code == 401
+    assert str(wrong.value.message) == str(unknown.value.message)
+
+
+def test_disabled_user_cannot_log_in(session, make_user):
+    user = make_user(username="gone")
+    service.set_active(session=session, user=user, active=False)
+    with pytest.raises(service.LoginFailed) as error:
+        authenticate(session, "gone")
+    assert error.value.status_code == 403
+
+
+def test_login_is_throttled_per_account_even_with_the_right_password(session, make_user):
+    make_user(username="target")
+    for _ in range(3):
+        with pytest.raises(service.LoginFailed):
+            authenticate(session, "target", "guess-guess", max_failures_account=3)
+    with pytest.raises(TooManyRequests) as error:
+        authenticate(session, "target", max_failures_account=3)
+    assert error.value.status_code == 429
+    assert "Retry-After" in error.value.headers
+
+
+def test_login_is_throttled_per_address_across_accounts(session, make_user):
+    make_user(username="someone")
+    for name in ("a1", "a2", "a3", "a4"):
+        with pytest.raises(service.LoginFailed):
+            authenticate(session, name, "guess-guess", address="192.0.2.9", max_failures_address=4)
+    with pytest.raises(TooManyRequests):
+        authenticate(session, "someone", address="192.0.2.9", max_failures_address=4)
+    # Another address is not punished for it.
+    assert authenticate(session, "someone", address="192.0.2.10", max_failures_address=4)
+
+
+def test_api_token_is_stored_hashed_and_can_be_revoked(session, make_user):
+    user = make_user(username="bot")
+    token = service.issue_token(session=session, user=user)
+    assert token.startswith("hl_") and len(token) > 30
+    assert service.user_for_token(session=session, token=token).id == user.id
+    assert service.user_for_token(session=session, token=token + "x") is None
+    assert service.revoke_tokens(session=session, user=user) == 1
+    assert service.user_for_token(session=session, token=token) is None
+
+
+def test_disabling_a_user_revokes_their_tokens_and_ends_sessions(session, make_user):
+    user = make_user(username="leaver")
+    token = service.issue_token(session=session, user=user)
+    version = user.session_version
+    service.set_active(session=session, user=user, active=False)
+    assert service.user_for_token(session=session, token=token) is None
+    assert user.session_version > version
+
+
+def test_role_and_password_changes_end_other_sessions(session, make_user):
+    user = make_user(username="mover")
+    version = user.session_version
+    service.set_roles(session=session, user=user, roles=["supervisor"])
+    assert user.roles == {Role.supervisor}
+    assert user.session_version == version + 1
+    service.change_own_password(session=session, user=user, current_password=PASSWORD, new_password="another long one")
+    assert user.session_version == version + 2
+    with pytest.raises(InvalidInput):
+        service.change_own_password(session=session, user=user, current_password="wrong", new_password="x" * 12)

@@ -1,0 +1,126 @@
+"""Shared fixtures: every test gets its own database (a SQLite file, or a PostgreSQL schema)."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlmodel import Session
+
+from hotline.accounts import service as accounts
+from hotline.accounts.models import Role, User
+from hotline.app import CSRF_COOKIE, create_app
+from hotline.config import Settings
+from hotline.database import make_engine
+from hotline.models import metadata
+
+PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+PASSWORD = "correct horse battery"
+
+
+def pytest_report_header(config):
+    return f"hotline database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (set HOTLINE_TEST_DATABASE_URL for PostgreSQL)'}"
+
+
+@pytest.fixture
+def database_url(tmp_path) -> Iterator[str]:
+    """A fresh, empty database for this test."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
+        return
+    schema = "t_" + uuid.uuid4().hex[:16]
+    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key="test-secret-key-" + "x" * 32,
+        secret_key_file=tmp_path / "secret",
+        default_locale="en",
+    )
+
+
+@pytest.fixture
+def app(settings, engine):
+    return create_app(settings, engine)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def make_user(session):
+    """make_user(Role.supervisor, username="sam") -> a saved, active user with PASSWORD."""
+    counter = iter(range(1, 10_000))
+
+    def make(*roles: Role, username: str | None = None, password: str = PASSWORD, **fields) -> User:
+        name = username or f"user{next(counter)}"
+        return accounts.create_user(session=session, username=name, password=password,
+                                    roles=[r.value for r in roles] or ["counsellor"], **fields)
+
+    return make
+
+
+def csrf_token(client: TestClient) -> str:
+    """The token a page would embed; fetched from the login page like a browser would."""
+    if CSRF_COOKIE not in client.cookies:
+        page = client.get("/login")
+        match = re.search(r'name="csrftoken" value="([^"]+)"', page.text)
+        assert match, "login page carries a CSRF token"
+    return client.cookies[CSRF_COOKIE]
+
+
+def login(client: TestClient, user: User | str, password: str = PASSWORD):
+    username = user if isinstance(user, str) else user.username
+    response = client.post("/login", data={"username": username, "password": password,
+                                           "csrftoken": csrf_token(client), "next": "/"})
+    return response
+
+
+def post_form(client: TestClient, url: str, data: dict | None = None, **kwargs):
+    return client.post(url, data={**(data or {}), "csrftoken": csrf_token(client)}, **kwargs)
+
+
+@pytest.fixture
+def logged_in(client, make_user):
+    """logged_in(Role.admin) -> the user, with `client` logged in as them."""
+
+    def as_role(*roles: Role, **fields) -> User:
+        user = make_user(*roles, **fields)
+        client.cookies.delete("hotline_session") if "hotline_session" in client.cookies else None
+        response = login(client, user)
+        assert response.status_code == 303, response.text
+        return user
+
+    return as_role

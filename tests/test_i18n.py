@@ -1,0 +1,60 @@
+"""Both catalogs are complete: every string a person can see has a zh_CN and an en translation."""
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def source_messages() -> set[str]:
+    method_map = [("src/**.py", "python"), ("templates/**.html", "jinja2")]
+    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, options, keywords=keywords
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def catalog(locale):
+    with (ROOT / "locales" / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_catalog_translates_every_source_string(locale):
+    entries = {}
+    for message in catalog(locale):
+        if not message.id:
+            continue
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        entries[key] = (strings, message.flags)
+    missing = sorted(m for m in source_messages() if m not in entries)
+    untranslated = sorted(k for k, (strings, flags) in entries.items() if not all(strings) or "fuzzy" in flags)
+    assert not missing, f"{locale} catalog lacks (run `make messages`): {missing}"
+    assert not untranslated, f"{locale} catalog has untranslated entries: {untranslated}"
+
+
+def test_chinese_translations_keep_every_placeholder():
+    for message in catalog("zh_CN"):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = set(PLACEHOLDER.findall(ids[0]))
+        for string in strings:
+            assert set(PLACEHOLDER.findall(string)) == expected, (ids[0], string)
+
+
+def test_chinese_catalog_is_really_chinese():
+    translated = [m for m in catalog("zh_CN") if m.id]
+    with_han = [m for m in translated if re.search(r"[\u4e00-\u9fff]", str(m.string))]
+    assert len(with_han) / len(translated) > 0.9

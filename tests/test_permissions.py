@@ -1,0 +1,77 @@
+"""Every route, every role, and nobody: who gets in. A new route must be added to ROUTES or this fails."""
+
+import pytest
+from fastapi.routing import iter_route_contexts
+
+from hotline.accounts.models import Role
+from conftest import csrf_token, login
+
+ANON, C, CO, S, A = "anonymous", Role.counsellor, Role.coordinator, Role.supervisor, Role.admin
+EVERYONE = {ANON, C, CO, S, A}
+LOGGED_IN = {C, CO, S, A}
+
+# (method, path) -> who may use it. Everybody else gets 401 (anonymous) or 403.
+ROUTES = {
+    ("GET", "/healthz"): EVERYONE,
+    ("GET", "/readyz"): EVERYONE,
+    ("GET", "/login"): EVERYONE,
+    ("POST", "/login"): EVERYONE,
+    ("POST", "/logout"): EVERYONE,
+    ("POST", "/locale"): EVERYONE,
+    ("GET", "/"): LOGGED_IN,
+    ("GET", "/account/password"): LOGGED_IN,
+    ("POST", "/account/password"): LOGGED_IN,
+    ("GET", "/api/openapi.json"): LOGGED_IN,
+    ("GET", "/api/docs"): LOGGED_IN,
+    ("GET", "/api/v1/me"): LOGGED_IN,
+    ("GET", "/admin/users"): {A},
+    ("POST", "/admin/users"): {A},
+    ("POST", "/admin/users/{user_id}/roles"): {A},
+    ("POST", "/admin/users/{user_id}/active"): {A},
+    ("POST", "/admin/users/{user_id}/password"): {A},
+    ("POST", "/admin/users/{user_id}/tokens/revoke"): {A},
+}
+
+SAMPLE_PATH_VALUES = {"user_id": "1"}
+
+
+def app_routes(app):
+    found = set()
+    for route in iter_route_contexts(app.routes):
+        for method in getattr(route, "methods", None) or ():
+            if method != "HEAD":
+                found.add((method, route.path))
+    return found
+
+
+def test_every_route_is_in_the_permission_table(app):
+    assert app_routes(app) == set(ROUTES), "add new routes to ROUTES with who may use them"
+
+
+@pytest.mark.parametrize("actor", [ANON, C, CO, S, A], ids=str)
+def test_each_role_gets_exactly_the_routes_it_should(client, make_user, actor):
+    make_user(Role.admin, username="first")  # user 1, for the {user_id} routes
+    if actor != ANON:
+        user = make_user(actor, username="actor")
+        assert login(client, user).status_code == 303
+    token = csrf_token(client)
+    failures = []
+    for (method, path), allowed in sorted(ROUTES.items()):
+        url = path.format(**SAMPLE_PATH_VALUES)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrftoken": token})
+        status = response.status_code
+        if actor in allowed:
+            ok = status != 500 and status not in (401, 403) and not (
+                status == 303 and response.headers["location"].startswith("/login?"))
+        elif actor == ANON:
+            ok = status == 401 or (status == 303 and response.headers["location"].startswith("/login?"))
+        else:
+            ok = status == 403
+        if not ok:
+            failures.append(f"{method} {path}: {status}")
+        if path == "/logout" and actor != ANON:
+            login(client, "actor")  # logging out was allowed; log back in for the rest
+    assert not failures, failures
