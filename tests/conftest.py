@@ -2,46 +2,31 @@
 
 from __future__ import annotations
 
-import os
-import re
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from hotline.accounts import service as accounts
 from hotline.accounts.models import Role, User
-from hotline.app import CSRF_COOKIE, create_app
+from hotline.app import create_app
 from hotline.config import Settings
 from hotline.database import make_engine
 from hotline.models import metadata
-
-PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL")
-PASSWORD = "correct horse battery"
+from support import PASSWORD, PG_URL, fresh_database, login
 
 
 def pytest_report_header(config):
-    return f"hotline database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (set HOTLINE_TEST_DATABASE_URL for PostgreSQL)'}"
+    where = f"PostgreSQL {PG_URL}" if PG_URL else "SQLite (set HOTLINE_TEST_DATABASE_URL for PostgreSQL)"
+    return f"hotline database: {where}"
 
 
 @pytest.fixture
 def database_url(tmp_path) -> Iterator[str]:
-    """A fresh, empty database for this test."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
-        return
-    schema = "t_" + uuid.uuid4().hex[:16]
-    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with fresh_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -90,26 +75,6 @@ def make_user(session):
                                     roles=[r.value for r in roles] or ["counsellor"], **fields)
 
     return make
-
-
-def csrf_token(client: TestClient) -> str:
-    """The token a page would embed; fetched from the login page like a browser would."""
-    if CSRF_COOKIE not in client.cookies:
-        page = client.get("/login")
-        match = re.search(r'name="csrftoken" value="([^"]+)"', page.text)
-        assert match, "login page carries a CSRF token"
-    return client.cookies[CSRF_COOKIE]
-
-
-def login(client: TestClient, user: User | str, password: str = PASSWORD):
-    username = user if isinstance(user, str) else user.username
-    response = client.post("/login", data={"username": username, "password": password,
-                                           "csrftoken": csrf_token(client), "next": "/"})
-    return response
-
-
-def post_form(client: TestClient, url: str, data: dict | None = None, **kwargs):
-    return client.post(url, data={**(data or {}), "csrftoken": csrf_token(client)}, **kwargs)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 
 from hotline.accounts.models import Role
-from conftest import csrf_token, login
+from support import csrf_token, login
 
 ANON, C, CO, S, A = "anonymous", Role.counsellor, Role.coordinator, Role.supervisor, Role.admin
 EVERYONE = {ANON, C, CO, S, A}

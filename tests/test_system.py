@@ -55,11 +55,12 @@ def test_pages_carry_security_headers_and_no_inline_script(client):
 
 
 def test_session_cookie_is_httponly_and_lax(client, make_user):
-    from conftest import login
+    from support import login
 
     make_user(username="wang")
     response = login(client, "wang")
-    cookie = [value for key, value in response.headers.multi_items() if key == "set-cookie" and "hotline_session" in value][0]
+    cookies = response.headers.get_list("set-cookie")
+    cookie = next(value for value in cookies if "hotline_session" in value)
     assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
 
 

@@ -203,7 +203,8 @@ def _csrf_failed_sender(default_locale: str):
         token = i18n.set_locale(request_locale(request, default_locale))
         try:
             response = error_response(
-                request, 403, _("This form has expired or did not come from this console. Reload the page and try again.")
+                request, 403,
+                _("This form has expired or did not come from this console. Reload the page and try again."),
             )
         finally:
             i18n.reset_locale(token)

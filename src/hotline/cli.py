@@ -99,7 +99,7 @@ def demo(
     with Session(engine) as session:
         made = load_demo_users(session=session, password=password)
     engine.dispose()
-    typer.echo("\nHotline demo: log in at http://%s:%d with one of these users:" % (host, port))
+    typer.echo(f"\nHotline demo: log in at http://{host}:{port} with one of these users:")
     for username, roles in made:
         typer.echo(f"  {username:<12} {password:<16} {' + '.join(role.value for role in roles)}")
     typer.echo("")
@@ -160,9 +160,13 @@ def _with_user(username: str, action):
 @user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[list[str], typer.Option("--role", help="counsellor, coordinator, supervisor or admin; repeatable.")],
+    role: Annotated[
+        list[str], typer.Option("--role", help="counsellor, coordinator, supervisor or admin; repeatable.")
+    ],
     display_name: Annotated[str | None, typer.Option(help="Name shown to colleagues.")] = None,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
 ):
     """Add a user. Without --password-stdin the password is asked for twice."""
     from sqlmodel import Session

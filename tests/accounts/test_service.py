@@ -6,7 +6,7 @@ from sqlmodel import select
 from hotline.accounts import service
 from hotline.accounts.models import LoginAttempt, Role
 from hotline.errors import Conflict, InvalidInput, TooManyRequests
-from conftest import PASSWORD
+from support import PASSWORD
 
 
 def authenticate(session, username, password=PASSWORD, address="10.0.0.1", **limits):

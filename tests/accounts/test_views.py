@@ -4,7 +4,7 @@ import re
 
 from hotline.accounts import service
 from hotline.accounts.models import Role
-from conftest import PASSWORD, csrf_token, login, post_form
+from support import PASSWORD, csrf_token, login, post_form
 
 
 def test_pages_send_people_to_login_first(client):
@@ -123,8 +123,8 @@ def test_login_next_cannot_point_off_site(client, make_user):
 
 def test_change_own_password(client, logged_in):
     logged_in(Role.counsellor, username="mei")
-    response = post_form(client, "/account/password", {"current_password": PASSWORD,
-                                                        "new_password": "twelve chars!", "repeat_password": "twelve chars!"})
+    response = post_form(client, "/account/password", {
+        "current_password": PASSWORD, "new_password": "twelve chars!", "repeat_password": "twelve chars!"})
     assert response.status_code == 303
     assert client.get("/").status_code == 200  # this browser stays logged in
     post_form(client, "/logout")
@@ -136,8 +136,8 @@ def test_change_password_mistakes_are_explained(client, logged_in):
     response = post_form(client, "/account/password", {"current_password": PASSWORD,
                                                         "new_password": "twelve chars!", "repeat_password": "other"})
     assert response.status_code == 422 and "differ" in response.text
-    response = post_form(client, "/account/password", {"current_password": "nope",
-                                                        "new_password": "twelve chars!", "repeat_password": "twelve chars!"})
+    response = post_form(client, "/account/password", {
+        "current_password": "nope", "new_password": "twelve chars!", "repeat_password": "twelve chars!"})
     assert response.status_code == 422 and "not right" in response.text
 
 
