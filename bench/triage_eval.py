@@ -1,0 +1,125 @@
+"""Evaluate hotline.triage on a labelled TSV or on the project's own test cases.
+
+    python bench/triage_eval.py /work/shared/datasets/sos1k-dev.tsv
+    python bench/triage_eval.py --cases              # tests/triage/cases.py
+    python bench/triage_eval.py data.tsv --misses 20  # also print some disagreements
+
+TSV: text<TAB>label, header row allowed. A label is a level word (none, low, moderate, high,
+imminent) or a number 0-10 on the SOS-1K scale, mapped 0-1 none, 2-3 low, 4-5 moderate,
+6-8 high, 9-10 imminent. Prints a confusion matrix, per-level recall, and precision, recall
+and F1 for the question "high or imminent?".
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from hotline.triage import RiskLevel, assess, load_rules  # noqa: E402
+
+LEVELS = list(RiskLevel)
+
+
+def level_of_label(label: str) -> tuple[RiskLevel, int | None]:
+    label = label.strip().lower()
+    try:
+        return RiskLevel(label), None
+    except ValueError:
+        pass
+    n = int(label)
+    if not 0 <= n <= 10:
+        raise ValueError(f"label {n} outside 0-10")
+    bands = [(1, "none"), (3, "low"), (5, "moderate"), (8, "high"), (10, "imminent")]
+    return next(RiskLevel(name) for top, name in bands if n <= top), n
+
+
+def read_tsv(path: Path) -> list[tuple[str, RiskLevel, int | None]]:
+    rows = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for i, row in enumerate(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)):
+            if len(row) < 2:
+                continue
+            text, label = "\t".join(row[:-1]), row[-1]
+            try:
+                level, raw = level_of_label(label)
+            except ValueError:
+                if i == 0:
+                    continue  # header row
+                raise
+            rows.append((text, level, raw))
+    return rows
+
+
+def read_cases() -> list[tuple[str, RiskLevel, int | None]]:
+    spec = importlib.util.spec_from_file_location("triage_cases", ROOT / "tests" / "triage" / "cases.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    # A case allows a range of levels; its lower bound is the label.
+    return [(c.text, RiskLevel(c.lo), None) for c in mod.CASES]
+
+
+def report(rows, rules, misses: int) -> None:
+    matrix = {t: {p: 0 for p in LEVELS} for t in LEVELS}
+    severe_low = 0
+    shown = 0
+    for text, truth, raw in rows:
+        got = assess(text, rules=rules).level
+        matrix[truth][got] += 1
+        if raw is not None and raw >= 9 and got < RiskLevel.moderate:
+            severe_low += 1
+        if misses and shown < misses and (got >= RiskLevel.high) != (truth >= RiskLevel.high):
+            shown += 1
+            print(f"[miss] label={raw if raw is not None else truth.value} got={got.value}: {text[:160]}")
+    if shown:
+        print()
+
+    width = 10
+    print(f"{len(rows)} texts; rows = label, columns = assessed")
+    print("".ljust(width) + "".join(lv.value.rjust(width) for lv in LEVELS) + "     total")
+    for t in LEVELS:
+        row = matrix[t]
+        print(t.value.ljust(width) + "".join(str(row[p]).rjust(width) for p in LEVELS)
+              + str(sum(row.values())).rjust(width))
+    print()
+    print("per-level recall:")
+    for t in LEVELS:
+        total = sum(matrix[t].values())
+        rec = matrix[t][t] / total if total else float("nan")
+        print(f"  {t.value:<9} {rec:.3f}  ({matrix[t][t]}/{total})")
+    hi = [lv for lv in LEVELS if lv >= RiskLevel.high]
+    tp = sum(matrix[t][p] for t in hi for p in hi)
+    fp = sum(matrix[t][p] for t in LEVELS if t not in hi for p in hi)
+    fn = sum(matrix[t][p] for t in hi for p in LEVELS if p not in hi)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    print()
+    print(f"high-or-imminent: precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}"
+          f"  (tp {tp}, fp {fp}, fn {fn})")
+    if any(raw is not None for _, _, raw in rows):
+        print(f"label 9-10 assessed below moderate: {severe_low}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("tsv", nargs="?", type=Path, help="text<TAB>label file")
+    ap.add_argument("--cases", action="store_true", help="use the project's own test cases")
+    ap.add_argument("--rules", type=Path, help="a rule file instead of the shipped one")
+    ap.add_argument("--misses", type=int, default=0, help="print up to N high/not-high disagreements")
+    args = ap.parse_args(argv)
+    if not args.tsv and not args.cases:
+        ap.error("give a TSV path or --cases")
+    rules = load_rules(args.rules) if args.rules else None
+    rows = read_cases() if args.cases else read_tsv(args.tsv)
+    report(rows, rules, args.misses)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,541 @@
+"""The triage engine: note text + structured answers -> Assessment.
+
+Steps, each readable on its own:
+1. normalise the note (normalise.py) and find every phrase of the rule set in one pass of
+   the Aho-Corasick automaton;
+2. drop matches inside longer ones (没人 is not a negation, 不想活了 is one risk phrase);
+3. for each risk or term match decide, within its clause, whether it is negated, history,
+   recent, inside an intensifier idiom, and whether it is about a third party;
+4. fire combination patterns over the counted matches;
+5. add evidence from the answers, combine (highest level wins), apply protective factors
+   where allowed, pick the actions for the level.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .models import Answers, Assessment, Discount, Domain, Evidence, RiskLevel, Subject
+from .normalise import Normalised, normalise
+from .rules import Pattern, Rule, RuleSet, load_rules, parse_rules
+
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+# Clause breaks: sentence and clause punctuation after normalisation (NFKC folds ，！？；).
+# The enumeration comma 、 is deliberately not a break: 否认自杀、自伤念头 negates both.
+_HARD_BREAK = re.compile(r"[,.!?;。\n\r…]")
+# Sentence breaks, for patterns whose parts may span a comma ("囤了药，打算今晚吃").
+_SENTENCE_BREAK = re.compile(r"[.!?;。\n\r…]|\s{2,}")
+_FIRST_PERSON_EN = re.compile(r"\b(i|i'm|i've|me|myself)\b")
+# A relation word right after these is an object, not the subject (被老公打, 和男朋友分手).
+_OBJECT_PARTICLES = frozenset("和跟被与给对为把让同")
+_OBJECT_PREFIX_EN = ("with ", "by ", "to ", "for ", "from ", "about ", "at ")
+_QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
+_NOW, _RECENT, _PAST = 0, 1, 2
+
+
+@dataclass(slots=True)
+class _Hit:
+    start: int
+    end: int
+    owner: int  # index into rules / terms / buffers / modifiers
+    discount: Discount | None = None
+    why: str = ""
+    time: int = _NOW
+    time_word: str = ""
+    third_party: bool = False
+
+
+class _Clauses:
+    def __init__(self, text: str, boundary_starts: list[int], soft_starts: list[int]):
+        breaks = [m.start() for m in _HARD_BREAK.finditer(text)]
+        if boundary_starts:
+            breaks = sorted(set(breaks).union(boundary_starts))
+        self.breaks = breaks
+        self.soft = sorted(soft_starts)
+        self._text = text
+        self._sentences: list[int] | None = None
+
+    def sentence_of(self, pos: int) -> int:
+        if self._sentences is None:  # only needed when a pattern has candidates
+            self._sentences = [m.start() for m in _SENTENCE_BREAK.finditer(self._text)]
+        return bisect_right(self._sentences, pos)
+
+    def of(self, pos: int) -> int:
+        return bisect_right(self.breaks, pos)
+
+    def start_of(self, clause: int) -> int:
+        return 0 if clause == 0 else self.breaks[clause - 1]
+
+    def soft_between(self, a: int, b: int) -> bool:
+        i = bisect_left(self.soft, a)
+        return i < len(self.soft) and self.soft[i] < b
+
+
+class _Container:
+    """Answers "is [start, end) strictly inside one of these spans?" with two bisects."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        spans.sort()
+        self.starts = [s for s, _ in spans]
+        self.max_end: list[int] = []
+        best = -1
+        append = self.max_end.append
+        for _, e in spans:
+            if e > best:
+                best = e
+            append(best)
+
+    def contains(self, start: int, end: int) -> bool:
+        i = bisect_left(self.starts, start) - 1  # spans starting before
+        if i >= 0 and self.max_end[i] >= end:
+            return True
+        j = bisect_right(self.starts, start) - 1  # spans starting at the same place, longer
+        return j >= 0 and self.max_end[j] > end
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_left(self.starts, end) - 1
+        return i >= 0 and self.max_end[i] > start
+
+
+class _Tables:
+    """Per-rule-set lookup tables for the hot loop, built once and cached."""
+
+    def __init__(self, rules: RuleSet):
+        auto = rules.automaton
+        self.automaton = auto
+        self.shape = [(len(e.phrase), e.left_bound, e.right_bound, e.extend) for e in rules.entries]
+        kinds = [m.kind for m in rules.modifiers]
+        # owners per entry as (bucket, index); bucket is "rule", "term", "buffer" or a modifier kind
+        self.owners = [
+            tuple((kinds[i] if table == "modifier" else table, i) for table, i in e.owners) for e in rules.entries
+        ]
+        self.term_ids = [t.id for t in rules.terms]
+        self.rule_ids = [r.id for r in rules.rules]
+        self.rule_lowerable = {r.id: r.lowerable for r in rules.rules}
+        self.rule_lowerable.update({p.id: p.lowerable for p in rules.patterns})
+
+
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _tables(rules: RuleSet) -> _Tables:
+    t = _TABLES.get(rules)
+    if t is None:
+        t = _TABLES[rules] = _Tables(rules)
+    return t
+
+
+def _find(rules: RuleSet, s: str) -> list[tuple[int, int, int]]:
+    """Every phrase occurrence as (start, end, entry index), honouring ASCII word edges."""
+    if not rules.entries:
+        return []
+    shape = _tables(rules).shape
+    word = _WORD
+    n = len(s)
+    out = []
+    for last, idx in rules.automaton.iter(s):
+        length, left, right, extend = shape[idx]
+        end = last + 1
+        start = end - length
+        if left and start > 0 and s[start - 1] in word:
+            continue
+        if right and end < n and s[end] in word:
+            continue
+        if extend:
+            while end < n and s[end] in word:
+                end += 1
+        out.append((start, end, idx))
+    return out
+
+
+@dataclass(slots=True)
+class _Occ:
+    start: int
+    end: int
+    time: int
+    third_party: bool
+    clause: int
+
+
+class _TextAnalysis:
+    """Everything found in one note."""
+
+    def __init__(self, rules: RuleSet, original: str, norm: Normalised, finder=_find):
+        self.rules = rules
+        self.original = original
+        self.norm = norm
+        s = norm.text
+        risk: list[_Hit] = []
+        terms: list[_Hit] = []
+        buffers: list[_Hit] = []
+        mods: dict[str, list[_Hit]] = {}
+        tables = _tables(rules)
+        owners = tables.owners
+        buckets = {"rule": risk, "term": terms, "buffer": buffers}
+        for start, end, idx in finder(rules, s):
+            for bucket, i in owners[idx]:
+                target = buckets.get(bucket)
+                if target is None:
+                    target = buckets[bucket] = mods[bucket] = []
+                target.append(_Hit(start, end, i))
+
+        neutral = [(h.start, h.end) for h in mods.get("neutral", ())]
+        risk_spans = [(h.start, h.end) for h in risk]
+        by_risk = _Container(neutral + risk_spans)
+        mod_spans = [(h.start, h.end) for kind, hits in mods.items() if kind != "intensifier" for h in hits]
+        # A modifier inside a longer modifier is part of it: the 没有 of 有没有 is a question.
+        by_any = _Container(neutral + risk_spans + [(h.start, h.end) for h in buffers] + mod_spans)
+        by_neutral = _Container(list(neutral))
+        idioms = _Container([(h.start, h.end) for h in mods.get("intensifier", ())])
+        self._idiom_hits = mods.get("intensifier", [])
+
+        self.risk = [h for h in risk if not by_risk.contains(h.start, h.end)]
+        self.terms = [h for h in terms if not by_neutral.contains(h.start, h.end)]
+        self.buffers = [h for h in buffers if not by_risk.contains(h.start, h.end)]
+        # Modifiers inside a risk phrase, a buffer, a neutral word or an idiom are not modifiers:
+        # the 不 of 不想活了 negates nothing, nor does the 没 of 没人.
+        live: dict[str, list[_Hit]] = {}
+        for kind, hits in mods.items():
+            if kind in ("neutral", "intensifier"):
+                continue
+            kept = [
+                h for h in hits if not by_any.contains(h.start, h.end) and not idioms.overlaps(h.start, h.end)
+            ]
+            if kept:
+                live[kind] = kept
+
+        self.clauses = _Clauses(
+            s, [h.start for h in live.get("boundary", ())], [h.start for h in live.get("soft_boundary", ())]
+        )
+        self.by_clause: dict[int, list[tuple[str, _Hit]]] = {}
+        for kind in ("negation", "post_negation", "question", "past", "recent", "present", "third_party"):
+            for h in live.get(kind, ()):
+                self.by_clause.setdefault(self.clauses.of(h.start), []).append((kind, h))
+
+        # Terms matter only for patterns whose every part was seen at all; judging the
+        # rest (every 想 and 要 in a long note) would be wasted work.
+        term_ids, rule_ids = tables.term_ids, tables.rule_ids
+        seen = {term_ids[h.owner] for h in self.terms} | {rule_ids[h.owner] for h in self.risk}
+        wanted = set()
+        for pat in rules.patterns:
+            if all(names & seen for names in pat.parts):
+                for names in pat.parts:
+                    wanted |= names
+        self.terms = [h for h in self.terms if term_ids[h.owner] in wanted]
+        for h in self.risk + self.terms + self.buffers:
+            if idioms.overlaps(h.start, h.end):
+                h.discount = Discount.intensifier
+                h.why = f"inside intensifier idiom '{self._idiom_at(h)}'"
+            else:
+                self._judge(h)
+
+    # ------------------------------------------------------------ per-match judgement
+
+    def _idiom_at(self, h: _Hit) -> str:
+        for g in self._idiom_hits:
+            if g.start < h.end and g.end > h.start:
+                return self.norm.text[g.start : g.end]
+        return ""
+
+    def _word(self, h: _Hit) -> str:
+        return self.norm.text[h.start : h.end]
+
+    def _judge(self, h: _Hit) -> None:
+        clause = self.clauses.of(h.start)
+        mods = self.by_clause.get(clause, ())
+        times = {}
+        for kind, m in mods:
+            if kind == "negation" and m.end <= h.start:
+                reach = self.rules.modifiers[m.owner].reach
+                if reach == 0 or (h.start - m.end <= reach and not self.clauses.soft_between(m.end, h.start)):
+                    h.discount, h.why = Discount.negated, f"negated by '{self._word(m)}'"
+                    return
+            elif kind == "post_negation" and m.start >= h.end:
+                reach = self.rules.modifiers[m.owner].reach
+                if reach == 0 or m.start - h.end <= reach:
+                    h.discount, h.why = Discount.negated, f"negated by '{self._word(m)}'"
+                    return
+            elif kind == "question" and m.end <= h.start and self._denied_next(clause):
+                h.discount, h.why = Discount.negated, f"asked ('{self._word(m)}') and denied"
+                return
+            elif kind in ("past", "recent", "present"):
+                times.setdefault(kind, m)
+            elif kind == "third_party" and m.end <= h.start and self._is_subject(m, h):
+                h.third_party = True
+        if "present" in times:
+            h.time, h.time_word = _NOW, self._word(times["present"])
+        elif "recent" in times:
+            h.time, h.time_word = _RECENT, self._word(times["recent"])
+        elif "past" in times:
+            h.time, h.time_word = _PAST, self._word(times["past"])
+            h.discount, h.why = Discount.past, f"history: '{h.time_word}'"
+
+    def _denied_next(self, clause: int) -> bool:
+        if clause >= len(self.clauses.breaks):
+            return False
+        opening = self.clauses.breaks[clause]
+        for kind, m in self.by_clause.get(clause + 1, ()):
+            if kind in ("negation", "post_negation") and m.start - opening <= _QUESTION_ANSWER_REACH:
+                return True
+        return False
+
+    def _is_subject(self, marker: _Hit, h: _Hit) -> bool:
+        s = self.norm.text
+        if marker.start > 0 and s[marker.start - 1] in _OBJECT_PARTICLES:
+            return False
+        before = s[max(0, marker.start - 6) : marker.start]
+        if before.endswith(_OBJECT_PREFIX_EN):
+            return False
+        between = s[marker.end : h.start]
+        return "我" not in between and not _FIRST_PERSON_EN.search(between)
+
+    # ------------------------------------------------------------ evidence
+
+    def _span_text(self, start: int, end: int) -> tuple[str, int, int]:
+        a, b = self.norm.span(start, end)
+        return self.original[a:b], a, b
+
+    def _evidence(self, rule: Rule | Pattern, start: int, end: int, discount, time: int,
+                  time_word: str, third_party: bool, why: str) -> Evidence:
+        if discount in (Discount.negated, Discount.intensifier):
+            level = RiskLevel.none
+        elif time == _PAST:
+            level = rule.past_level
+        elif time == _RECENT:
+            level = rule.recent_level
+            why = why or f"recent: '{time_word}'"
+        else:
+            level = rule.level
+        text, a, b = self._span_text(start, end)
+        subject = Subject.third_party if third_party and rule.subject == "auto" else Subject.self
+        return Evidence(rule.id, text, a, b, rule.domain, subject, discount, level, "text", "risk",
+                        why or rule.why)
+
+    def evidence(self) -> list[Evidence]:
+        rules = self.rules
+        out = [
+            self._evidence(rules.rules[h.owner], h.start, h.end, h.discount, h.time, h.time_word,
+                           h.third_party, h.why)
+            for h in self.risk
+        ]
+        out.extend(self._patterns())
+        for h in self.buffers:
+            if h.discount is None or h.discount == Discount.past:
+                buf = rules.buffers[h.owner]
+                text, a, b = self._span_text(h.start, h.end)
+                out.append(Evidence(buf.id, text, a, b, None, Subject.self, None, RiskLevel.none,
+                                    "text", "protective", buf.why))
+        out.sort(key=lambda e: (e.start, e.end, e.rule_id))
+        return out
+
+    def _occurrences(self) -> dict[str, list[_Occ]]:
+        occ: dict[str, list[_Occ]] = {}
+        for table, hits in ((self.rules.rules, self.risk), (self.rules.terms, self.terms)):
+            for h in hits:
+                if h.discount in (Discount.negated, Discount.intensifier):
+                    continue
+                occ.setdefault(table[h.owner].id, []).append(
+                    _Occ(h.start, h.end, h.time, h.third_party, self.clauses.of(h.start))
+                )
+        return occ
+
+    def _patterns(self) -> list[Evidence]:
+        if not self.rules.patterns:
+            return []
+        occ = self._occurrences()
+        out: list[Evidence] = []
+        for pat in self.rules.patterns:
+            parts = []
+            for names in pat.parts:
+                merged = sorted((o for n in names for o in occ.get(n, ())), key=lambda o: o.start)
+                if not merged:
+                    break
+                parts.append(merged)
+            else:
+                out.extend(self._fire(pat, parts))
+        return out
+
+    def _fire(self, pat: Pattern, parts: list[list[_Occ]]) -> list[Evidence]:
+        fired: list[Evidence] = []
+        seen: list[tuple[int, int]] = []
+        if pat.scope == "clause":
+            group = lambda o: o.clause  # noqa: E731
+        elif pat.scope == "sentence":
+            group = lambda o: self.clauses.sentence_of(o.start)  # noqa: E731
+        else:
+            group = lambda o: 0  # noqa: E731
+        others = [(p, [o.start for o in p]) for p in parts[1:]]
+        for anchor in parts[0]:
+            chosen = [anchor]
+            where = group(anchor)
+            for occs, starts in others:
+                best = _nearest(occs, starts, anchor.start, pat.within, group, where)
+                if best is None:
+                    break
+                chosen.append(best)
+            else:
+                start = min(o.start for o in chosen)
+                end = max(o.end for o in chosen)
+                # One firing per stretch of text: overlapping firings add nothing for a reader.
+                if any(start < b and a < end for a, b in seen):
+                    continue
+                seen.append((start, end))
+                time = min(o.time for o in chosen)  # the most current part decides
+                discount = Discount.past if time == _PAST else None
+                why = pat.why + (" (history)" if time == _PAST else "")
+                fired.append(self._evidence(pat, start, end, discount, time, "",
+                                            any(o.third_party for o in chosen), why))
+                if len(fired) >= 20:  # a huge note needs a few examples, not thousands
+                    break
+        return fired
+
+
+def _nearest(occs: list[_Occ], starts: list[int], pos: int, within: int, group, where) -> _Occ | None:
+    """The occurrence nearest to pos in the same clause/sentence, if within reach."""
+    limit = within if within else float("inf")
+    i = bisect_left(starts, pos)
+    # Walk outwards from pos in both directions until out of reach.
+    lo, hi = i - 1, i
+    while lo >= 0 or hi < len(occs):
+        cands = []
+        if hi < len(occs):
+            cands.append(hi)
+        if lo >= 0:
+            cands.append(lo)
+        j = min(cands, key=lambda k: abs(starts[k] - pos))
+        d = abs(starts[j] - pos)
+        if d > limit:
+            break
+        if group(occs[j]) == where:
+            return occs[j]
+        if j == hi:
+            hi += 1
+        else:
+            lo -= 1
+    return None
+
+
+# ---------------------------------------------------------------- answers
+
+# (field, domain, level, lowerable, why). Mapping follows DESIGN.md section 4: C-SSRS Q1/Q2 low,
+# Q3 moderate, Q4/Q5 high; Columbia's "most worrisome" answers are not lowered by buffers.
+_ANSWER_RULES: tuple[tuple[str, Domain, RiskLevel, bool, str], ...] = (
+    ("wish_dead", Domain.suicide, RiskLevel.low, True, "C-SSRS Q1: wish to be dead"),
+    ("suicidal_thoughts", Domain.suicide, RiskLevel.low, True, "C-SSRS Q2: thoughts of killing oneself"),
+    ("method_thoughts", Domain.suicide, RiskLevel.moderate, True, "C-SSRS Q3: thought about a method"),
+    ("intent", Domain.suicide, RiskLevel.high, False, "C-SSRS Q4: intent to act"),
+    ("plan", Domain.suicide, RiskLevel.high, False, "C-SSRS Q5: plan worked out, with intent"),
+    ("prior_attempt", Domain.suicide, RiskLevel.moderate, True, "prior suicide attempt"),
+    ("harm_to_others_intent", Domain.harm_to_others, RiskLevel.high, False, "intent to harm another person"),
+    ("hearing_voices", Domain.psychosis, RiskLevel.moderate, True, "hearing voices"),
+    ("experiencing_violence", Domain.violence, RiskLevel.high, False, "ongoing violence or abuse"),
+)
+_SCORE_ONLY = (("isolated", "isolation"), ("recent_loss", "recent loss"))
+_PROTECTIVE = ("support_present", "future_plans", "reasons_for_living", "ambivalence")
+
+
+def _answer_evidence(ans: Answers, desire: bool) -> tuple[list[Evidence], dict[str, bool]]:
+    out: list[Evidence] = []
+    lowerable: dict[str, bool] = {}
+
+    def add(field: str, domain: Domain | None, level: RiskLevel, why: str, can_lower: bool = True,
+            kind: str = "risk") -> None:
+        out.append(Evidence(f"answers.{field}", "", 0, 0, domain, Subject.self, None, level,
+                            "answers", kind, why))
+        lowerable[f"answers.{field}"] = can_lower
+
+    for field, domain, level, can_lower, why in _ANSWER_RULES:
+        if getattr(ans, field):
+            add(field, domain, level, why, can_lower)
+    if ans.behaviour or ans.behaviour_past_3_months:
+        if ans.behaviour_past_3_months is False:
+            add("behaviour", Domain.suicide, RiskLevel.moderate, "C-SSRS Q6: behaviour, over 3 months ago")
+        else:
+            why = "C-SSRS Q6: behaviour within 3 months" if ans.behaviour_past_3_months else \
+                "C-SSRS Q6: behaviour, recency not recorded (treated as recent)"
+            add("behaviour", Domain.suicide, RiskLevel.high, why, False)
+    # 988 standard: desire plus capability (means, intoxication) is more urgent than either.
+    if ans.access_to_means:
+        level = RiskLevel.high if desire else RiskLevel.none
+        add("access_to_means", Domain.suicide, level, "access to means" + (" with suicidal desire" if desire else ""),
+            False)
+    if ans.intoxicated:
+        level = RiskLevel.high if desire else RiskLevel.low
+        add("intoxicated", Domain.intoxication, level, "intoxicated" + (" with suicidal desire" if desire else ""),
+            False)
+    for field, why in _SCORE_ONLY:
+        if getattr(ans, field):
+            add(field, None, RiskLevel.none, why)
+    for field in _PROTECTIVE:
+        if getattr(ans, field):
+            add(field, None, RiskLevel.none, field.replace("_", " "), kind="protective")
+    return out, lowerable
+
+
+# ---------------------------------------------------------------- entry points
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    """The rule file shipped with the package, loaded once."""
+    ref = resources.files("hotline.triage").joinpath("rules.toml")
+    return parse_rules(ref.read_bytes(), "hotline/triage/rules.toml")
+
+
+def _counts(e: Evidence) -> bool:
+    return e.kind == "risk" and e.discount in (None, Discount.past) and e.level > RiskLevel.none
+
+
+def assess(text: str, answers: Answers | None = None, rules: RuleSet | None = None, *,
+           _finder: Any = None) -> Assessment:
+    """Assess a counsellor's note plus the structured answers so far."""
+    rules = rules or default_rules()
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    analysis = _TextAnalysis(rules, text, normalise(text), _finder or _find)
+    evidence = analysis.evidence()
+    rule_lowerable = dict(_tables(rules).rule_lowerable)
+
+    if answers is not None:
+        desire = any(
+            _counts(e) and e.domain == Domain.suicide and e.discount is None and e.level >= RiskLevel.moderate
+            for e in evidence
+        ) or bool(answers.suicidal_thoughts or answers.method_thoughts or answers.intent or answers.plan)
+        more, lowerable = _answer_evidence(answers, desire)
+        evidence.extend(more)
+        rule_lowerable.update(lowerable)
+
+    counted = [e for e in evidence if _counts(e)]
+    top = max((e.level for e in counted), default=RiskLevel.none)
+    buffers = {e.rule_id for e in evidence if e.kind == "protective"}
+    level = top
+    lowered = False
+    # Buffers lower urgency by one step when at least two are present and every reason for
+    # the current level is a lowerable one (ideation, not intent, plan, behaviour or danger now).
+    if len(buffers) >= 2 and RiskLevel.moderate <= top <= RiskLevel.high:
+        if all(rule_lowerable.get(e.rule_id, False) for e in counted if e.level == top):
+            level, lowered = RiskLevel.from_rank(top.rank - 1), True
+
+    risk_factors = sum(1 for e in evidence if e.source == "answers" and e.kind == "risk")
+    distinct = len({e.rule_id for e in counted})
+    extras = max(0, min(9, max(0, distinct - 1) + risk_factors - len(buffers)))
+    score = float(level.rank * 10 + (extras if level > RiskLevel.none else 0))
+    domains = tuple(d for d in Domain if any(e.domain == d for e in counted))
+    return Assessment(
+        level=level,
+        score=score,
+        domains=domains,
+        evidence=tuple(evidence),
+        actions=rules.actions[level],
+        rules_version=rules.version,
+        lowered_by_buffers=lowered,
+    )
+
+
+__all__ = ["assess", "default_rules", "load_rules"]

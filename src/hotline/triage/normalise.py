@@ -1,0 +1,95 @@
+"""Text normalisation for matching, with a map back to the original text.
+
+Matching runs on a normalised copy: NFKC (full-width letters and punctuation become
+ASCII), lower case, curly apostrophes made straight, and Traditional Chinese converted to
+Simplified with OpenCC ('t2s'). Evidence must still point into what the counsellor typed,
+so we keep `offsets`: offsets[i] is the index in the original text of normalised char i.
+When every step maps one character to one character (the usual case) offsets is None
+and indices are shared.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+
+_T2S = opencc.OpenCC("t2s")
+# Characters NFKC leaves alone that we still want to fold.
+_EXTRA = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'}
+
+
+class _FoldTable(dict):
+    """str.translate table filled lazily: code point -> NFKC + lower-cased text."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        out = _EXTRA.get(ch)
+        if out is None:
+            out = unicodedata.normalize("NFKC", ch).lower() or ch
+        self[code] = out
+        return out
+
+
+_FOLD = _FoldTable()
+
+
+@lru_cache(maxsize=8192)
+def _t2s_char(ch: str) -> str:
+    try:
+        out = _T2S.convert(ch)
+    except Exception:  # opencc refuses some odd code points (e.g. lone surrogates)
+        return ch
+    return out if len(out) == 1 else ch
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    text: str  # what the automaton scans
+    offsets: tuple[int, ...] | None  # None: identity mapping
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the normalised text to the original text."""
+        if self.offsets is None:
+            return start, end
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+
+def _fold(text: str) -> tuple[str, list[int] | None]:
+    if text.isascii():
+        return text.lower(), None  # ASCII lower() is one-to-one
+    folded = text.translate(_FOLD)
+    if len(folded) == len(text):  # every char mapped to exactly one char
+        return folded, None
+    parts: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        out = _FOLD[ord(ch)]
+        parts.append(out)
+        offsets.extend([i] * len(out))
+    return "".join(parts), offsets
+
+
+def _to_simplified(text: str) -> str:
+    """t2s, keeping the length: phrase conversions that change length fall back to per char."""
+    try:
+        out = _T2S.convert(text)
+    except Exception:
+        out = ""
+    if len(out) == len(text):
+        return out
+    return "".join(_t2s_char(ch) for ch in text)
+
+
+def normalise(text: str) -> Normalised:
+    folded, offsets = _fold(text)
+    if not folded.isascii():
+        folded = _to_simplified(folded)
+    return Normalised(folded, None if offsets is None else tuple(offsets))
+
+
+def normalise_phrase(phrase: str) -> str:
+    """Same folding for rule phrases, so rule authors may write either script or case."""
+    return normalise(phrase).text

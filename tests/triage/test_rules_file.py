@@ -1,0 +1,105 @@
+"""Malformed rule files are refused with the file, the rule id and the problem named."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.triage import RuleFileError, assess, default_rules, load_rules
+
+ACTIONS = "\n".join(
+    f'[[action]]\nid = "a.{lv}"\nlevel = "{lv}"\nen = "do"\nzh = "做"\n'
+    for lv in ("none", "low", "moderate", "high", "imminent")
+)
+GOOD_RULE = '[[rule]]\nid = "r.one"\ndomain = "suicide"\nlevel = "moderate"\nphrases = ["want to die", "想死"]\n'
+
+
+def write(tmp_path, body: str):
+    path = tmp_path / "rules.toml"
+    path.write_text('[meta]\nname = "test"\n' + ACTIONS + body, encoding="utf-8")
+    return path
+
+
+def refuse(tmp_path, body: str, rule_id: str | None, words: str) -> RuleFileError:
+    path = write(tmp_path, body)
+    with pytest.raises(RuleFileError) as info:
+        load_rules(path)
+    err = info.value
+    assert str(path) in str(err)
+    if rule_id:
+        assert f"rule '{rule_id}'" in str(err)
+    assert words in str(err)
+    return err
+
+
+def test_good_file_loads_and_matches(tmp_path):
+    rules = load_rules(write(tmp_path, GOOD_RULE))
+    assert assess("I want to die", rules=rules).level.value == "moderate"
+    assert assess("想死", rules=rules).evidence[0].rule_id == "r.one"
+    assert len(rules.version) == 12
+
+
+def test_bad_syntax(tmp_path):
+    refuse(tmp_path, '[[rule]]\nid = "x"\nphrases = ["a"\n', None, "bad TOML syntax")
+
+
+def test_unknown_field(tmp_path):
+    refuse(tmp_path, GOOD_RULE.replace('level = "moderate"', 'level = "moderate"\nlevle = "high"'),
+           "r.one", "unknown field(s) levle")
+
+
+def test_duplicate_id(tmp_path):
+    refuse(tmp_path, GOOD_RULE + GOOD_RULE.replace('"想死"', '"自杀"'), "r.one", "duplicate id")
+
+
+def test_empty_phrase(tmp_path):
+    refuse(tmp_path, GOOD_RULE.replace('"想死"', '"  "'), "r.one", "empty phrase")
+
+
+def test_duplicate_phrase_after_normalising(tmp_path):
+    # Traditional and Simplified forms are the same phrase after conversion.
+    refuse(tmp_path, GOOD_RULE.replace('"想死"', '"自杀", "自殺"'), "r.one", "duplicate phrase")
+
+
+def test_pattern_unknown_name(tmp_path):
+    body = GOOD_RULE + '[[pattern]]\nid = "p.x"\ndomain = "suicide"\nlevel = "high"\nwhen = "r.one + t.nothing"\n'
+    refuse(tmp_path, body, "p.x", "pattern does not compile: unknown term or rule 't.nothing'")
+
+
+def test_pattern_bad_parentheses(tmp_path):
+    body = GOOD_RULE + '[[pattern]]\nid = "p.x"\ndomain = "suicide"\nlevel = "high"\nwhen = "(r.one + r.one"\n'
+    refuse(tmp_path, body, "p.x", "does not compile")
+
+
+def test_pattern_single_part(tmp_path):
+    body = GOOD_RULE + '[[pattern]]\nid = "p.x"\ndomain = "suicide"\nlevel = "high"\nwhen = "r.one"\n'
+    refuse(tmp_path, body, "p.x", "at least two parts")
+
+
+def test_bad_level_and_domain(tmp_path):
+    refuse(tmp_path, GOOD_RULE.replace('"moderate"', '"severe"'), "r.one", "level must be one of")
+    refuse(tmp_path, GOOD_RULE.replace('"suicide"', '"sadness"'), "r.one", "domain must be one of")
+
+
+def test_unknown_modifier_kind(tmp_path):
+    refuse(tmp_path, '[[modifier]]\nid = "m.x"\nkind = "maybe"\nphrases = ["x"]\n', "m.x", "unknown modifier kind")
+
+
+def test_missing_action_level(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text('[meta]\nname = "t"\n' + GOOD_RULE, encoding="utf-8")
+    with pytest.raises(RuleFileError, match="no \\[\\[action\\]\\] for level"):
+        load_rules(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(RuleFileError, match="cannot read"):
+        load_rules(tmp_path / "nope.toml")
+
+
+def test_shipped_rules_load_and_are_cached():
+    a, b = default_rules(), default_rules()
+    assert a is b
+    assert a.automaton is a.automaton  # built once per rule set
+    assert a.phrase_count > 1000
+    for level in ("none", "low", "moderate", "high", "imminent"):
+        assert a.actions[__import__("hotline.triage", fromlist=["RiskLevel"]).RiskLevel(level)]
