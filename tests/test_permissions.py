@@ -24,6 +24,21 @@ ROUTES = {
     ("GET", "/api/openapi.json"): LOGGED_IN,
     ("GET", "/api/docs"): LOGGED_IN,
     ("GET", "/api/v1/me"): LOGGED_IN,
+    ("GET", "/calls"): {C, S},
+    ("POST", "/calls"): {C, S},
+    ("GET", "/calls/search"): {C, S},
+    ("GET", "/calls/{call_id}"): {C, S},
+    ("POST", "/calls/{call_id}/save"): {C, S},
+    ("POST", "/calls/{call_id}/override"): {C, S},
+    ("POST", "/calls/{call_id}/crisis"): {C, S},
+    ("POST", "/calls/{call_id}/caller"): {C, S},
+    ("POST", "/calls/{call_id}/finalise"): {C, S},
+    ("POST", "/calls/{call_id}/non-data"): {C, S},
+    ("POST", "/calls/{call_id}/addenda"): {C, S},
+    ("POST", "/api/v1/calls"): {C, S},
+    ("GET", "/api/v1/calls/{call_id}"): {C, S},
+    ("PATCH", "/api/v1/calls/{call_id}"): {C, S},
+    ("POST", "/api/v1/calls/{call_id}/finalise"): {C, S},
     ("GET", "/admin/users"): {A},
     ("POST", "/admin/users"): {A},
     ("POST", "/admin/users/{user_id}/roles"): {A},
@@ -32,7 +47,7 @@ ROUTES = {
     ("POST", "/admin/users/{user_id}/tokens/revoke"): {A},
 }
 
-SAMPLE_PATH_VALUES = {"user_id": "1"}
+SAMPLE_PATH_VALUES = {"user_id": "1", "call_id": "1"}
 
 
 def app_routes(app):
@@ -60,6 +75,8 @@ def test_each_role_gets_exactly_the_routes_it_should(client, make_user, actor):
         url = path.format(**SAMPLE_PATH_VALUES)
         if method == "GET":
             response = client.get(url)
+        elif path.startswith("/api/"):
+            response = client.request(method, url, json={}, headers={"X-CSRFToken": token})
         else:
             response = client.post(url, data={"csrftoken": token})
         status = response.status_code

@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from hotline import i18n
 from hotline.config import Settings, load_settings
 from hotline.database import make_engine
-from hotline.errors import HotlineError, NotAuthenticated
+from hotline.errors import HotlineError, NotAuthenticated, describe_validation_errors
 from hotline.i18n import _
 from hotline.pages import environment, is_htmx, render
 from hotline.resources import STATIC
@@ -34,11 +34,11 @@ def wants_json(request: Request) -> bool:
     )
 
 
-def error_response(request: Request, status_code: int, message: str, *, field=None, headers=None):
+def error_response(request: Request, status_code: int, message: str, *, field=None, headers=None, extra=None):
     """The same failure as JSON for the API, a fragment for HTMX, a full page for a browser."""
     message = str(message)
     if wants_json(request):
-        body = {"detail": message}
+        body = {"detail": message, **(extra or {})}
         if field:
             body["field"] = field
         return JSONResponse(body, status_code=status_code, headers=headers)
@@ -47,24 +47,6 @@ def error_response(request: Request, status_code: int, message: str, *, field=No
         headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML", **(headers or {})}
     return render(request, "errors/error.html", {"status_code": status_code, "message": message},
                   block="error_message", status_code=status_code, headers=headers)
-
-
-def _validation_message(error: dict) -> str:
-    field = ".".join(str(part) for part in error.get("loc", ())[1:]) or str(error.get("loc", ("?",))[-1])
-    kind = error.get("type", "")
-    context = error.get("ctx") or {}
-    if kind == "missing":
-        return _("%(field)s is required.", field=field)
-    if kind == "string_too_long":
-        return _("%(field)s is too long: at most %(max)s characters.", field=field,
-                 max=context.get("max_length", "?"))
-    if kind == "too_long":
-        return _("%(field)s has too many items.", field=field)
-    if kind == "json_invalid":
-        return _("The request body is not valid JSON.")
-    if kind == "extra_forbidden":
-        return _("Unknown field: %(field)s.", field=field)
-    return _("%(field)s is not valid.", field=field)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -76,12 +58,13 @@ def install_error_handlers(app: FastAPI) -> None:
                 return error_response(request, 401, exc.message, headers={"HX-Redirect": target})
             if request.method == "GET":
                 return RedirectResponse(target, status_code=303)
-        return error_response(request, exc.status_code, exc.message, field=exc.field, headers=exc.headers)
+        return error_response(request, exc.status_code, exc.message, field=exc.field, headers=exc.headers,
+                              extra=exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
         errors = exc.errors()
-        message = " ".join(_validation_message(error) for error in errors[:5])
+        message = describe_validation_errors(errors)
         return error_response(request, 422, message)
 
     @app.exception_handler(StarletteHTTPException)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from hotline.i18n import _
+
 
 class HotlineError(Exception):
     """A failure the person asking can understand. `message` is already translated (or lazy)."""
 
     status_code = 400
 
-    def __init__(self, message, *, field: str | None = None, status_code: int | None = None, headers=None):
+    def __init__(self, message, *, field: str | None = None, status_code: int | None = None, headers=None,
+                 extra: dict | None = None):
         super().__init__(str(message))
         self.message = message
         self.field = field
         self.headers = headers or {}
+        self.extra = extra or {}  # machine-readable detail for API clients (current version, fields)
         if status_code is not None:
             self.status_code = status_code
 
@@ -39,3 +43,30 @@ class InvalidInput(HotlineError):
 
 class TooManyRequests(HotlineError):
     status_code = 429
+
+
+def describe_validation_error(error: dict) -> str:
+    """One translated sentence for one pydantic error (from a request body or a service model)."""
+    field = ".".join(str(part) for part in error.get("loc", ())[1:]) or str(error.get("loc", ("?",))[-1])
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    if kind == "missing":
+        return _("%(field)s is required.", field=field)
+    if kind == "string_too_long":
+        return _("%(field)s is too long: at most %(max)s characters.", field=field,
+                 max=context.get("max_length", "?"))
+    if kind == "too_long":
+        return _("%(field)s has too many items.", field=field)
+    if kind == "json_invalid":
+        return _("The request body is not valid JSON.")
+    if kind in ("enum", "literal_error"):
+        return _("%(field)s: %(value)s is not one of the choices.", field=field, value=str(error.get("input"))[:40])
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return _("%(field)s is out of range.", field=field)
+    if kind == "extra_forbidden":
+        return _("Unknown field: %(field)s.", field=field)
+    return _("%(field)s is not valid.", field=field)
+
+
+def describe_validation_errors(errors) -> str:
+    return " ".join(describe_validation_error(error) for error in list(errors)[:5])

@@ -3,5 +3,8 @@
 from sqlmodel import SQLModel
 
 from hotline.accounts.models import ApiToken, LoginAttempt, User, UserRole  # noqa: F401
+from hotline.audit.models import AuditEntry  # noqa: F401
+from hotline.calls.models import Call, CallAddendum, CallAssessment, Caller, CrisisTick  # noqa: F401
+from hotline.referrals.models import Referral  # noqa: F401
 
 metadata = SQLModel.metadata

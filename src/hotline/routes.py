@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from hotline.accounts import views as accounts
 from hotline.accounts.guards import CurrentUser
+from hotline.calls import views as calls
 from hotline.database import schema_revisions
 from hotline.pages import render
 
@@ -48,3 +49,5 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(system, tags=["system"])
     app.include_router(accounts.pages, tags=["accounts"], include_in_schema=False)
     app.include_router(accounts.api, prefix="/api/v1", tags=["accounts"])
+    app.include_router(calls.pages, tags=["calls"], include_in_schema=False)
+    app.include_router(calls.api, prefix="/api/v1", tags=["calls"])

@@ -1,0 +1,1 @@
+"""Calls: the live call screen, notes that autosave, repeat callers, ending a call."""

@@ -1,0 +1,122 @@
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text
+from sqlmodel import Field, SQLModel
+
+from hotline.calls.choices import CallStatus
+from hotline.database import UTCDateTime, utcnow
+from hotline.triage import RiskLevel
+
+FORM_VERSION = 1  # bump when the call form's fields change meaning
+
+
+class Caller(SQLModel, table=True):
+    """A repeat caller, known only by a keyed hash of their number or reference."""
+
+    __tablename__ = "callers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    identifier_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Call(SQLModel, table=True):
+    __tablename__ = "calls"
+    __table_args__ = (
+        Index("ix_calls_counsellor_started", "counsellor_id", "started_at"),
+        Index("ix_calls_status_started", "status", "started_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    counsellor_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id"), nullable=False))
+    caller_id: int | None = Field(default=None, foreign_key="callers.id", index=True)
+    status: str = Field(default=CallStatus.draft, max_length=16)
+    # Every save must name the version it started from; a mismatch is a conflict, never an overwrite.
+    version: int = Field(default=1)
+    form_version: int = Field(default=FORM_VERSION)
+    line: str | None = Field(default=None, max_length=64)
+    seat: str | None = Field(default=None, max_length=64)
+    external_id: str | None = Field(default=None, max_length=128, unique=True)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    ended_incomplete: bool = Field(default=False)
+
+    call_type: str | None = Field(default=None, max_length=24)
+    non_data_reason: str | None = Field(default=None, max_length=24)
+    caller_group: str | None = Field(default=None, max_length=32)
+    age_band: str | None = Field(default=None, max_length=16)
+    gender: str | None = Field(default=None, max_length=16)
+    region: str | None = Field(default=None, max_length=100)
+    language: str | None = Field(default=None, max_length=32)
+    concerns: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    interventions: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+    engine_level: str = Field(default=RiskLevel.none.value, max_length=16)
+    engine_score: float = Field(default=0.0)
+    evidence: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rules_version: str | None = Field(default=None, max_length=64)
+    override_level: str | None = Field(default=None, max_length=16)
+    override_reason: str | None = Field(default=None, max_length=1000)
+    supervisor_consulted: bool = Field(default=False)
+
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    callback_needed: bool = Field(default=False)
+    callback_ok: bool = Field(default=False)
+    follow_up_date: date | None = Field(default=None)
+    mood_start: int | None = Field(default=None)
+    mood_end: int | None = Field(default=None)
+
+    @property
+    def level(self) -> RiskLevel:
+        """What the counsellor's judgement says if they overrode the engine, else the engine's level."""
+        return RiskLevel(self.override_level or self.engine_level)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == CallStatus.draft
+
+
+class CallAssessment(SQLModel, table=True):
+    """The history of a call's risk level: each change by the engine and each override, with its rules."""
+
+    __tablename__ = "call_assessments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(sa_column=Column(Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False,
+                                          index=True))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    source: str = Field(max_length=16)  # engine | override | final
+    level: str = Field(max_length=16)
+    engine_level: str = Field(max_length=16)
+    score: float = Field(default=0.0)
+    rules_version: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=1000)
+    by_id: int | None = Field(default=None, foreign_key="users.id")
+    evidence: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class CrisisTick(SQLModel, table=True):
+    __tablename__ = "call_crisis_ticks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(sa_column=Column(Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False,
+                                          index=True))
+    step: str = Field(max_length=32)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    by_id: int = Field(foreign_key="users.id")
+
+
+class CallAddendum(SQLModel, table=True):
+    """What is added to a finalised call: the notes themselves stay as they were."""
+
+    __tablename__ = "call_addenda"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(sa_column=Column(Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False,
+                                          index=True))
+    author_id: int = Field(foreign_key="users.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    text: str = Field(sa_column=Column(Text, nullable=False))

@@ -1,0 +1,457 @@
+"""Everything that happens to a call. Views and the API call these; tests call them directly."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import String, cast, func, or_, update
+from sqlmodel import Session, col, select
+
+from hotline.accounts.models import Role, User
+from hotline.audit import service as audit
+from hotline.calls.choices import (
+    AgeBand,
+    CallerGroup,
+    CallStatus,
+    CallType,
+    Concern,
+    CrisisStep,
+    Gender,
+    Intervention,
+    NonDataReason,
+)
+from hotline.calls.models import Call, CallAddendum, CallAssessment, Caller, CrisisTick
+from hotline.database import utcnow
+from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, describe_validation_errors
+from hotline.i18n import _
+from hotline.referrals.models import Referral
+from hotline.triage import Answers, Assessment, RiskLevel, RuleSet, assess
+
+NOTES_MAX = 100_000
+SUMMARY_MAX = 10_000
+ADDENDUM_MAX = 10_000
+
+
+class CallUpdate(BaseModel):
+    """Fields a save may carry. Only the fields present are changed (PATCH semantics)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    call_type: CallType | None = None
+    non_data_reason: NonDataReason | None = None
+    caller_group: CallerGroup | None = None
+    age_band: AgeBand | None = None
+    gender: Gender | None = None
+    region: str | None = Field(default=None, max_length=100)
+    language: str | None = Field(default=None, max_length=32)
+    concerns: list[Concern] | None = Field(default=None, max_length=len(Concern))
+    interventions: list[Intervention] | None = Field(default=None, max_length=len(Intervention))
+    answers: Answers | None = None
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
+    callback_needed: bool | None = None
+    callback_ok: bool | None = None
+    follow_up_date: date | None = None
+    mood_start: int | None = Field(default=None, ge=1, le=10)
+    mood_end: int | None = Field(default=None, ge=1, le=10)
+    supervisor_consulted: bool | None = None
+
+    @classmethod
+    def parse(cls, data: dict) -> CallUpdate:
+        """Validate, turning pydantic's errors into one translated 422."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            raise InvalidInput(describe_validation_errors(error.errors())) from None
+
+
+class StaleVersion(Conflict):
+    """The call changed since this browser last saw it. Carries what the server now holds."""
+
+    def __init__(self, call: Call):
+        super().__init__(
+            _("This call was changed in another window or tab. Nothing was overwritten: "
+              "your text is kept here; compare and save again."),
+            extra={"version": call.version},
+        )
+        self.call = call
+
+
+class MissingFields(InvalidInput):
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(" ".join(problems.values()), extra={"fields": problems})
+        self.problems = problems
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+def _load(session: Session, call_id: int) -> Call:
+    call = session.get(Call, call_id)
+    if call is None:
+        raise NotFound(_("There is no call %(id)s.", id=call_id))
+    return call
+
+
+def can_read(user: User, call: Call) -> bool:
+    return call.counsellor_id == user.id or Role.supervisor in user.roles
+
+
+def read_call(*, session: Session, user: User, call_id: int, address: str | None = None) -> Call:
+    """A call for reading. Anyone but its own counsellor reading it leaves an audit entry."""
+    call = _load(session, call_id)
+    if not can_read(user, call):
+        raise Forbidden(_("This call belongs to another counsellor."))
+    if call.counsellor_id != user.id:
+        audit.record(session=session, actor_id=user.id, action="call.read", target_type="call",
+                     target_id=call.id, address=address)
+    return call
+
+
+def _own_draft(session: Session, user: User, call_id: int) -> Call:
+    call = _load(session, call_id)
+    if call.counsellor_id != user.id:
+        raise Forbidden(_("This call belongs to another counsellor."))
+    if not call.is_draft:
+        raise Conflict(_("This call is finalised; its notes can no longer change. Add an addendum instead."))
+    return call
+
+
+def list_drafts(*, session: Session, user: User) -> list[Call]:
+    return list(session.exec(
+        select(Call).where(Call.counsellor_id == user.id, Call.status == CallStatus.draft)
+        .order_by(col(Call.started_at).desc())
+    ))
+
+
+def list_since(*, session: Session, user: User, since: datetime) -> list[Call]:
+    return list(session.exec(
+        select(Call).where(Call.counsellor_id == user.id, Call.started_at >= since)
+        .order_by(col(Call.started_at).desc())
+    ))
+
+
+def assessment_history(*, session: Session, call: Call) -> list[CallAssessment]:
+    return list(session.exec(
+        select(CallAssessment).where(CallAssessment.call_id == call.id).order_by(CallAssessment.id)
+    ))
+
+
+def crisis_ticks(*, session: Session, call: Call) -> dict[str, CrisisTick]:
+    ticks = session.exec(select(CrisisTick).where(CrisisTick.call_id == call.id).order_by(CrisisTick.id))
+    return {tick.step: tick for tick in ticks}
+
+
+def addenda(*, session: Session, call: Call) -> list[CallAddendum]:
+    return list(session.exec(select(CallAddendum).where(CallAddendum.call_id == call.id)
+                             .order_by(CallAddendum.id)))
+
+
+# --- starting and saving -----------------------------------------------------------------------------
+
+def start_call(
+    *,
+    session: Session,
+    counsellor: User,
+    line: str | None = None,
+    seat: str | None = None,
+    external_id: str | None = None,
+) -> tuple[Call, bool]:
+    """Open a call. With the phone system's call id it is idempotent: (call, created?)."""
+    if Role.counsellor not in counsellor.roles and Role.supervisor not in counsellor.roles:
+        raise Forbidden(_("Only counsellors and supervisors take calls."))
+    for name, value, limit in (("line", line, 64), ("seat", seat, 64), ("external_id", external_id, 128)):
+        if value is not None and len(value) > limit:
+            raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field=name, max=limit))
+    if external_id:
+        existing = session.exec(select(Call).where(Call.external_id == external_id)).first()
+        if existing is not None:
+            if existing.counsellor_id != counsellor.id:
+                raise Conflict(_("The phone system already opened this call for another counsellor."))
+            return existing, False
+    call = Call(counsellor_id=counsellor.id, line=line, seat=seat, external_id=external_id)
+    session.add(call)
+    session.commit()
+    session.refresh(call)
+    return call, True
+
+
+def assess_call(call: Call, rules: RuleSet | None = None) -> Assessment:
+    return assess(call.notes, Answers(**call.answers), rules)
+
+
+def _answers_dict(answers: Answers | None) -> dict:
+    return {} if answers is None else answers.model_dump(exclude_none=True)
+
+
+def save_call(
+    *,
+    session: Session,
+    user: User,
+    call_id: int,
+    version: int,
+    changes: CallUpdate,
+    rules: RuleSet | None = None,
+) -> tuple[Call, Assessment]:
+    """Save what the counsellor typed, if the call is still at `version`; reassess the risk."""
+    call = _own_draft(session, user, call_id)
+    values = changes.model_dump(exclude_unset=True, mode="json")
+    if "answers" in changes.model_fields_set:
+        values["answers"] = _answers_dict(changes.answers)
+    notes = values.get("notes", call.notes) or ""
+    values["notes"] = notes
+    answers = values.get("answers", call.answers)
+    result = assess(notes, Answers(**answers), rules)
+    values.update(
+        engine_level=result.level.value,
+        engine_score=result.score,
+        evidence=[item.to_dict() for item in result.evidence],
+        rules_version=result.rules_version,
+        updated_at=utcnow(),
+        version=version + 1,
+    )
+    previous_level = call.engine_level
+    # The version check happens in the database, so two tabs saving at once cannot both win.
+    outcome = session.execute(
+        update(Call)
+        .where(Call.id == call_id, Call.version == version, Call.status == CallStatus.draft)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if outcome.rowcount != 1:
+        session.rollback()
+        session.refresh(call)
+        raise StaleVersion(call)
+    if result.level.value != previous_level:
+        session.add(CallAssessment(call_id=call_id, source="engine", level=result.level.value,
+                                   engine_level=result.level.value, score=result.score,
+                                   rules_version=result.rules_version, evidence=values["evidence"]))
+    session.commit()
+    session.refresh(call)
+    return call, result
+
+
+def override_level(
+    *, session: Session, user: User, call_id: int, level: str | None, reason: str
+) -> Call:
+    """The counsellor's judgement over the engine's. Both stay on record. level None clears it."""
+    call = _own_draft(session, user, call_id)
+    reason = (reason or "").strip()
+    if level:
+        try:
+            level = RiskLevel(level).value
+        except ValueError:
+            raise InvalidInput(_("Unknown risk level: %(level)s", level=level[:20]), field="level") from None
+        if len(reason) < 3:
+            raise InvalidInput(_("Say why you judge the risk differently."), field="reason")
+        if len(reason) > 1000:
+            raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="reason", max=1000))
+    call.override_level = level or None
+    call.override_reason = reason if level else None
+    session.add(call)
+    session.add(CallAssessment(call_id=call.id, source="override", level=call.level.value,
+                               engine_level=call.engine_level, score=call.engine_score,
+                               rules_version=call.rules_version, reason=call.override_reason, by_id=user.id))
+    session.commit()
+    session.refresh(call)
+    return call
+
+
+def tick_crisis_step(*, session: Session, user: User, call_id: int, step: str) -> CrisisTick:
+    call = _own_draft(session, user, call_id)
+    try:
+        step = CrisisStep(step).value
+    except ValueError:
+        raise InvalidInput(_("Unknown checklist step."), field="step") from None
+    existing = session.exec(select(CrisisTick).where(CrisisTick.call_id == call.id, CrisisTick.step == step)).first()
+    if existing is not None:
+        return existing
+    tick = CrisisTick(call_id=call.id, step=step, by_id=user.id)
+    session.add(tick)
+    session.commit()
+    session.refresh(tick)
+    return tick
+
+
+# --- ending ------------------------------------------------------------------------------------------
+
+def missing_for_finalise(call: Call) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not call.call_type:
+        problems["call_type"] = _("Choose the call type.")
+    elif call.call_type == CallType.non_data:
+        if not call.non_data_reason:
+            problems["non_data_reason"] = _("Say what kind of non-data call it was.")
+        return problems
+    if not call.caller_group:
+        problems["caller_group"] = _("Choose the caller group, or “Not disclosed”.")
+    if not call.concerns:
+        problems["concerns"] = _("Tick at least one concern.")
+    if not call.summary.strip():
+        problems["summary"] = _("Write a short outcome summary.")
+    if call.level >= RiskLevel.moderate and not call.interventions:
+        problems["interventions"] = _("Record what you did for a caller at this risk level.")
+    return problems
+
+
+def finalise_call(
+    *, session: Session, user: User, call_id: int, version: int, incomplete: bool = False
+) -> tuple[Call, Referral | None]:
+    """End the call: notes become read-only; moderate risk or above opens a referral.
+
+    `incomplete` is "save and end" for a call abandoned half-way: required fields are not demanded,
+    and the record says it ended incomplete.
+    """
+    call = _own_draft(session, user, call_id)
+    if call.version != version:
+        raise StaleVersion(call)
+    if not incomplete:
+        problems = missing_for_finalise(call)
+        if problems:
+            raise MissingFields(problems)
+    now = utcnow()
+    outcome = session.execute(
+        update(Call)
+        .where(Call.id == call_id, Call.version == version, Call.status == CallStatus.draft)
+        .values(status=CallStatus.finalised.value, ended_at=now, updated_at=now, version=version + 1,
+                ended_incomplete=incomplete)
+        .execution_options(synchronize_session=False)
+    )
+    if outcome.rowcount != 1:
+        session.rollback()
+        session.refresh(call)
+        raise StaleVersion(call)
+    session.refresh(call)
+    session.add(CallAssessment(call_id=call.id, source="final", level=call.level.value,
+                               engine_level=call.engine_level, score=call.engine_score,
+                               rules_version=call.rules_version, reason=call.override_reason,
+                               evidence=call.evidence, by_id=user.id))
+    referral = None
+    if call.level >= RiskLevel.moderate:
+        referral = Referral(call_id=call.id, level=call.level.value, opened_by_id=user.id, opened_at=now)
+        session.add(referral)
+    session.commit()
+    session.refresh(call)
+    if referral is not None:
+        session.refresh(referral)
+    return call, referral
+
+
+def end_non_data_call(*, session: Session, user: User, call_id: int, version: int, reason: str) -> Call:
+    """Silent, hang-up, prank, wrong number…: two clicks and done."""
+    changes = CallUpdate.parse({"call_type": CallType.non_data.value, "non_data_reason": reason})
+    call, _assessment = save_call(session=session, user=user, call_id=call_id, version=version, changes=changes)
+    call, _referral = finalise_call(session=session, user=user, call_id=call_id, version=call.version)
+    return call
+
+
+def add_addendum(*, session: Session, user: User, call_id: int, text: str) -> CallAddendum:
+    call = _load(session, call_id)
+    if call.counsellor_id != user.id and Role.supervisor not in user.roles:
+        raise Forbidden(_("This call belongs to another counsellor."))
+    if call.is_draft:
+        raise Conflict(_("The call is still open: write in its notes."))
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(_("The addendum is empty."), field="text")
+    if len(text) > ADDENDUM_MAX:
+        raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="text", max=ADDENDUM_MAX))
+    entry = CallAddendum(call_id=call.id, author_id=user.id, text=text)
+    session.add(entry)
+    session.commit()
+    session.refresh(entry)
+    return entry
+
+
+# --- repeat callers ----------------------------------------------------------------------------------
+
+def caller_hash(identifier: str, secret: str) -> str:
+    """Keyed hash of a phone number or reference: matches repeat callers without storing the number."""
+    normalised = re.sub(r"[\s\-().]", "", identifier).lower()
+    if normalised.startswith("+86"):
+        normalised = normalised[3:]
+    return hmac.new(secret.encode(), b"caller:" + normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def link_caller(*, session: Session, user: User, call_id: int, identifier: str, secret: str) -> Caller:
+    call = _own_draft(session, user, call_id)
+    identifier = (identifier or "").strip()
+    if not (3 <= len(identifier) <= 64):
+        raise InvalidInput(_("Enter a phone number or caller reference of 3 to 64 characters."), field="identifier")
+    digest = caller_hash(identifier, secret)
+    caller = session.exec(select(Caller).where(Caller.identifier_hash == digest)).first()
+    if caller is None:
+        caller = Caller(identifier_hash=digest)
+        session.add(caller)
+        session.flush()
+    call.caller_id = caller.id
+    session.add(call)
+    session.commit()
+    session.refresh(caller)
+    return caller
+
+
+def caller_history(*, session: Session, user: User, call: Call, limit: int = 20) -> list[Call]:
+    """Earlier calls from the same caller, whoever took them. Reading them is audited."""
+    if call.caller_id is None:
+        return []
+    earlier = list(session.exec(
+        select(Call).where(Call.caller_id == call.caller_id, Call.id != call.id,
+                           Call.status == CallStatus.finalised)
+        .order_by(col(Call.started_at).desc()).limit(limit)
+    ))
+    if any(other.counsellor_id != user.id for other in earlier):
+        audit.record(session=session, actor_id=user.id, action="caller.history", target_type="caller",
+                     target_id=call.caller_id, detail={"call_id": call.id, "shown": len(earlier)})
+    return earlier
+
+
+# --- search ------------------------------------------------------------------------------------------
+
+class CallSearch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date_from: date | None = None
+    date_to: date | None = None
+    level: RiskLevel | None = None
+    concern: Concern | None = None
+    text: str | None = Field(default=None, max_length=200)
+    everyone: bool = False
+
+
+def search_calls(
+    *, session: Session, user: User, query: CallSearch, tz, limit: int = 200, address: str | None = None
+) -> list[Call]:
+    """My calls, or everyone's for a supervisor (audited), newest first."""
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        raise InvalidInput(_("The start date is after the end date."), field="date_from")
+    statement = select(Call)
+    if query.everyone:
+        if Role.supervisor not in user.roles:
+            raise Forbidden(_("Only supervisors search everyone's calls."))
+        audit.record(session=session, actor_id=user.id, action="call.search", target_type="call", address=address,
+                     detail={"filters": query.model_dump(mode="json", exclude={"text"}),
+                             "text_search": bool(query.text)})
+    else:
+        statement = statement.where(Call.counsellor_id == user.id)
+    if query.date_from:
+        statement = statement.where(Call.started_at >= datetime.combine(query.date_from, datetime.min.time(), tz))
+    if query.date_to:
+        end = datetime.combine(query.date_to + timedelta(days=1), datetime.min.time(), tz)
+        statement = statement.where(Call.started_at < end)
+    if query.level:
+        statement = statement.where(
+            or_(Call.override_level == query.level.value,
+                (Call.override_level.is_(None)) & (Call.engine_level == query.level.value))
+        )
+    if query.text:
+        pattern = "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(or_(func.lower(Call.notes).like(pattern.lower(), escape="\\"),
+                                        func.lower(Call.summary).like(pattern.lower(), escape="\\")))
+    if query.concern:
+        # Concerns are a JSON list of fixed words; the quoted word cannot match any other entry.
+        statement = statement.where(cast(Call.concerns, String).like(f'%"{query.concern.value}"%'))
+    return list(session.exec(statement.order_by(col(Call.started_at).desc()).limit(limit)))

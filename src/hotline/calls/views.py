@@ -1,0 +1,371 @@
+"""The counsellor's pages (call home, call screen, record, search) and the calls API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field
+
+from hotline.accounts.guards import require
+from hotline.accounts.models import Role, User
+from hotline.calls import service
+from hotline.calls.choices import (
+    ANSWER_LABELS,
+    AgeBand,
+    CallerGroup,
+    CallType,
+    Concern,
+    CrisisStep,
+    Gender,
+    Intervention,
+    NonDataReason,
+    discount_label,
+    domain_label,
+    label,
+)
+from hotline.calls.forms import call_update_from_form
+from hotline.calls.models import Call
+from hotline.deps import SessionDep
+from hotline.errors import HotlineError, InvalidInput
+from hotline.i18n import _, get_locale
+from hotline.pages import environment, is_htmx, render
+from hotline.triage import PROTECTIVE_FIELDS, RISK_FACTOR_FIELDS, SCREENER_FIELDS, RiskLevel, default_rules
+
+pages = APIRouter()
+api = APIRouter()
+environment.globals.update(
+    label=label, domain_label=domain_label, discount_label=discount_label,
+    answer_label_for=lambda rule_id: str(ANSWER_LABELS.get(rule_id.removeprefix("answers."), rule_id)),
+)
+
+TakesCalls = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]
+
+
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _redirect(url: str, request: Request) -> RedirectResponse:
+    if is_htmx(request):
+        response = RedirectResponse(url, status_code=200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return RedirectResponse(url, status_code=303)
+
+
+def _actions_for(level: RiskLevel) -> list[str]:
+    actions = default_rules().actions.get(level, ())
+    return [action.zh if get_locale() == "zh_CN" else action.en for action in actions]
+
+
+def _form_context(session, user, call: Call) -> dict:
+    return {
+        "call": call,
+        "choices": {
+            "call_type": list(CallType), "non_data_reason": list(NonDataReason),
+            "caller_group": list(CallerGroup), "age_band": list(AgeBand), "gender": list(Gender),
+            "concerns": list(Concern), "interventions": list(Intervention),
+        },
+        "answer_groups": [
+            (_("Screening questions (C-SSRS)"), SCREENER_FIELDS),
+            (_("Risk factors"), RISK_FACTOR_FIELDS),
+            (_("Protective factors"), PROTECTIVE_FIELDS),
+        ],
+        "answer_labels": ANSWER_LABELS,
+        "levels": list(RiskLevel),
+        "crisis_steps": list(CrisisStep),
+        **_banner_context(session, call),
+        "history": service.caller_history(session=session, user=user, call=call),
+    }
+
+
+def _banner_context(session, call: Call) -> dict:
+    return {
+        "call": call,
+        "actions": _actions_for(call.level),
+        "ticks": service.crisis_ticks(session=session, call=call),
+        "crisis_steps": list(CrisisStep),
+        "levels": list(RiskLevel),
+    }
+
+
+# --- pages -------------------------------------------------------------------------------------------
+
+@pages.get("/calls")
+def calls_home(request: Request, session: SessionDep, user: TakesCalls):
+    tz = request.app.state.settings.tz
+    midnight = datetime.combine(datetime.now(tz).date(), time.min, tz)
+    return render(request, "calls/index.html", {
+        "drafts": service.list_drafts(session=session, user=user),
+        "today": [c for c in service.list_since(session=session, user=user, since=midnight) if not c.is_draft],
+        "on_shift": True,  # until rosters exist every counsellor may take calls
+    })
+
+
+@pages.post("/calls")
+def start_call(request: Request, session: SessionDep, user: TakesCalls):
+    call, _created = service.start_call(session=session, counsellor=user)
+    return _redirect(f"/calls/{call.id}", request)
+
+
+@pages.get("/calls/search")
+def search_page(
+    request: Request,
+    session: SessionDep,
+    user: TakesCalls,
+    date_from: Annotated[str, Query(max_length=10)] = "",
+    date_to: Annotated[str, Query(max_length=10)] = "",
+    level: Annotated[str, Query(max_length=16)] = "",
+    concern: Annotated[str, Query(max_length=32)] = "",
+    text: Annotated[str, Query(max_length=200)] = "",
+    everyone: Annotated[str, Query(max_length=3)] = "",
+):
+    raw = {"date_from": date_from or None, "date_to": date_to or None, "level": level or None,
+           "concern": concern or None, "text": text or None, "everyone": everyone == "on"}
+    error, results, searched = None, [], any(v for v in raw.values())
+    try:
+        query = _parse_search(raw)
+        results = service.search_calls(session=session, user=user, query=query,
+                                       tz=request.app.state.settings.tz, address=_address(request))
+    except HotlineError as exc:
+        error = exc
+    return render(request, "calls/search.html", {
+        "results": results, "form": raw, "searched": searched, "error": error and error.message,
+        "levels": list(RiskLevel), "concerns": list(Concern),
+        "may_search_everyone": Role.supervisor in user.roles,
+    }, block="results", status_code=error.status_code if error else 200)
+
+
+def _parse_search(raw: dict) -> service.CallSearch:
+    from pydantic import ValidationError
+
+    from hotline.errors import describe_validation_errors
+
+    try:
+        return service.CallSearch.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidInput(describe_validation_errors(exc.errors())) from None
+
+
+@pages.get("/calls/{call_id}")
+def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+    call = service.read_call(session=session, user=user, call_id=call_id, address=_address(request))
+    if call.is_draft and call.counsellor_id == user.id:
+        return render(request, "calls/call.html", _form_context(session, user, call))
+    return render(request, "calls/record.html", {
+        **_banner_context(session, call),
+        "assessments": service.assessment_history(session=session, call=call),
+        "addenda": service.addenda(session=session, call=call),
+        "answer_labels": ANSWER_LABELS,
+        "history": service.caller_history(session=session, user=user, call=call),
+    })
+
+
+@pages.post("/calls/{call_id}/save")
+async def save_call(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+    form = await request.form()
+    try:
+        version = int(form.get("version", ""))
+    except ValueError:
+        raise InvalidInput(_("The save carries no version; reload the page.")) from None
+    changes = call_update_from_form(form)
+    try:
+        call, _result = service.save_call(session=session, user=user, call_id=call_id, version=version,
+                                          changes=changes)
+    except service.StaleVersion as conflict:
+        response = render(request, "calls/_conflict.html", {"call": conflict.call, "message": conflict.message},
+                          status_code=409)
+        response.headers["HX-Retarget"] = "#conflict"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    if not is_htmx(request):
+        return RedirectResponse(f"/calls/{call.id}", status_code=303)
+    tz = request.app.state.settings.tz
+    return render(request, "calls/_saved.html", {
+        **_banner_context(session, call), "saved_at": datetime.now(tz).strftime("%H:%M:%S"),
+    })
+
+
+@pages.post("/calls/{call_id}/override")
+def override(
+    request: Request,
+    session: SessionDep,
+    user: TakesCalls,
+    call_id: int,
+    level: Annotated[str, Form(max_length=16)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+):
+    call = service.override_level(session=session, user=user, call_id=call_id, level=level or None, reason=reason)
+    return render(request, "calls/_banner.html", _banner_context(session, call))
+
+
+@pages.post("/calls/{call_id}/crisis")
+def crisis_step(
+    request: Request,
+    session: SessionDep,
+    user: TakesCalls,
+    call_id: int,
+    step: Annotated[str, Form(max_length=32)] = "",
+):
+    service.tick_crisis_step(session=session, user=user, call_id=call_id, step=step)
+    call = service.read_call(session=session, user=user, call_id=call_id)
+    return render(request, "calls/_banner.html", _banner_context(session, call))
+
+
+@pages.post("/calls/{call_id}/caller")
+def link_caller(
+    request: Request,
+    session: SessionDep,
+    user: TakesCalls,
+    call_id: int,
+    identifier: Annotated[str, Form(max_length=200)] = "",
+):
+    service.link_caller(session=session, user=user, call_id=call_id, identifier=identifier,
+                        secret=request.app.state.secret_key)
+    call = service.read_call(session=session, user=user, call_id=call_id)
+    history = service.caller_history(session=session, user=user, call=call)
+    return render(request, "calls/_caller_history.html", {"call": call, "history": history, "linked": True})
+
+
+@pages.post("/calls/{call_id}/finalise")
+def finalise(
+    request: Request,
+    session: SessionDep,
+    user: TakesCalls,
+    call_id: int,
+    version: Annotated[int, Form()],
+    incomplete: Annotated[str, Form(max_length=3)] = "",
+):
+    try:
+        call, referral = service.finalise_call(session=session, user=user, call_id=call_id, version=version,
+                                               incomplete=incomplete == "on")
+    except service.MissingFields as missing:
+        response = render(request, "calls/_problems.html", {"problems": missing.problems},
+                          status_code=422)
+        response.headers["HX-Retarget"] = "#finalise-problems"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    return _redirect(f"/calls/{call.id}", request)
+
+
+@pages.post("/calls/{call_id}/non-data")
+def non_data(
+    request: Request,
+    session: SessionDep,
+    user: TakesCalls,
+    call_id: int,
+    version: Annotated[int, Form()],
+    reason: Annotated[str, Form(max_length=32)] = "",
+):
+    service.end_non_data_call(session=session, user=user, call_id=call_id, version=version, reason=reason)
+    return _redirect("/calls", request)
+
+
+@pages.post("/calls/{call_id}/addenda")
+def add_addendum(
+    request: Request,
+    session: SessionDep,
+    user: TakesCalls,
+    call_id: int,
+    text: Annotated[str, Form(max_length=20_000)] = "",
+):
+    service.add_addendum(session=session, user=user, call_id=call_id, text=text)
+    return _redirect(f"/calls/{call_id}", request)
+
+
+# --- JSON API ----------------------------------------------------------------------------------------
+
+class CallStart(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    line: str | None = Field(default=None, max_length=64)
+    seat: str | None = Field(default=None, max_length=64)
+    external_id: str | None = Field(default=None, max_length=128, description="The phone system's call id")
+    caller_number: str | None = Field(default=None, max_length=64)
+
+
+class CallSave(service.CallUpdate):
+    version: int
+
+
+class CallOut(BaseModel):
+    id: int
+    url: str
+    version: int
+    status: str
+    counsellor_id: int
+    started_at: datetime
+    ended_at: datetime | None
+    call_type: str | None
+    non_data_reason: str | None
+    caller_group: str | None
+    age_band: str | None
+    gender: str | None
+    region: str | None
+    language: str | None
+    concerns: list[str]
+    interventions: list[str]
+    answers: dict
+    notes: str
+    summary: str
+    callback_needed: bool
+    callback_ok: bool
+    follow_up_date: date | None
+    mood_start: int | None
+    mood_end: int | None
+    level: str
+    engine_level: str
+    override_level: str | None
+    override_reason: str | None
+    evidence: list
+    actions: list[str]
+    rules_version: str | None
+    referral_id: int | None = None
+
+    @classmethod
+    def of(cls, call: Call, referral_id: int | None = None) -> CallOut:
+        data = {name: getattr(call, name) for name in cls.model_fields if hasattr(call, name)}
+        return cls(**{**data, "id": call.id, "url": f"/calls/{call.id}", "level": call.level.value,
+                      "actions": _actions_for(call.level), "referral_id": referral_id})
+
+
+class Finalise(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    version: int
+    incomplete: bool = False
+
+
+@api.post("/calls", response_model=CallOut, status_code=201)
+def api_start_call(request: Request, session: SessionDep, user: TakesCalls, body: CallStart | None = None):
+    body = body or CallStart()
+    call, created = service.start_call(session=session, counsellor=user, line=body.line, seat=body.seat,
+                                       external_id=body.external_id)
+    if body.caller_number and call.caller_id is None:
+        service.link_caller(session=session, user=user, call_id=call.id, identifier=body.caller_number,
+                            secret=request.app.state.secret_key)
+        session.refresh(call)
+    return JSONResponse(CallOut.of(call).model_dump(mode="json"), status_code=201 if created else 200)
+
+
+@api.get("/calls/{call_id}", response_model=CallOut)
+def api_get_call(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+    return CallOut.of(service.read_call(session=session, user=user, call_id=call_id, address=_address(request)))
+
+
+@api.patch("/calls/{call_id}", response_model=CallOut)
+def api_save_call(session: SessionDep, user: TakesCalls, call_id: int, body: CallSave):
+    changes = service.CallUpdate.model_validate(body.model_dump(exclude={"version"}, exclude_unset=True))
+    call, _result = service.save_call(session=session, user=user, call_id=call_id, version=body.version,
+                                      changes=changes)
+    return CallOut.of(call)
+
+
+@api.post("/calls/{call_id}/finalise", response_model=CallOut)
+def api_finalise(session: SessionDep, user: TakesCalls, call_id: int, body: Finalise):
+    call, referral = service.finalise_call(session=session, user=user, call_id=call_id, version=body.version,
+                                           incomplete=body.incomplete)
+    return CallOut.of(call, referral.id if referral else None)

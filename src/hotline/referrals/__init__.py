@@ -1,0 +1,1 @@
+"""Referrals: flagged callers handed to supervisors and onward."""

@@ -1,0 +1,73 @@
+"""The calls API: the same services for scripts and the phone system."""
+
+from hotline.accounts import service as accounts
+from hotline.accounts.models import Role
+
+
+def bearer(session, user):
+    return {"Authorization": "Bearer " + accounts.issue_token(session=session, user=user)}
+
+
+def test_start_save_and_finalise_a_call_over_the_api(client, session, make_user):
+    headers = bearer(session, make_user(Role.counsellor))
+    started = client.post("/api/v1/calls", json={}, headers=headers)
+    assert started.status_code == 201
+    call = started.json()
+    assert call["version"] == 1 and call["url"] == f"/calls/{call['id']}"
+    saved = client.patch(f"/api/v1/calls/{call['id']}", headers=headers, json={
+        "version": 1, "notes": "She took an overdose of sleeping pills just now.",
+        "call_type": "about_self", "caller_group": "general_public", "concerns": ["low_mood"],
+        "summary": "Ambulance sent.", "interventions": ["referral"]})
+    assert saved.status_code == 200, saved.text
+    body = saved.json()
+    assert body["version"] == 2 and body["level"] == "imminent"
+    assert body["evidence"] and body["actions"]
+    stale = client.patch(f"/api/v1/calls/{call['id']}", headers=headers, json={"version": 1, "notes": "lost?"})
+    assert stale.status_code == 409 and stale.json()["version"] == 2
+    ended = client.post(f"/api/v1/calls/{call['id']}/finalise", headers=headers, json={"version": 2})
+    assert ended.status_code == 200
+    assert ended.json()["status"] == "finalised" and ended.json()["referral_id"] is not None
+
+
+def test_finalise_names_each_missing_field(client, session, make_user):
+    headers = bearer(session, make_user(Role.counsellor))
+    call = client.post("/api/v1/calls", headers=headers).json()
+    response = client.post(f"/api/v1/calls/{call['id']}/finalise", headers=headers, json={"version": 1})
+    assert response.status_code == 422
+    assert set(response.json()["fields"]) == {"call_type", "caller_group", "concerns", "summary"}
+
+
+def test_phone_system_start_is_idempotent_and_links_the_caller(client, session, make_user):
+    headers = bearer(session, make_user(Role.counsellor))
+    payload = {"external_id": "pbx-778", "line": "12356", "seat": "7", "caller_number": "13900001111"}
+    first = client.post("/api/v1/calls", headers=headers, json=payload)
+    again = client.post("/api/v1/calls", headers=headers, json=payload)
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["id"] == again.json()["id"]
+    assert "13900001111" not in again.text
+
+
+def test_api_bad_input(client, session, make_user):
+    headers = bearer(session, make_user(Role.counsellor))
+    call = client.post("/api/v1/calls", headers=headers).json()
+    url = f"/api/v1/calls/{call['id']}"
+    assert client.patch(url, headers=headers, json={"notes": "no version"}).status_code == 422
+    response = client.patch(url, headers=headers, json={"version": 1, "answers": {"favourite": True}})
+    assert response.status_code == 422 and "Unknown field" in response.json()["detail"]
+    response = client.patch(url, headers=headers, json={"version": 1, "notes": "n" * 100_001})
+    assert response.status_code == 422
+    response = client.patch(url, headers={**headers, "Content-Type": "application/json"}, content="{not json")
+    assert response.status_code == 422 and "not valid JSON" in response.json()["detail"]
+    other = bearer(session, make_user(Role.counsellor))
+    assert client.get(url, headers=other).status_code == 403
+    coordinator = bearer(session, make_user(Role.coordinator))
+    assert client.post("/api/v1/calls", headers=coordinator).status_code == 403
+
+
+def test_session_writes_need_the_csrf_header(client, logged_in):
+    from support import csrf_token
+
+    logged_in(Role.counsellor)
+    assert client.post("/api/v1/calls", json={}).status_code == 403
+    response = client.post("/api/v1/calls", json={}, headers={"X-CSRFToken": csrf_token(client)})
+    assert response.status_code == 201

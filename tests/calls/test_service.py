@@ -1,0 +1,257 @@
+"""Every state change of a call, through the service functions."""
+
+import pytest
+from sqlmodel import select
+
+from hotline.accounts.models import Role
+from hotline.audit.models import AuditEntry
+from hotline.calls import service
+from hotline.calls.models import Call, CallAssessment, Caller
+from hotline.calls.service import CallUpdate
+from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hotline.referrals.models import Referral
+
+SECRET = "s" * 40
+
+
+@pytest.fixture
+def counsellor(make_user):
+    return make_user(Role.counsellor, username="mei")
+
+
+def start(session, user):
+    call, created = service.start_call(session=session, counsellor=user)
+    assert created
+    return call
+
+
+def save(session, user, call, **fields):
+    return service.save_call(session=session, user=user, call_id=call.id, version=call.version,
+                             changes=CallUpdate.parse(fields))
+
+
+def complete_fields(**extra):
+    return {"call_type": "about_self", "caller_group": "medical_staff", "concerns": ["anxiety"],
+            "summary": "Talked through night-shift worries; feels calmer.", **extra}
+
+
+def test_a_new_call_is_a_draft_at_version_1_with_no_risk(session, counsellor):
+    call = start(session, counsellor)
+    assert call.is_draft and call.version == 1
+    assert call.level.value == "none"
+
+
+def test_only_people_who_take_calls_can_start_one(session, make_user):
+    with pytest.raises(Forbidden):
+        service.start_call(session=session, counsellor=make_user(Role.coordinator))
+
+
+def test_saving_bumps_the_version_and_assesses_the_notes(session, counsellor):
+    call = start(session, counsellor)
+    call, result = save(session, counsellor, call, notes="来电者说今晚准备吃安眠药，药已经买好了。")
+    assert call.version == 2
+    assert result.level.value in ("high", "imminent")
+    assert call.engine_level == result.level.value
+    assert call.rules_version == result.rules_version
+    assert any(item["text"] for item in call.evidence)
+    history = session.exec(select(CallAssessment).where(CallAssessment.call_id == call.id)).all()
+    assert [h.source for h in history] == ["engine"]
+
+
+def test_answers_alone_raise_the_level(session, counsellor):
+    call = start(session, counsellor)
+    call, result = save(session, counsellor, call, answers={"plan": True, "intent": True})
+    assert result.level.value == "high"
+
+
+def test_a_stale_version_saves_nothing(session, counsellor):
+    call = start(session, counsellor)
+    save(session, counsellor, call, notes="first tab")
+    with pytest.raises(service.StaleVersion) as conflict:
+        service.save_call(session=session, user=counsellor, call_id=call.id, version=1,
+                          changes=CallUpdate.parse({"notes": "second tab"}))
+    assert conflict.value.status_code == 409
+    assert conflict.value.call.notes == "first tab"
+    session.expire_all()
+    assert session.get(Call, call.id).notes == "first tab"
+
+
+def test_only_given_fields_change(session, counsellor):
+    call = start(session, counsellor)
+    call, _ = save(session, counsellor, call, notes="kept", region="Wuhan")
+    call, _ = save(session, counsellor, call, region="Hubei")
+    assert call.notes == "kept" and call.region == "Hubei"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"notes": "x" * 100_001}, {"caller_group": "aliens"}, {"concerns": ["boredom"]}, {"mood_end": 11},
+     {"answers": {"plan": True, "favourite_colour": True}}, {"unknown_field": 1}],
+)
+def test_bad_input_is_refused_whole(session, counsellor, fields):
+    call = start(session, counsellor)
+    with pytest.raises(InvalidInput):
+        save(session, counsellor, call, **fields)
+    session.expire_all()
+    assert session.get(Call, call.id).version == 1
+
+
+def test_someone_elses_call_cannot_be_saved_or_read(session, counsellor, make_user):
+    call = start(session, counsellor)
+    other = make_user(Role.counsellor)
+    with pytest.raises(Forbidden):
+        save(session, other, call, notes="not mine")
+    with pytest.raises(Forbidden):
+        service.read_call(session=session, user=other, call_id=call.id)
+    with pytest.raises(NotFound):
+        service.read_call(session=session, user=other, call_id=99999)
+
+
+def test_a_supervisor_reading_a_call_is_audited(session, counsellor, make_user):
+    call = start(session, counsellor)
+    supervisor = make_user(Role.supervisor)
+    service.read_call(session=session, user=counsellor, call_id=call.id)
+    assert session.exec(select(AuditEntry)).all() == []
+    service.read_call(session=session, user=supervisor, call_id=call.id, address="10.1.1.1")
+    entry = session.exec(select(AuditEntry)).one()
+    assert (entry.actor_id, entry.action, entry.target_id, entry.address) == (supervisor.id, "call.read", call.id,
+                                                                              "10.1.1.1")
+
+
+def test_finalise_lists_every_missing_field(session, counsellor):
+    call = start(session, counsellor)
+    with pytest.raises(service.MissingFields) as missing:
+        service.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+    assert set(missing.value.problems) == {"call_type", "caller_group", "concerns", "summary"}
+    call, _ = save(session, counsellor, call, call_type="about_self")
+    with pytest.raises(service.MissingFields) as missing:
+        service.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+    assert set(missing.value.problems) == {"caller_group", "concerns", "summary"}
+
+
+def test_finalised_low_risk_call_is_read_only_and_opens_no_referral(session, counsellor):
+    call = start(session, counsellor)
+    call, _ = save(session, counsellor, call, notes="Worried about her parents in quarantine.", **complete_fields())
+    call, referral = service.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+    assert not call.is_draft and call.ended_at is not None and referral is None
+    with pytest.raises(Conflict):
+        save(session, counsellor, call, notes="changed later")
+
+
+def test_high_risk_call_opens_a_referral_at_its_level(session, counsellor):
+    call = start(session, counsellor)
+    call, _ = save(session, counsellor, call, notes="He has bought charcoal and plans to do it tonight.",
+                   **complete_fields(interventions=["safety_plan", "referral"]))
+    call, referral = service.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+    assert referral is not None and referral.level == call.level.value
+    assert referral.status == "new"
+    assert session.exec(select(Referral)).one().call_id == call.id
+
+
+def test_override_to_moderate_opens_a_referral_and_both_levels_are_kept(session, counsellor):
+    call = start(session, counsellor)
+    call, _ = save(session, counsellor, call, notes="Feels trapped at home.", **complete_fields(
+        interventions=["listening"]))
+    engine_level = call.engine_level
+    with pytest.raises(InvalidInput):
+        service.override_level(session=session, user=counsellor, call_id=call.id, level="moderate", reason="")
+    call = service.override_level(session=session, user=counsellor, call_id=call.id, level="moderate",
+                                  reason="Voice flat, gave away her cat last week")
+    assert call.level.value == "moderate" and call.engine_level == engine_level
+    _, referral = service.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+    assert referral is not None and referral.level == "moderate"
+    sources = [a.source for a in service.assessment_history(session=session, call=call)]
+    assert "override" in sources and sources[-1] == "final"
+
+
+def test_moderate_call_needs_interventions_recorded(session, counsellor):
+    call = start(session, counsellor)
+    call, _ = save(session, counsellor, call, answers={"method_thoughts": True, "suicidal_thoughts": True},
+                   **complete_fields())
+    assert call.level.value == "moderate"
+    with pytest.raises(service.MissingFields) as missing:
+        service.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+    assert set(missing.value.problems) == {"interventions"}
+
+
+def test_save_and_end_closes_an_abandoned_call_marked_incomplete(session, counsellor):
+    call = start(session, counsellor)
+    call, referral = service.finalise_call(session=session, user=counsellor, call_id=call.id,
+                                           version=call.version, incomplete=True)
+    assert call.ended_incomplete and not call.is_draft and referral is None
+
+
+def test_non_data_call_ends_in_one_step(session, counsellor):
+    call = start(session, counsellor)
+    call = service.end_non_data_call(session=session, user=counsellor, call_id=call.id, version=1, reason="silent")
+    assert not call.is_draft and call.call_type == "non_data" and call.non_data_reason == "silent"
+    with pytest.raises(InvalidInput):
+        service.end_non_data_call(session=session, user=counsellor, call_id=start(session, counsellor).id,
+                                  version=1, reason="bored")
+
+
+def test_crisis_ticks_keep_their_time_once(session, counsellor):
+    call = start(session, counsellor)
+    first = service.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="emergency_called")
+    again = service.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="emergency_called")
+    assert first.id == again.id and first.at is not None
+    with pytest.raises(InvalidInput):
+        service.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="pray")
+
+
+def test_addenda_only_after_the_call_ends(session, counsellor):
+    call = start(session, counsellor)
+    with pytest.raises(Conflict):
+        service.add_addendum(session=session, user=counsellor, call_id=call.id, text="later")
+    call, _ = service.finalise_call(session=session, user=counsellor, call_id=call.id, version=1, incomplete=True)
+    entry = service.add_addendum(session=session, user=counsellor, call_id=call.id, text="Called back, safe.")
+    assert entry.author_id == counsellor.id
+    assert call.notes == ""
+
+
+def test_repeat_caller_is_matched_by_keyed_hash_only(session, counsellor, make_user):
+    first = start(session, counsellor)
+    service.link_caller(session=session, user=counsellor, call_id=first.id, identifier="138 0013 8000", secret=SECRET)
+    save(session, counsellor, first, **complete_fields())
+    service.finalise_call(session=session, user=counsellor, call_id=first.id, version=2)
+    other = make_user(Role.counsellor)
+    second = start(session, other)
+    caller = service.link_caller(session=session, user=other, call_id=second.id, identifier="+86 138-0013-8000",
+                                 secret=SECRET)
+    assert "13800138000" not in caller.identifier_hash
+    assert session.exec(select(Caller)).one().id == caller.id
+    session.refresh(second)
+    history = service.caller_history(session=session, user=other, call=second)
+    assert [c.id for c in history] == [first.id]
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "caller.history")).one().actor_id == other.id
+
+
+def test_the_phone_system_opens_a_call_once_per_its_id(session, counsellor):
+    call, created = service.start_call(session=session, counsellor=counsellor, external_id="pbx-1", seat="3")
+    again, created_again = service.start_call(session=session, counsellor=counsellor, external_id="pbx-1")
+    assert created and not created_again and again.id == call.id
+
+
+def test_search_my_calls_and_everyones(session, counsellor, make_user):
+    import zoneinfo
+
+    tz = zoneinfo.ZoneInfo("Asia/Shanghai")
+    mine = start(session, counsellor)
+    save(session, counsellor, mine, notes="insomnia for weeks", concerns=["insomnia"])
+    other = make_user(Role.counsellor)
+    theirs = start(session, other)
+    save(session, other, theirs, notes="insomnia and grief", concerns=["grief"])
+    found = service.search_calls(session=session, user=counsellor, query=service.CallSearch(text="INSOMNIA"), tz=tz)
+    assert [c.id for c in found] == [mine.id]
+    with pytest.raises(Forbidden):
+        service.search_calls(session=session, user=counsellor, query=service.CallSearch(everyone=True), tz=tz)
+    supervisor = make_user(Role.supervisor)
+    found = service.search_calls(session=session, user=supervisor,
+                                 query=service.CallSearch(everyone=True, concern="grief"), tz=tz)
+    assert [c.id for c in found] == [theirs.id]
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "call.search")).one()
+    import datetime
+
+    with pytest.raises(InvalidInput):
+        service.search_calls(session=session, user=counsellor, tz=tz, query=service.CallSearch(
+            date_from=datetime.date(2026, 5, 2), date_to=datetime.date(2026, 5, 1)))

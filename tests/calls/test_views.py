@@ -1,0 +1,179 @@
+"""The call pages and the fragments HTMX swaps, as a counsellor's browser sees them."""
+
+import re
+
+from hotline.accounts.models import Role
+from support import post_form
+
+HX = {"HX-Request": "true"}
+
+
+def start_call(client):
+    response = post_form(client, "/calls")
+    assert response.status_code == 303
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+def call_form(version, **fields):
+    data = {"form": "call", "version": str(version), "notes": "", "summary": ""}
+    data.update(fields)
+    return data
+
+
+def test_home_offers_start_drafts_and_today(client, logged_in):
+    logged_in(Role.counsellor)
+    page = client.get("/calls")
+    assert 'data-testid="start-call"' in page.text and "No unfinished calls." in page.text
+    call_id = start_call(client)
+    page = client.get("/calls")
+    assert f'href="/calls/{call_id}"' in page.text and "Save and end" in page.text
+
+
+def test_call_screen_has_every_part_of_the_form(client, logged_in):
+    logged_in(Role.counsellor)
+    page = client.get(f"/calls/{start_call(client)}").text
+    for needle in ('id="call-timer"', 'name="notes"', 'name="call_type"', 'name="caller_group"',
+                   'name="concerns"', 'name="a_wish_dead"', 'name="a_support_present"', 'name="interventions"',
+                   'name="summary"', 'name="mood_end"', 'id="risk-banner"', 'data-testid="finalise"',
+                   'name="reason"', "/static/js/call.js"):
+        assert needle in page, needle
+    # every visible control has a label
+    for control in re.findall(r'<(?:textarea|select|input)\s[^>]*id="([^"]+)"', page):
+        assert f'for="{control}"' in page or control in ("version", "finalise-version", "nondata-version"), control
+
+
+def test_autosave_returns_saved_time_new_version_and_banner(client, logged_in):
+    logged_in(Role.counsellor)
+    call_id = start_call(client)
+    response = post_form(client, f"/calls/{call_id}/save",
+                         call_form(1, notes="She said she has stockpiled pills and will take them tonight."),
+                         headers=HX)
+    assert response.status_code == 200
+    assert re.search(r'id="save-status"[^>]*>Saved \d\d:\d\d:\d\d<', response.text)
+    assert 'id="version" value="2" hx-swap-oob="true"' in response.text
+    banner = re.search(r'<section id="risk-banner" class="banner level-(\w+)"[^>]*hx-swap-oob="true"', response.text)
+    assert banner and banner.group(1) in ("high", "imminent")
+    assert "<mark>" in response.text
+
+
+def test_imminent_banner_turns_into_a_crisis_checklist(client, logged_in):
+    logged_in(Role.counsellor)
+    call_id = start_call(client)
+    response = post_form(client, f"/calls/{call_id}/save",
+                         call_form(1, notes="他现在就站在楼顶上，说马上要跳下去。"),
+                         headers=HX)
+    assert 'data-level="imminent"' in response.text
+    assert 'data-testid="crisis-checklist"' in response.text
+    response = post_form(client, f"/calls/{call_id}/crisis", {"step": "emergency_called"}, headers=HX)
+    assert response.status_code == 200
+    assert re.search(r"✔ 120 / 110 called <time>\d\d:\d\d:\d\d</time>", response.text)
+
+
+def test_stale_save_is_a_409_fragment_showing_the_saved_text(client, logged_in):
+    logged_in(Role.counsellor)
+    call_id = start_call(client)
+    post_form(client, f"/calls/{call_id}/save", call_form(1, notes="from tab one"), headers=HX)
+    response = post_form(client, f"/calls/{call_id}/save", call_form(1, notes="from tab two"), headers=HX)
+    assert response.status_code == 409
+    assert response.headers["HX-Retarget"] == "#conflict"
+    assert 'data-server-version="2"' in response.text and "from tab one" in response.text
+    assert "Nothing was overwritten" in response.text
+
+
+def test_bad_field_values_get_a_422_message_and_save_nothing(client, logged_in):
+    logged_in(Role.counsellor)
+    call_id = start_call(client)
+    response = post_form(client, f"/calls/{call_id}/save", call_form(1, caller_group="aliens", notes="typed"),
+                         headers=HX)
+    assert response.status_code == 422
+    assert "caller_group: aliens is not one of the choices." in response.text
+    response = post_form(client, f"/calls/{call_id}/save", call_form(1, notes="x" * 100_001), headers=HX)
+    assert response.status_code == 422 and "too long" in response.text
+    response = post_form(client, f"/calls/{call_id}/save", {"notes": "no version"}, headers=HX)
+    assert response.status_code == 422
+    page = client.get(f"/calls/{call_id}").text
+    assert "typed" not in page and 'id="version" value="1"' in page
+
+
+def test_finalise_with_missing_fields_lists_them_then_ends(client, logged_in):
+    logged_in(Role.counsellor)
+    call_id = start_call(client)
+    response = post_form(client, f"/calls/{call_id}/finalise", {"version": "1"}, headers=HX)
+    assert response.status_code == 422
+    assert response.headers["HX-Retarget"] == "#finalise-problems"
+    assert 'data-field="summary"' in response.text
+    post_form(client, f"/calls/{call_id}/save", call_form(1, call_type="about_self", caller_group="student",
+                                                          concerns="anxiety", summary="Exam stress."), headers=HX)
+    response = post_form(client, f"/calls/{call_id}/finalise", {"version": "2"}, headers=HX)
+    assert response.headers["HX-Redirect"] == f"/calls/{call_id}"
+    record = client.get(f"/calls/{call_id}").text
+    assert "Finalised" in record and "Exam stress." in record and 'name="notes"' not in record
+
+
+def test_non_data_call_takes_two_clicks(client, logged_in):
+    logged_in(Role.counsellor)
+    call_id = start_call(client)
+    response = post_form(client, f"/calls/{call_id}/non-data", {"version": "1", "reason": "hang_up"})
+    assert response.status_code == 303 and response.headers["location"] == "/calls"
+    assert "Hang-up" in client.get("/calls").text
+
+
+def test_override_needs_a_reason_and_shows_both_levels(client, logged_in):
+    logged_in(Role.counsellor)
+    call_id = start_call(client)
+    response = post_form(client, f"/calls/{call_id}/override", {"level": "high", "reason": ""}, headers=HX)
+    assert response.status_code == 422 and "Say why" in response.text
+    response = post_form(client, f"/calls/{call_id}/override", {"level": "high", "reason": "Gave away his dog"},
+                         headers=HX)
+    assert 'data-level="high"' in response.text
+    assert "Engine: No risk identified. Your judgement: High risk — Gave away his dog" in response.text
+
+
+def test_repeat_caller_lookup_shows_earlier_calls(client, logged_in, session):
+    counsellor = logged_in(Role.counsellor)
+    first = start_call(client)
+    post_form(client, f"/calls/{first}/caller", {"identifier": "13800138000"}, headers=HX)
+    post_form(client, f"/calls/{first}/save", call_form(1, call_type="about_self", caller_group="elderly_alone",
+                                                        concerns="loneliness", summary="Lonely since spring."),
+              headers=HX)
+    post_form(client, f"/calls/{first}/finalise", {"version": "2"}, headers=HX)
+    second = start_call(client)
+    response = post_form(client, f"/calls/{second}/caller", {"identifier": "138 0013 8000"}, headers=HX)
+    assert 'data-testid="caller-history"' in response.text and "Lonely since spring." in response.text
+    assert counsellor.id
+
+
+def test_a_counsellor_cannot_open_anothers_call_but_a_supervisor_can(client, app, logged_in, make_user):
+    from fastapi.testclient import TestClient
+
+    from support import login
+
+    logged_in(Role.counsellor)
+    call_id = start_call(client)
+    other = make_user(Role.counsellor, username="other")
+    supervisor = make_user(Role.supervisor, username="sup")
+    with TestClient(app, follow_redirects=False) as browser:
+        login(browser, other)
+        response = browser.get(f"/calls/{call_id}")
+        assert response.status_code == 403 and "belongs to another counsellor" in response.text
+        browser.cookies.clear()
+        login(browser, supervisor)
+        response = browser.get(f"/calls/{call_id}")
+        assert response.status_code == 200 and 'name="notes"' not in response.text
+
+
+def test_coordinators_have_no_call_pages(client, logged_in):
+    logged_in(Role.coordinator)
+    assert client.get("/calls").status_code == 403
+
+
+def test_search_page_filters_and_reports_bad_dates(client, logged_in):
+    logged_in(Role.counsellor)
+    call_id = start_call(client)
+    post_form(client, f"/calls/{call_id}/save", call_form(1, notes="panic attacks at work"), headers=HX)
+    page = client.get("/calls/search", params={"text": "panic"})
+    assert "1 call found" in page.text and f'href="/calls/{call_id}"' in page.text
+    page = client.get("/calls/search", params={"date_from": "2026-05-02", "date_to": "2026-05-01"})
+    assert page.status_code == 422 and "start date is after the end date" in page.text
+    page = client.get("/calls/search", params={"level": "catastrophic"})
+    assert page.status_code == 422
