@@ -1,6 +1,7 @@
 """Each demo role logs in, sees its own navigation, switches language and logs out, in a real browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 from support import DEMO_PASSWORD
 
@@ -61,8 +62,8 @@ def test_admin_changes_a_role_in_place_without_reload(live_server, new_page):
     row.locator("input[value=supervisor]").check()
     page.evaluate("window.__marker = 1")  # survives only if the page is not reloaded
     row.locator("button:has-text('Save roles')").click()
-    page.wait_for_function("document.querySelector('tr[data-username=counsellor] input[value=supervisor]').checked")
+    expect(page.locator("tr[data-username=counsellor] input[value=supervisor]")).to_be_checked()
     assert page.evaluate("window.__marker") == 1
     row.locator("input[value=supervisor]").uncheck()
     row.locator("button:has-text('Save roles')").click()
-    page.wait_for_function("!document.querySelector('tr[data-username=counsellor] input[value=supervisor]').checked")
+    expect(page.locator("tr[data-username=counsellor] input[value=supervisor]")).not_to_be_checked()

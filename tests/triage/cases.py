@@ -149,7 +149,7 @@ CASES: list[Case] = [
     Case("Caller says she will overdose on paracetamol tomorrow.", H, H, "suicide.method"),
     Case("有没有人一起去死？", H, H, "p.pact"),
     Case("想找人一起烧炭。", H, H, "suicide.method"),
-    Case("来电者说过几天就去死。", H, H, "suicide.intent"),
+    Case("来电者说过几天就去死。", H, H, "p.dated_plan"),
     # ---------------------------------------------------------------- high: recent attempt
     Case("两个月前割过腕。", H, H, "suicide.attempt"),
     Case("上周自杀未遂，被送去洗胃。", H, H, "suicide.attempt"),
@@ -205,6 +205,45 @@ CASES: list[Case] = [
     Case("剛剛吃了一整瓶安眠藥。", I, I, "suicide.attempt_now"),
     Case("我現在在樓頂，想跳下去。", I, I, "p.at_place_with_intent"),
     Case("已經割了，流了很多血。", I, I, "suicide.attempt_now"),
+    # ---------------------------------------------------------------- someone else's story (reported)
+    Case("来电者说看到新闻里有人跳楼，心里很难受。", N, L, "suicide.method", "reported"),
+    Case("她说那个跳楼的女孩让她一直睡不着。", N, L, "suicide.method", "reported"),
+    Case("看到新闻有人跳楼。她自己也说想死。", M, M, "suicide.ideation"),
+    Case("我弟弟说他想跳楼，不是新闻，是真的。", H, H, "suicide.method", None, "third_party"),
+    # ---------------------------------------------------------------- held back (hesitation)
+    Case("来电者说想跳楼又不敢。", M, M, "suicide.method", "hesitant"),
+    Case("不敢割腕，怕疼。", M, M, "suicide.method", "hesitant"),
+    Case("她站在天台上，想跳下去又不敢。", H, H, "p.at_place_with_intent", "hesitant"),
+    Case("要是能一起死就好了。", M, M, "p.pact", "hesitant"),
+    # ---------------------------------------------------------------- spaces as clause breaks
+    Case("小时候常被骂 想跳楼", H, H, "suicide.method"),
+    Case("否认 自杀念头", N, N, "suicide.ideation", "negated"),
+    Case("自杀念头 否认", N, N, "suicide.ideation", "negated"),
+    # ---------------------------------------------------------------- pact invitations
+    Case("约吗？我也不想活了。", H, H, "p.pact_invite"),
+    Case("約嗎？我也不想活了。", H, H, "p.pact_invite"),
+    Case("来电者在群里问有没有一起走的，说活着没意思。", H, H, "p.pact_leave"),
+    Case("有一起的吗", N, N, None),
+    Case("周末有人约吗？想去爬山。", N, N, None),
+    Case("我们一起走吧，去车站。", N, N, None),
+    # ---------------------------------------------------------------- painless or sure method
+    Case("她问怎么死才不痛。", H, H, "p.painless_method"),
+    Case("有没有无痛的自杀方法？", H, H, "p.painless_method"),
+    Case("Caller asked about a painless way to die.", H, H, "p.painless_method"),
+    Case("拔牙不痛，放心。", N, N, None),
+    # ---------------------------------------------------------------- dates and conditions
+    Case("等过完年我就去死。", H, H, "p.dated_plan"),
+    Case("他说等孩子考完试就走，他早就不想活了。", H, H, "p.dated_plan"),
+    Case("他说三十岁之前一定会自杀。", H, H, "p.dated_wish"),
+    Case("等下班我就走了。", N, N, None),
+    Case("明天要考试，压力很大。", N, N, None),
+    # ---------------------------------------------------------------- getting means, attempts that failed or stopped
+    Case("她说想死，昨天偷偷买了一瓶安眠药。", H, H, "p.acquire_means"),
+    Case("感冒了，去药店买了药。", N, N, None),
+    Case("上个月吞药自杀，被救活了。", H, H, "p.survived_attempt"),
+    Case("昨晚站在窗边，最后没有跳下去。", H, H, "suicide.aborted"),
+    Case("她说后悔没跳楼。", H, H, "suicide.method"),
+    Case("今天割开了手腕。", I, I, "suicide.attempt_now"),
     # ---------------------------------------------------------------- mixed and tricky
     Case("累死了，但是真的不想活了。", M, M, "suicide.ideation"),
     Case("笑死我了，不过说真的，我想自杀。", M, M, "suicide.ideation"),
@@ -215,7 +254,7 @@ CASES: list[Case] = [
     Case("He is not okay and he wants to die.", M, M, "suicide.ideation"),
     Case("来电者说累死了，也说想死。", M, M, "suicide.ideation"),
     Case("我真是醉了，这个老板。", N, N, None),
-    Case("新闻里说有人自杀，她很害怕。", N, M, "suicide.ideation"),
+    Case("新闻里说有人自杀，她很害怕。", N, L, "suicide.ideation", "reported"),
     Case("Feeling 😭😭 today, I want to die 💀", M, M, "suicide.ideation"),
     Case("Ｉ ｗａｎｔ ｔｏ ｄｉｅ.", M, M, "suicide.ideation"),
     Case("来电者说 I want to die，今晚准备吃安眠药。", H, H, "p.method_soon"),

@@ -103,3 +103,25 @@ def test_shipped_rules_load_and_are_cached():
     assert a.phrase_count > 1000
     for level in ("none", "low", "moderate", "high", "imminent"):
         assert a.actions[__import__("hotline.triage", fromlist=["RiskLevel"]).RiskLevel(level)]
+
+
+
+PACT = (
+    '[[term]]\nid = "t.go"\nphrases = ["走"]\n[[term]]\nid = "t.with"\nphrases = ["一起"]\n'
+    '[[pattern]]\nid = "p.go"\ndomain = "suicide"\nlevel = "high"\nwhen = "t.with + t.go"\n'
+)
+
+
+def test_pattern_requires_context_anywhere_in_the_note(tmp_path):
+    rules = load_rules(write(tmp_path, GOOD_RULE + PACT + 'requires = "r.one"\n'))
+    assert assess("我们一起走吧", rules=rules).level.value == "none"
+    assert assess("想死。我们一起走吧", rules=rules).level.value == "high"
+
+
+def test_pattern_requires_unknown_name(tmp_path):
+    refuse(tmp_path, GOOD_RULE + PACT + 'requires = "r.nothing"\n', "p.go", "requires: unknown")
+
+
+def test_reach_refused_on_kinds_without_it(tmp_path):
+    body = '[[modifier]]\nid = "m.x"\nkind = "past"\nreach = 3\nphrases = ["以前"]\n'
+    refuse(tmp_path, body, "m.x", "reach only applies")

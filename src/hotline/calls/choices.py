@@ -192,6 +192,8 @@ DISCOUNT_LABELS = {
     Discount.negated: _l("not counted: denied or negated"),
     Discount.past: _l("history: counted lower"),
     Discount.intensifier: _l("not counted: a figure of speech"),
+    Discount.reported: _l("counted low: someone else's story or the news"),
+    Discount.hesitant: _l("counted lower: holding back"),
 }
 
 

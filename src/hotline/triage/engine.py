@@ -29,6 +29,9 @@ _WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # Clause breaks: sentence and clause punctuation after normalisation (NFKC folds ，！？；).
 # The enumeration comma 、 is deliberately not a break: 否认自杀、自伤念头 negates both.
 _HARD_BREAK = re.compile(r"[,.!?;。\n\r…]")
+# Chinese written without punctuation uses spaces as commas ("不敢 我想死"): whitespace between
+# two non-ASCII characters breaks a clause, unless a denial sits right before it ("否认 自杀念头").
+_CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 # Sentence breaks, for patterns whose parts may span a comma ("囤了药，打算今晚吃").
 _SENTENCE_BREAK = re.compile(r"[.!?;。\n\r…]|\s{2,}")
 _FIRST_PERSON_EN = re.compile(r"\b(i|i'm|i've|me|myself)\b")
@@ -49,11 +52,18 @@ class _Hit:
     time: int = _NOW
     time_word: str = ""
     third_party: bool = False
+    reported: str = ""  # the word that made it someone else's story
+    hesitant: str = ""  # the word that held it back
 
 
 class _Clauses:
-    def __init__(self, text: str, boundary_starts: list[int], soft_starts: list[int]):
+    def __init__(self, text: str, boundary_starts: list[int], soft_starts: list[int], keep_joined: set[int]):
         breaks = [m.start() for m in _HARD_BREAK.finditer(text)]
+        if not text.isascii():
+            spaces = [m.start() for m in _CJK_SPACE.finditer(text) if m.start() not in keep_joined
+                      and m.end() not in keep_joined]
+            if spaces:
+                boundary_starts = boundary_starts + spaces
         if boundary_starts:
             breaks = sorted(set(breaks).union(boundary_starts))
         self.breaks = breaks
@@ -77,32 +87,6 @@ class _Clauses:
         return i < len(self.soft) and self.soft[i] < b
 
 
-class _Container:
-    """Answers "is [start, end) strictly inside one of these spans?" with two bisects."""
-
-    def __init__(self, spans: list[tuple[int, int]]):
-        spans.sort()
-        self.starts = [s for s, _ in spans]
-        self.max_end: list[int] = []
-        best = -1
-        append = self.max_end.append
-        for _, e in spans:
-            if e > best:
-                best = e
-            append(best)
-
-    def contains(self, start: int, end: int) -> bool:
-        i = bisect_left(self.starts, start) - 1  # spans starting before
-        if i >= 0 and self.max_end[i] >= end:
-            return True
-        j = bisect_right(self.starts, start) - 1  # spans starting at the same place, longer
-        return j >= 0 and self.max_end[j] > end
-
-    def overlaps(self, start: int, end: int) -> bool:
-        i = bisect_left(self.starts, end) - 1
-        return i >= 0 and self.max_end[i] > start
-
-
 class _Tables:
     """Per-rule-set lookup tables for the hot loop, built once and cached."""
 
@@ -115,8 +99,28 @@ class _Tables:
         self.owners = [
             tuple((kinds[i] if table == "modifier" else table, i) for table, i in e.owners) for e in rules.entries
         ]
+        self.plain = [not (left or right or extend) for _, left, right, extend in self.shape]
         self.term_ids = [t.id for t in rules.terms]
         self.rule_ids = [r.id for r in rules.rules]
+        # Which shorter phrases each phrase contains, as (offset, entry): when a phrase is found,
+        # the phrases inside it are masked by set lookups instead of interval searches per match.
+        # Risk phrases and buffers are masked by neutral words and risk phrases; terms by neutral
+        # words only; modifiers by anything except terms and idioms (idioms drop what they overlap).
+        self.sub_rb: list[tuple[tuple[int, int], ...]] = []
+        self.sub_term: list[tuple[tuple[int, int], ...]] = []
+        self.sub_mod: list[tuple[tuple[int, int], ...]] = []
+        for i, entry in enumerate(rules.entries):
+            buckets = {b for b, _ in self.owners[i]}
+            inner: list[tuple[int, int]] = []
+            if len(entry.phrase) > 1 and buckets - {"term", "intensifier"}:
+                for last, q in auto.iter(entry.phrase):
+                    qlen = len(rules.entries[q].phrase)
+                    if qlen < len(entry.phrase):
+                        inner.append((last + 1 - qlen, q))
+            found = tuple(inner)
+            self.sub_rb.append(found if buckets & {"rule", "neutral"} else ())
+            self.sub_term.append(found if "neutral" in buckets else ())
+            self.sub_mod.append(found)
         self.rule_lowerable = {r.id: r.lowerable for r in rules.rules}
         self.rule_lowerable.update({p.id: p.lowerable for p in rules.patterns})
 
@@ -135,11 +139,16 @@ def _find(rules: RuleSet, s: str) -> list[tuple[int, int, int]]:
     """Every phrase occurrence as (start, end, entry index), honouring ASCII word edges."""
     if not rules.entries:
         return []
-    shape = _tables(rules).shape
+    tables = _tables(rules)
+    shape, plain = tables.shape, tables.plain
     word = _WORD
     n = len(s)
     out = []
+    append = out.append
     for last, idx in rules.automaton.iter(s):
+        if plain[idx]:  # most phrases (all Chinese ones) need no word-edge checks
+            append((last + 1 - shape[idx][0], last + 1, idx))
+            continue
         length, left, right, extend = shape[idx]
         end = last + 1
         start = end - length
@@ -161,6 +170,8 @@ class _Occ:
     time: int
     third_party: bool
     clause: int
+    reported: str
+    hesitant: str
 
 
 class _TextAnalysis:
@@ -171,65 +182,86 @@ class _TextAnalysis:
         self.original = original
         self.norm = norm
         s = norm.text
-        risk: list[_Hit] = []
-        terms: list[_Hit] = []
-        buffers: list[_Hit] = []
-        mods: dict[str, list[_Hit]] = {}
         tables = _tables(rules)
         owners = tables.owners
-        buckets = {"rule": risk, "term": terms, "buffer": buffers}
-        for start, end, idx in finder(rules, s):
+        hits = finder(rules, s)
+
+        # Phrases inside longer ones are masked (see _Tables): the 不 of 不想活了 negates nothing,
+        # nor does the 没 of 没人; a modifier inside a longer modifier is part of it (有没有).
+        masked_rb: set[tuple[int, int]] = set()
+        masked_term: set[tuple[int, int]] = set()
+        masked_mod: set[tuple[int, int]] = set()
+        sub_rb, sub_term, sub_mod = tables.sub_rb, tables.sub_term, tables.sub_mod
+        idiom_hits: list[_Hit] = []
+        for start, _end, idx in hits:
+            inner = sub_mod[idx]
+            if inner:
+                masked_mod.update([(start + off, q) for off, q in inner])
+                if sub_rb[idx]:
+                    masked_rb.update([(start + off, q) for off, q in inner])
+                if sub_term[idx]:
+                    masked_term.update([(start + off, q) for off, q in inner])
+
+        risk: list[_Hit] = []
+        buffers: list[_Hit] = []
+        raw_terms: list[tuple[int, int, int]] = []
+        modhits: list[tuple[str, int, int, int]] = []
+        for start, end, idx in hits:
             for bucket, i in owners[idx]:
-                target = buckets.get(bucket)
-                if target is None:
-                    target = buckets[bucket] = mods[bucket] = []
-                target.append(_Hit(start, end, i))
-
-        neutral = [(h.start, h.end) for h in mods.get("neutral", ())]
-        risk_spans = [(h.start, h.end) for h in risk]
-        by_risk = _Container(neutral + risk_spans)
-        mod_spans = [(h.start, h.end) for kind, hits in mods.items() if kind != "intensifier" for h in hits]
-        # A modifier inside a longer modifier is part of it: the 没有 of 有没有 is a question.
-        by_any = _Container(neutral + risk_spans + [(h.start, h.end) for h in buffers] + mod_spans)
-        by_neutral = _Container(list(neutral))
-        idioms = _Container([(h.start, h.end) for h in mods.get("intensifier", ())])
-        self._idiom_hits = mods.get("intensifier", [])
-
-        self.risk = [h for h in risk if not by_risk.contains(h.start, h.end)]
-        self.terms = [h for h in terms if not by_neutral.contains(h.start, h.end)]
-        self.buffers = [h for h in buffers if not by_risk.contains(h.start, h.end)]
-        # Modifiers inside a risk phrase, a buffer, a neutral word or an idiom are not modifiers:
-        # the 不 of 不想活了 negates nothing, nor does the 没 of 没人.
+                if bucket == "term":
+                    if (start, idx) not in masked_term:
+                        raw_terms.append((start, end, i))
+                elif bucket == "rule":
+                    if (start, idx) not in masked_rb:
+                        risk.append(_Hit(start, end, i))
+                elif bucket == "buffer":
+                    if (start, idx) not in masked_rb:
+                        buffers.append(_Hit(start, end, i))
+                elif bucket == "intensifier":
+                    idiom_hits.append(_Hit(start, end, i))
+                elif bucket != "neutral" and (start, idx) not in masked_mod:
+                    modhits.append((bucket, start, end, i))
+        self._idiom_hits = idiom_hits
+        # Characters covered by an idiom such as 累死了: anything overlapping them is discounted.
+        idiom_mask = None
+        if idiom_hits:
+            idiom_mask = bytearray(len(s))
+            for h in idiom_hits:
+                idiom_mask[h.start : h.end] = b"\x01" * (h.end - h.start)
+        self.risk = risk
+        self.buffers = buffers
         live: dict[str, list[_Hit]] = {}
-        for kind, hits in mods.items():
-            if kind in ("neutral", "intensifier"):
-                continue
-            kept = [
-                h for h in hits if not by_any.contains(h.start, h.end) and not idioms.overlaps(h.start, h.end)
-            ]
-            if kept:
-                live[kind] = kept
+        for kind, start, end, i in modhits:
+            if idiom_mask is None or idiom_mask.find(1, start, end) < 0:
+                live.setdefault(kind, []).append(_Hit(start, end, i))
 
+        # A denial or question right before a space, or a form-style denial right after one,
+        # keeps the space from splitting the clause.
+        keep_joined = {h.end for k in ("negation", "question") for h in live.get(k, ())}
+        keep_joined.update(h.start for h in live.get("post_negation", ()))
         self.clauses = _Clauses(
-            s, [h.start for h in live.get("boundary", ())], [h.start for h in live.get("soft_boundary", ())]
+            s, [h.start for h in live.get("boundary", ())], [h.start for h in live.get("soft_boundary", ())],
+            keep_joined,
         )
         self.by_clause: dict[int, list[tuple[str, _Hit]]] = {}
-        for kind in ("negation", "post_negation", "question", "past", "recent", "present", "third_party"):
+        for kind in ("negation", "post_negation", "question", "past", "recent", "present", "third_party",
+                     "reported", "hesitation"):
             for h in live.get(kind, ()):
                 self.by_clause.setdefault(self.clauses.of(h.start), []).append((kind, h))
 
         # Terms matter only for patterns whose every part was seen at all; judging the
         # rest (every 想 and 要 in a long note) would be wasted work.
         term_ids, rule_ids = tables.term_ids, tables.rule_ids
-        seen = {term_ids[h.owner] for h in self.terms} | {rule_ids[h.owner] for h in self.risk}
+        seen = {term_ids[i] for _, _, i in raw_terms} | {rule_ids[h.owner] for h in self.risk}
         wanted = set()
         for pat in rules.patterns:
-            if all(names & seen for names in pat.parts):
+            if all(names & seen for names in pat.parts) and (not pat.requires or pat.requires & seen):
                 for names in pat.parts:
                     wanted |= names
-        self.terms = [h for h in self.terms if term_ids[h.owner] in wanted]
+                wanted |= pat.requires
+        self.terms = [_Hit(a, b, i) for a, b, i in raw_terms if term_ids[i] in wanted] if wanted else []
         for h in self.risk + self.terms + self.buffers:
-            if idioms.overlaps(h.start, h.end):
+            if idiom_mask is not None and idiom_mask.find(1, h.start, h.end) >= 0:
                 h.discount = Discount.intensifier
                 h.why = f"inside intensifier idiom '{self._idiom_at(h)}'"
             else:
@@ -268,6 +300,15 @@ class _TextAnalysis:
                 times.setdefault(kind, m)
             elif kind == "third_party" and m.end <= h.start and self._is_subject(m, h):
                 h.third_party = True
+            elif kind in ("reported", "hesitation"):
+                # either side of the phrase, within reach (0: anywhere in the clause)
+                gap = h.start - m.end if m.end <= h.start else m.start - h.end if m.start >= h.end else 0
+                reach = self.rules.modifiers[m.owner].reach
+                if reach == 0 or gap <= reach:
+                    if kind == "reported":
+                        h.reported = h.reported or self._word(m)
+                    else:
+                        h.hesitant = h.hesitant or self._word(m)
         if "present" in times:
             h.time, h.time_word = _NOW, self._word(times["present"])
         elif "recent" in times:
@@ -302,7 +343,8 @@ class _TextAnalysis:
         return self.original[a:b], a, b
 
     def _evidence(self, rule: Rule | Pattern, start: int, end: int, discount, time: int,
-                  time_word: str, third_party: bool, why: str) -> Evidence:
+                  time_word: str, third_party: bool, why: str, reported: str = "",
+                  hesitant: str = "") -> Evidence:
         if discount in (Discount.negated, Discount.intensifier):
             level = RiskLevel.none
         elif time == _PAST:
@@ -312,6 +354,16 @@ class _TextAnalysis:
             why = why or f"recent: '{time_word}'"
         else:
             level = rule.level
+        if level > RiskLevel.none and discount not in (Discount.negated, Discount.intensifier):
+            if reported:
+                # someone else's story (news, "有人跳楼"): exposure to suicide, not the caller's intent
+                level = min(level, RiskLevel.low)
+                discount, why = Discount.reported, f"someone else's story: '{reported}'"
+            elif hesitant and level > RiskLevel.moderate:
+                # held back (不敢): a method thought of without intent to act now (C-SSRS Q3)
+                level = max(RiskLevel.from_rank(level.rank - 1), RiskLevel.moderate)
+                if discount is None:
+                    discount, why = Discount.hesitant, f"held back: '{hesitant}'"
         text, a, b = self._span_text(start, end)
         subject = Subject.third_party if third_party and rule.subject == "auto" else Subject.self
         return Evidence(rule.id, text, a, b, rule.domain, subject, discount, level, "text", "risk",
@@ -321,7 +373,7 @@ class _TextAnalysis:
         rules = self.rules
         out = [
             self._evidence(rules.rules[h.owner], h.start, h.end, h.discount, h.time, h.time_word,
-                           h.third_party, h.why)
+                           h.third_party, h.why, h.reported, h.hesitant)
             for h in self.risk
         ]
         out.extend(self._patterns())
@@ -341,7 +393,8 @@ class _TextAnalysis:
                 if h.discount in (Discount.negated, Discount.intensifier):
                     continue
                 occ.setdefault(table[h.owner].id, []).append(
-                    _Occ(h.start, h.end, h.time, h.third_party, self.clauses.of(h.start))
+                    _Occ(h.start, h.end, h.time, h.third_party, self.clauses.of(h.start), h.reported,
+                         h.hesitant)
                 )
         return occ
 
@@ -351,6 +404,8 @@ class _TextAnalysis:
         occ = self._occurrences()
         out: list[Evidence] = []
         for pat in self.rules.patterns:
+            if pat.requires and not any(o for n in pat.requires for o in occ.get(n, ()) if not o.reported):
+                continue
             parts = []
             for names in pat.parts:
                 merged = sorted((o for n in names for o in occ.get(n, ())), key=lambda o: o.start)
@@ -389,8 +444,10 @@ class _TextAnalysis:
                 time = min(o.time for o in chosen)  # the most current part decides
                 discount = Discount.past if time == _PAST else None
                 why = pat.why + (" (history)" if time == _PAST else "")
+                reported = next((o.reported for o in chosen if o.reported), "")
+                hesitant = next((o.hesitant for o in chosen if o.hesitant), "")
                 fired.append(self._evidence(pat, start, end, discount, time, "",
-                                            any(o.third_party for o in chosen), why))
+                                            any(o.third_party for o in chosen), why, reported, hesitant))
                 if len(fired) >= 20:  # a huge note needs a few examples, not thousands
                     break
         return fired
@@ -488,8 +545,11 @@ def default_rules() -> RuleSet:
     return parse_rules(ref.read_bytes(), "hotline/triage/rules.toml")
 
 
+_COUNTED = (None, Discount.past, Discount.reported, Discount.hesitant)
+
+
 def _counts(e: Evidence) -> bool:
-    return e.kind == "risk" and e.discount in (None, Discount.past) and e.level > RiskLevel.none
+    return e.kind == "risk" and e.discount in _COUNTED and e.level > RiskLevel.none
 
 
 def assess(text: str, answers: Answers | None = None, rules: RuleSet | None = None, *,

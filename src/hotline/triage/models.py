@@ -88,6 +88,8 @@ class Discount(str, Enum):  # noqa: UP042
     negated = "negated"  # denial or negation governs the phrase
     past = "past"  # history: counted at the rule's lower past level
     intensifier = "intensifier"  # inside an idiom such as 累死了 / "dead tired"
+    reported = "reported"  # someone else's story or the news (看到有人跳楼): counted at most low
+    hesitant = "hesitant"  # held back (不敢跳楼, "too scared to"): one level lower, never below moderate
 
     def __str__(self) -> str:
         return self.value

@@ -33,8 +33,11 @@ MODIFIER_KINDS = frozenset(
         "neutral",  # masks shorter phrases inside it (没人 is not a negation)
         "boundary",  # clause break word (但是, but)
         "soft_boundary",  # stops weak (reach > 0) negation only (and, 因为)
+        "reported",  # someone else's story or the news, either side within `reach` (有人跳楼, 跳楼的女孩)
+        "hesitation",  # held back by fear or lack of nerve, either side within `reach` (不敢跳楼)
     }
 )
+_REACH_KINDS = frozenset({"negation", "post_negation", "reported", "hesitation"})
 SUBJECTS = frozenset({"auto", "self"})
 SCOPES = frozenset({"clause", "sentence", "note"})
 
@@ -85,6 +88,9 @@ class Pattern:
     parts: tuple[frozenset[str], ...]
     within: int
     scope: str  # clause, sentence or note: parts may not cross a break of this kind
+    # Context: at least one of these term or rule ids must occur, counted, anywhere in the note
+    # (empty: no condition). Lets everyday words (走, 离开) count only where death is spoken of.
+    requires: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,8 +306,8 @@ def parse_rules(data: bytes, path: str | Path = "<rules>") -> RuleSet:
         if kind not in MODIFIER_KINDS:
             raise chk.fail(rid, f"unknown modifier kind {kind!r}; use one of {', '.join(sorted(MODIFIER_KINDS))}")
         reach = chk.integer(rid, item.get("reach", 0), "reach")
-        if "reach" in item and kind not in ("negation", "post_negation"):
-            raise chk.fail(rid, "reach only applies to negation and post_negation")
+        if "reach" in item and kind not in _REACH_KINDS:
+            raise chk.fail(rid, f"reach only applies to {', '.join(sorted(_REACH_KINDS))}")
         modifiers.append(Modifier(rid, kind, reach, chk.phrases(rid, item["phrases"])))
 
     terms: list[Term] = []
@@ -340,16 +346,28 @@ def parse_rules(data: bytes, path: str | Path = "<rules>") -> RuleSet:
     patterns: list[Pattern] = []
     for item in items("pattern"):
         rid = chk.fields(
-            "pattern", item, _RISK_FIELDS | {"when", "within", "scope"}, {"id", "domain", "level", "when"}
+            "pattern", item, _RISK_FIELDS | {"when", "within", "scope", "requires"},
+            {"id", "domain", "level", "when"},
         )
         claim(rid)
         parts = _parse_when(chk, rid, item["when"], known)
+        requires: frozenset[str] = frozenset()
+        if "requires" in item:
+            raw = item["requires"]
+            names = [n.strip() for n in raw.split("|")] if isinstance(raw, str) else []
+            if not names or not all(names):
+                raise chk.fail(rid, "requires must be ids joined by '|', like \"t.death | suicide.ideation\"")
+            for name in names:
+                if name not in known:
+                    raise chk.fail(rid, f"requires: unknown term or rule {name!r}")
+            requires = frozenset(names)
         within = chk.integer(rid, item.get("within", 30), "within")
         scope = item.get("scope", "sentence")
         if scope not in SCOPES:
             raise chk.fail(rid, f"scope must be clause, sentence or note; got {scope!r}")
         patterns.append(
-            Pattern(id=rid, when=item["when"], parts=parts, within=within, scope=scope, **risk_common(rid, item))
+            Pattern(id=rid, when=item["when"], parts=parts, within=within, scope=scope, requires=requires,
+                    **risk_common(rid, item))
         )
 
     buffers: list[Buffer] = []

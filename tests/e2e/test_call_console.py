@@ -1,0 +1,94 @@
+"""A counsellor takes a call in Chromium: the banner follows the notes, and nothing typed is lost offline."""
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from support import DEMO_PASSWORD
+
+pytestmark = pytest.mark.e2e
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def log_in(page, base, username):
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def wait_saved(page, timeout=10.0):
+    """Saved means: the server said so, and the device no longer holds an unsent copy."""
+    expect(page.locator("#save-status")).to_have_class(re.compile(r"\bok\b"), timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    while page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('hotline:call:')).length"):
+        assert time.monotonic() < deadline, "unsent text still waiting on the device"
+        time.sleep(0.1)
+
+
+def test_high_risk_note_offline_spell_reload_and_referral(live_server, new_page):
+    page = new_page("en-GB")
+    log_in(page, live_server, "counsellor")
+    page.goto(live_server + "/calls")
+    page.click("[data-testid=start-call]")
+    page.wait_for_url(re.compile(r".*/calls/\d+$"))
+    call_url = page.url
+    assert page.get_attribute("#risk-banner", "data-level") == "none"
+    expect(page.locator("#call-timer")).not_to_have_text("00:00", timeout=3000)
+
+    first = "Caller is a nurse on night shifts. She says she has bought charcoal and plans to use it tonight."
+    page.click("#notes")
+    page.keyboard.type(first, delay=5)
+    expect(page.locator("#risk-banner")).to_have_attribute("data-level", re.compile("high|imminent"))
+    assert "charcoal" in page.inner_text("#risk-banner mark")
+    assert page.locator("#risk-banner button:has-text('Ask a supervisor')").count() == 1
+    wait_saved(page)
+
+    page.context.set_offline(True)
+    second = " 她说药也准备好了，已经写好遗书。"
+    page.keyboard.type(second, delay=5)
+    expect(page.locator("#save-status")).to_have_class(re.compile(r"\boffline\b"))
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_saved(page)
+
+    page.reload()
+    assert page.input_value("#notes") == first + second
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "call-screen-en.png"), full_page=True)
+
+    page.check("input[name=call_type][value=about_self]")
+    page.select_option("#caller_group", "medical_staff")
+    page.check("input[name=concerns][value=low_mood]")
+    page.check("input[name=interventions][value=safety_plan]")
+    page.fill("#summary", "Safety plan made; supervisor informed.")
+    page.click("[data-testid=finalise]")
+    page.wait_for_url(call_url)
+    page.wait_for_selector("text=Finalised")
+    assert page.inner_text("[data-testid=notes]") == first + second
+
+
+def test_closed_tab_text_comes_back_from_the_device(live_server, new_page):
+    page = new_page("zh-CN")
+    log_in(page, live_server, "counsellor")
+    page.goto(live_server + "/calls")
+    page.click("[data-testid=start-call]")
+    page.wait_for_url(re.compile(r".*/calls/\d+$"))
+    call_url = page.url
+    # The network drops, the counsellor keeps typing, then the tab is closed.
+    page.context.set_offline(True)
+    page.click("#notes")
+    page.keyboard.type("来电者说最近睡不好，很担心隔离中的父母。", delay=5)
+    expect(page.locator("#save-status")).to_have_class(re.compile(r"\boffline\b"))
+    page.close()
+    page = page.context.new_page()
+    page.context.set_offline(False)
+    page.goto(call_url)
+    wait_saved(page)
+    page.reload()
+    assert page.input_value("#notes") == "来电者说最近睡不好，很担心隔离中的父母。"
