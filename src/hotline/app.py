@@ -21,6 +21,7 @@ from hotline.i18n import _
 from hotline.pages import environment, is_htmx, render
 from hotline.resources import STATIC
 from hotline.routes import include_routes
+from hotline.rulebook.service import ActiveRules
 
 log = logging.getLogger("hotline")
 
@@ -211,6 +212,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     app.state.settings = settings
     app.state.engine = engine
     app.state.secret_key = secret_key
+    app.state.rules = ActiveRules(settings.rules_file)
     environment.globals["line_tz"] = settings.tz
 
     install_error_handlers(app)

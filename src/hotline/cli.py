@@ -59,6 +59,17 @@ def _check_schema(settings: Settings) -> None:
         raise typer.Exit(3)
 
 
+def _check_rules(settings: Settings) -> None:
+    from hotline.triage import RuleFileError, load_rules
+
+    if settings.rules_file:
+        try:
+            load_rules(settings.rules_file)
+        except RuleFileError as error:
+            typer.echo(f"hotline: HOTLINE_RULES_FILE: {error}", err=True)
+            raise typer.Exit(2) from None
+
+
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -78,6 +89,7 @@ def serve(
     """Serve the console. Refuses to start on an out-of-date database schema."""
     settings = _settings()
     _check_schema(settings)
+    _check_rules(settings)
     _serve(settings, host, port, workers)
 
 
@@ -214,6 +226,69 @@ def user_token(
         return
     token = _with_user(name, lambda session, user: service.issue_token(session=session, user=user))
     typer.echo(token)
+
+
+@app.command()
+def triage(
+    text: Annotated[str | None, typer.Argument(help="The note to assess.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the assessment as JSON.")] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help='Read {"id", "text", "answers"} lines from stdin.')] = False,
+    rules: Annotated[str | None, typer.Option("--rules", help="Use this rule file instead.")] = None,
+    answers: Annotated[str | None, typer.Option("--answers", help='Screener answers as JSON, e.g. {"plan": true}.')]
+    = None,
+):
+    """Assess a note with the triage rules: how a supervisor tests a rule change against many cases."""
+    import json
+
+    from hotline.errors import HotlineError
+    from hotline.rulebook.service import assess_text
+    from hotline.triage import RuleFileError, default_rules, load_rules
+
+    _settings()  # messages in the line's language
+    try:
+        rule_set = load_rules(rules) if rules else default_rules()
+    except (RuleFileError, OSError) as error:
+        typer.echo(f"hotline: {error}", err=True)
+        raise typer.Exit(2) from None
+
+    if jsonl:
+        failures = 0
+        for number, line in enumerate(sys.stdin, start=1):
+            if not line.strip():
+                continue
+            try:
+                case = json.loads(line)
+                if not isinstance(case, dict) or not isinstance(case.get("text"), str):
+                    raise ValueError('each line needs a "text" string')
+                result = assess_text(text=case["text"], answers=case.get("answers"), rules=rule_set).to_dict()
+                typer.echo(json.dumps({"id": case.get("id"), **result}, ensure_ascii=False))
+            except (ValueError, HotlineError) as error:
+                failures += 1
+                message = getattr(error, "message", error)
+                typer.echo(json.dumps({"id": case.get("id") if isinstance(case, dict) else None,
+                                       "line": number, "error": str(message)}, ensure_ascii=False))
+        raise typer.Exit(1 if failures else 0)
+
+    if text is None:
+        typer.echo("hotline: give a text, or --jsonl with lines on standard input", err=True)
+        raise typer.Exit(2)
+    try:
+        parsed = json.loads(answers) if answers else None
+        result = assess_text(text=text, answers=parsed, rules=rule_set)
+    except (ValueError, HotlineError) as error:
+        typer.echo(f"hotline: {getattr(error, 'message', error)}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"level: {result.level.value}   score: {result.score:g}   rules: {result.rules_version[:12]}")
+    for item in result.evidence:
+        where = f"[{item.start}:{item.end}] {item.text!r}" if item.source == "text" else "(answer)"
+        note = f" — {item.discount.value}" if item.discount else ""
+        who = " (third party)" if item.subject.value == "third_party" else ""
+        typer.echo(f"  {item.level.value:<9} {item.rule_id:<28} {where}{who}{note}")
+    for action in result.actions:
+        typer.echo(f"  → {action.en}")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     login_max_failures_address: int = Field(default=20, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
-    demo: bool = False
+    # A rule file to use instead of the one shipped with the package (see README, "For supervisors").
+    rules_file: Path | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("rules_file")
+    @classmethod
+    def _rules_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a readable file")
         return value
 
     @field_validator("default_locale")

@@ -11,6 +11,7 @@ from hotline.accounts.guards import CurrentUser
 from hotline.calls import views as calls
 from hotline.database import schema_revisions
 from hotline.pages import render
+from hotline.rulebook import views as rulebook
 
 system = APIRouter()
 
@@ -51,3 +52,5 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(accounts.api, prefix="/api/v1", tags=["accounts"])
     app.include_router(calls.pages, tags=["calls"], include_in_schema=False)
     app.include_router(calls.api, prefix="/api/v1", tags=["calls"])
+    app.include_router(rulebook.pages, tags=["triage"], include_in_schema=False)
+    app.include_router(rulebook.api, prefix="/api/v1", tags=["triage"])

@@ -69,8 +69,8 @@ def _redirect(url: str, request: Request) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def _actions_for(level: RiskLevel) -> list[str]:
-    actions = default_rules().actions.get(level, ())
+def _actions_for(level: RiskLevel, rules=None) -> list[str]:
+    actions = (rules or default_rules()).actions.get(level, ())
     return [action.zh if get_locale() == "zh_CN" else action.en for action in actions]
 
 
@@ -187,7 +187,7 @@ async def save_call(request: Request, session: SessionDep, user: TakesCalls, cal
     changes = call_update_from_form(form)
     try:
         call, _result = service.save_call(session=session, user=user, call_id=call_id, version=version,
-                                          changes=changes)
+                                          changes=changes, rules=request.app.state.rules.current)
     except service.StaleVersion as conflict:
         response = render(request, "calls/_conflict.html", {"call": conflict.call, "message": conflict.message},
                           status_code=409)
@@ -370,10 +370,10 @@ def api_get_call(request: Request, session: SessionDep, user: TakesCalls, call_i
 
 
 @api.patch("/calls/{call_id}", response_model=CallOut)
-def api_save_call(session: SessionDep, user: TakesCalls, call_id: int, body: CallSave):
+def api_save_call(request: Request, session: SessionDep, user: TakesCalls, call_id: int, body: CallSave):
     changes = service.CallUpdate.model_validate(body.model_dump(exclude={"version"}, exclude_unset=True))
     call, _result = service.save_call(session=session, user=user, call_id=call_id, version=body.version,
-                                      changes=changes)
+                                      changes=changes, rules=request.app.state.rules.current)
     return CallOut.of(call)
 
 

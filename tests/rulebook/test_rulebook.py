@@ -1,0 +1,125 @@
+"""The triage playground, the rules page, rule reloads, /api/v1/triage and `hotline triage`."""
+
+import json
+
+from typer.testing import CliRunner
+
+from hotline.accounts.models import Role
+from hotline.cli import app as cli
+from hotline.rulebook.service import ActiveRules, highlight
+from support import post_form
+
+
+def shipped_rules_text() -> str:
+    from importlib import resources
+
+    return resources.files("hotline.triage").joinpath("rules.toml").read_text(encoding="utf-8")
+
+
+def test_playground_highlights_what_fired_and_what_was_discounted(client, logged_in):
+    logged_in(Role.supervisor)
+    assert "Triage playground" in client.get("/triage").text
+    response = post_form(client, "/triage", {"text": "累死了。她否认自杀念头，但今晚准备吃安眠药。"},
+                         headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert 'data-level="high"' in response.text or 'data-level="imminent"' in response.text
+    assert '<mark class="counted"' in response.text
+    assert '<mark class="discounted"' in response.text  # the denial
+    assert "suicide." in response.text or "p." in response.text
+
+
+def test_playground_answers_count(client, logged_in):
+    logged_in(Role.admin)
+    response = post_form(client, "/triage", {"text": "", "a_plan": "on", "a_intent": "on"},
+                         headers={"HX-Request": "true"})
+    assert 'data-level="high"' in response.text
+
+
+def test_playground_refuses_oversized_text(client, logged_in):
+    logged_in(Role.supervisor)
+    response = post_form(client, "/triage", {"text": "x" * 100_001}, headers={"HX-Request": "true"})
+    assert response.status_code == 422 and "too long" in response.text
+
+
+def test_rules_page_lists_rules_with_phrases(client, logged_in):
+    logged_in(Role.supervisor)
+    page = client.get("/triage/rules").text
+    assert "suicide.attempt_now" in page and "吃了一整瓶" in page
+    assert "Reload the rule file" not in page  # only admins reload
+
+
+def test_api_triage_json(client, logged_in):
+    from support import csrf_token
+
+    logged_in(Role.counsellor)
+    headers = {"X-CSRFToken": csrf_token(client)}
+    response = client.post("/api/v1/triage", json={"text": "He has a gun and wants to die.",
+                                                   "answers": {"access_to_means": True}}, headers=headers)
+    body = response.json()
+    assert response.status_code == 200
+    assert set(body) >= {"level", "score", "domains", "evidence", "actions", "rules_version"}
+    assert body["level"] in ("high", "imminent")
+    for payload in ({"text": "x", "answers": {"favourite": True}}, {"text": "x" * 100_001}, {"words": "x"}):
+        response = client.post("/api/v1/triage", json=payload, headers=headers)
+        assert response.status_code == 422, payload
+        assert response.json()["detail"]
+    response = client.post("/api/v1/triage", content="{broken", headers={**headers, "Content-Type": "application/json"})
+    assert response.status_code == 422
+
+
+def test_a_bad_reload_keeps_the_last_good_rules(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text(shipped_rules_text(), encoding="utf-8")
+    active = ActiveRules(path)
+    good = active.current
+    path.write_text(shipped_rules_text().replace('id = "suicide.intent"', 'id = "suicide.passive_wish"'),
+                    encoding="utf-8")
+    try:
+        active.reload()
+    except Exception as error:  # noqa: BLE001
+        assert "duplicate" in str(error.message).lower() or "suicide.passive_wish" in str(error.message)
+    else:
+        raise AssertionError("a duplicate id must be refused")
+    assert active.current is good and "suicide.passive_wish" in active.last_error
+    path.write_text(shipped_rules_text(), encoding="utf-8")
+    assert active.reload() is not good and active.last_error is None
+
+
+def test_admin_reload_reports_a_refused_file_in_the_page(client, app, logged_in, tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text(shipped_rules_text(), encoding="utf-8")
+    app.state.rules = ActiveRules(path)
+    logged_in(Role.admin)
+    path.write_text("[[rule]\nbroken", encoding="utf-8")
+    response = post_form(client, "/triage/rules/reload")
+    assert response.status_code == 303
+    page = client.get("/triage/rules").text
+    assert "The rule file was refused" in page and "The last reload failed" in page
+
+
+def test_highlight_cuts_text_into_marked_pieces():
+    evidence = [{"source": "text", "start": 2, "end": 4, "level": "high"},
+                {"source": "text", "start": 3, "end": 5, "level": "low"}]
+    pieces = highlight("abcdefg", evidence)
+    assert "".join(piece.text for piece in pieces) == "abcdefg"
+    assert [piece.text for piece in pieces if piece.evidence] == ["cd"]
+
+
+def test_cli_triage_readable_json_and_jsonl(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOTLINE_DEFAULT_LOCALE", "en")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["triage", "她现在就在楼顶，说要跳下去"])
+    assert result.exit_code == 0 and result.output.startswith("level: imminent")
+    result = runner.invoke(cli, ["triage", "累死了", "--json"])
+    assert json.loads(result.output)["level"] == "none"
+    lines = "\n".join([json.dumps({"id": "a", "text": "I took all my pills"}),
+                       json.dumps({"id": "b", "text": "ok", "answers": {"nope": True}})])
+    result = runner.invoke(cli, ["triage", "--jsonl"], input=lines)
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert rows[0]["id"] == "a" and rows[0]["level"] == "imminent"
+    assert rows[1]["id"] == "b" and "Unknown field" in rows[1]["error"]
+    assert result.exit_code == 1
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[rule]]\nid = 'x'\n", encoding="utf-8")
+    result = runner.invoke(cli, ["triage", "x", "--rules", str(bad)])
+    assert result.exit_code == 2 and "bad.toml" in result.output
