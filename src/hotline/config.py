@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     login_max_failures_address: int = Field(default=20, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # Referral queue: minutes to acknowledge by level, and follow-up days after closing.
+    ack_minutes_imminent: int = Field(default=2, ge=1)
+    ack_minutes_high: int = Field(default=15, ge=1)
+    ack_minutes_moderate: int = Field(default=24 * 60, ge=1)
+    follow_up_days_high: str = "1,7,30,90,365"
+    follow_up_days_moderate: str = "7"
     # A rule file to use instead of the one shipped with the package (see README, "For supervisors").
     rules_file: Path | None = None
 
@@ -45,6 +51,14 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @field_validator("follow_up_days_high", "follow_up_days_moderate")
+    @classmethod
+    def _day_list(cls, value: str) -> str:
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(part.isdigit() and 0 < int(part) <= 3650 for part in parts):
+            raise ValueError("must be whole days between 1 and 3650, separated by commas, e.g. 1,7,30")
+        return ",".join(parts)
 
     @field_validator("rules_file")
     @classmethod

@@ -5,6 +5,27 @@ from sqlmodel import SQLModel
 from hotline.accounts.models import ApiToken, LoginAttempt, User, UserRole  # noqa: F401
 from hotline.audit.models import AuditEntry  # noqa: F401
 from hotline.calls.models import Call, CallAddendum, CallAssessment, Caller, CrisisTick  # noqa: F401
-from hotline.referrals.models import Referral  # noqa: F401
+from hotline.referrals.models import (  # noqa: F401
+    CallerAlert,
+    CallReview,
+    Debrief,
+    Destination,
+    FollowUp,
+    Referral,
+    ReferralEvent,
+)
+from hotline.roster.models import (  # noqa: F401
+    Assignment,
+    Availability,
+    CalendarFeed,
+    Holiday,
+    Line,
+    RosterLimits,
+    RosterPublication,
+    Shift,
+    ShiftTemplate,
+    StaffProfile,
+    TimeOff,
+)
 
 metadata = SQLModel.metadata

@@ -11,6 +11,8 @@ from hotline.accounts.guards import CurrentUser
 from hotline.calls import views as calls
 from hotline.database import schema_revisions
 from hotline.pages import render
+from hotline.referrals import views as referrals
+from hotline.roster import views as roster
 from hotline.rulebook import views as rulebook
 
 system = APIRouter()
@@ -52,5 +54,9 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(accounts.api, prefix="/api/v1", tags=["accounts"])
     app.include_router(calls.pages, tags=["calls"], include_in_schema=False)
     app.include_router(calls.api, prefix="/api/v1", tags=["calls"])
+    app.include_router(referrals.pages, tags=["referrals"], include_in_schema=False)
+    app.include_router(referrals.api, prefix="/api/v1", tags=["referrals"])
+    app.include_router(roster.pages, tags=["roster"], include_in_schema=False)
+    app.include_router(roster.api, prefix="/api/v1", tags=["roster"])
     app.include_router(rulebook.pages, tags=["triage"], include_in_schema=False)
     app.include_router(rulebook.api, prefix="/api/v1", tags=["triage"])

@@ -222,7 +222,6 @@ def save_call(
         .execution_options(synchronize_session=False)
     )
     if outcome.rowcount != 1:
-        session.rollback()
         session.refresh(call)
         raise StaleVersion(call)
     if result.level.value != previous_level:
@@ -298,7 +297,7 @@ def missing_for_finalise(call: Call) -> dict[str, str]:
 
 
 def finalise_call(
-    *, session: Session, user: User, call_id: int, version: int, incomplete: bool = False
+    *, session: Session, user: User, call_id: int, version: int, incomplete: bool = False, policy=None
 ) -> tuple[Call, Referral | None]:
     """End the call: notes become read-only; moderate risk or above opens a referral.
 
@@ -321,7 +320,6 @@ def finalise_call(
         .execution_options(synchronize_session=False)
     )
     if outcome.rowcount != 1:
-        session.rollback()
         session.refresh(call)
         raise StaleVersion(call)
     session.refresh(call)
@@ -331,8 +329,10 @@ def finalise_call(
                                evidence=call.evidence, by_id=user.id))
     referral = None
     if call.level >= RiskLevel.moderate:
-        referral = Referral(call_id=call.id, level=call.level.value, opened_by_id=user.id, opened_at=now)
-        session.add(referral)
+        from hotline.referrals import service as referrals  # referrals builds on calls, not the reverse
+
+        referral = referrals.open_referral(session=session, call=call, by=user, now=now,
+                                           **({"policy": policy} if policy else {}))
     session.commit()
     session.refresh(call)
     if referral is not None:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
+from sqlmodel import select
 
 from hotline.accounts.guards import require
 from hotline.accounts.models import Role, User
@@ -92,7 +93,18 @@ def _form_context(session, user, call: Call) -> dict:
         "crisis_steps": list(CrisisStep),
         **_banner_context(session, call),
         "history": service.caller_history(session=session, user=user, call=call),
+        "alerts": _alerts(session, call),
     }
+
+
+def _today(request: Request) -> date:
+    return datetime.now(request.app.state.settings.tz).date()
+
+
+def _alerts(session, call: Call) -> list:
+    from hotline.referrals import service as referrals
+
+    return referrals.active_alerts(session=session, caller_id=call.caller_id, today=date.today())
 
 
 def _banner_context(session, call: Call) -> dict:
@@ -111,7 +123,12 @@ def _banner_context(session, call: Call) -> dict:
 def calls_home(request: Request, session: SessionDep, user: TakesCalls):
     tz = request.app.state.settings.tz
     midnight = datetime.combine(datetime.now(tz).date(), time.min, tz)
+    from hotline.referrals import service as referrals
+
     return render(request, "calls/index.html", {
+        "debriefs": referrals.debriefs_offered(session=session, user=user),
+        "supervisors": [u for u in session.exec(select(User).where(User.is_active.is_(True)))
+                        if Role.supervisor in u.roles],
         "drafts": service.list_drafts(session=session, user=user),
         "today": [c for c in service.list_since(session=session, user=user, since=midnight) if not c.is_draft],
         "on_shift": True,  # until rosters exist every counsellor may take calls
@@ -168,8 +185,16 @@ def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: 
     call = service.read_call(session=session, user=user, call_id=call_id, address=_address(request))
     if call.is_draft and call.counsellor_id == user.id:
         return render(request, "calls/call.html", _form_context(session, user, call))
+    from hotline.referrals import service as referrals
+
+    referral = referrals.referral_for_call(session=session, call=call)
     return render(request, "calls/record.html", {
         **_banner_context(session, call),
+        "referral": referral,
+        "referral_timeline": referrals.timeline(session=session, referral=referral) if referral else [],
+        "reviews": referrals.reviews_of(session=session, call=call),
+        "people": {u.id: u for u in session.exec(select(User))},
+        "alerts": referrals.active_alerts(session=session, caller_id=call.caller_id, today=_today(request)),
         "assessments": service.assessment_history(session=session, call=call),
         "addenda": service.addenda(session=session, call=call),
         "answer_labels": ANSWER_LABELS,
@@ -240,7 +265,8 @@ def link_caller(
                         secret=request.app.state.secret_key)
     call = service.read_call(session=session, user=user, call_id=call_id)
     history = service.caller_history(session=session, user=user, call=call)
-    return render(request, "calls/_caller_history.html", {"call": call, "history": history, "linked": True})
+    return render(request, "calls/_caller_history.html", {"call": call, "history": history, "linked": True,
+                                                          "alerts": _alerts(session, call)})
 
 
 @pages.post("/calls/{call_id}/finalise")

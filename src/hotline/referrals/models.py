@@ -1,7 +1,7 @@
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from hotline.database import UTCDateTime, utcnow
@@ -16,10 +16,24 @@ class ReferralStatus(StrEnum):
     closed = "closed"
 
 
+OPEN_STATUSES = (ReferralStatus.new, ReferralStatus.acknowledged, ReferralStatus.in_progress,
+                 ReferralStatus.referred, ReferralStatus.resolved)
+
+
+class DestinationKind(StrEnum):
+    psychiatric_hospital = "psychiatric_hospital"
+    emergency = "emergency"
+    community_mental_health = "community_mental_health"
+    school = "school"
+    social_work = "social_work"
+    other = "other"
+
+
 class Referral(SQLModel, table=True):
     """Opened when a call ends at moderate risk or above; the supervisors' queue works it."""
 
     __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_status_level_opened", "status", "level", "opened_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     call_id: int = Field(sa_column=Column(Integer, ForeignKey("calls.id"), nullable=False, unique=True))
@@ -27,4 +41,106 @@ class Referral(SQLModel, table=True):
     status: str = Field(default=ReferralStatus.new, max_length=16, index=True)
     opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
     opened_by_id: int = Field(foreign_key="users.id")
-    owner_id: int | None = Field(default=None, foreign_key="users.id")
+    # Acknowledge by this time: set from the level when the referral opens (imminent 2 min, high 15…).
+    deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    owner_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    destination_id: int | None = Field(default=None, foreign_key="referral_destinations.id")
+    reference_number: str | None = Field(default=None, max_length=100)
+    resolution: str | None = Field(default=None, max_length=1000)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Bumped on every change, so two supervisors acting at once cannot both succeed.
+    version: int = Field(default=1)
+
+
+class ReferralEvent(SQLModel, table=True):
+    """The timeline: every step with who and when. Written in the same transaction as the step."""
+
+    __tablename__ = "referral_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(sa_column=Column(Integer, ForeignKey("referrals.id", ondelete="CASCADE"),
+                                              nullable=False, index=True))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    actor_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=24)  # opened, claimed, released, reassigned, status, follow_up…
+    status: str | None = Field(default=None, max_length=16)
+    detail: str | None = Field(default=None, max_length=1000)
+
+
+class Destination(SQLModel, table=True):
+    """Where a caller can be referred onward; an admin keeps this list."""
+
+    __tablename__ = "referral_destinations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    phone: str | None = Field(default=None, max_length=50)
+    hours: str | None = Field(default=None, max_length=200)
+    coverage: str | None = Field(default=None, max_length=200)
+    active: bool = Field(default=True)
+
+
+class FollowUpStatus(StrEnum):
+    due = "due"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "follow_ups"
+    __table_args__ = (Index("ix_follow_ups_status_due", "status", "due_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(sa_column=Column(Integer, ForeignKey("referrals.id", ondelete="CASCADE"),
+                                              nullable=False, index=True))
+    due_on: date
+    status: str = Field(default=FollowUpStatus.due, max_length=16)
+    call_id: int | None = Field(default=None, foreign_key="calls.id")  # the follow-up call, once made
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_reason: str | None = Field(default=None, max_length=500)
+    by_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+class CallReview(SQLModel, table=True):
+    """A supervisor's comment on a call; the call's counsellor reads it."""
+
+    __tablename__ = "call_reviews"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(sa_column=Column(Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False,
+                                          index=True))
+    reviewer_id: int = Field(foreign_key="users.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    comment: str = Field(sa_column=Column(Text, nullable=False))
+    marks_reviewed: bool = Field(default=True)
+
+
+class Debrief(SQLModel, table=True):
+    """After a high or imminent call: the counsellor talks it through with a supervisor, or says why not."""
+
+    __tablename__ = "debriefs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(sa_column=Column(Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False,
+                                          unique=True))
+    counsellor_id: int = Field(foreign_key="users.id")
+    status: str = Field(default="offered", max_length=16)  # offered, done, skipped
+    supervisor_id: int | None = Field(default=None, foreign_key="users.id")
+    reason: str | None = Field(default=None, max_length=500)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class CallerAlert(SQLModel, table=True):
+    """A note on a repeat caller's profile that counsellors see when the caller is recognised."""
+
+    __tablename__ = "caller_alerts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    caller_id: int = Field(sa_column=Column(Integer, ForeignKey("callers.id", ondelete="CASCADE"), nullable=False,
+                                            index=True))
+    text: str = Field(max_length=500)
+    expires_on: date | None = None
+    created_by_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

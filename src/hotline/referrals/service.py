@@ -1,0 +1,479 @@
+"""The referral queue: opening, claiming, the workflow, follow-ups, reviews, debriefs, caller alerts.
+
+Every step that two supervisors might take at once is a single conditional UPDATE, so the database,
+not this process, decides who wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, func, update
+from sqlmodel import Session, col, select
+
+from hotline.accounts.models import Role, User
+from hotline.audit import service as audit
+from hotline.calls.models import Call, Caller
+from hotline.database import utcnow
+from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hotline.i18n import _
+from hotline.referrals.choices import STATUS_LABELS
+from hotline.referrals.models import (
+    OPEN_STATUSES,
+    CallerAlert,
+    CallReview,
+    Debrief,
+    Destination,
+    DestinationKind,
+    FollowUp,
+    FollowUpStatus,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+)
+from hotline.triage import RiskLevel
+
+LEVEL_ORDER = case(
+    {"imminent": 0, "high": 1, "moderate": 2, "low": 3, "none": 4}, value=Referral.level, else_=5
+)
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    """Deadlines to acknowledge, and the follow-up schedule after closing (Beijing hotline practice)."""
+
+    ack_minutes: dict[str, int] = field(default_factory=lambda: {"imminent": 2, "high": 15, "moderate": 24 * 60})
+    follow_up_days: dict[str, tuple[int, ...]] = field(default_factory=lambda: {
+        "imminent": (1, 7, 30, 90, 365), "high": (1, 7, 30, 90, 365), "moderate": (7,)})
+
+    @classmethod
+    def from_settings(cls, settings) -> QueuePolicy:
+        return cls(
+            ack_minutes={"imminent": settings.ack_minutes_imminent, "high": settings.ack_minutes_high,
+                         "moderate": settings.ack_minutes_moderate},
+            follow_up_days={"imminent": _days(settings.follow_up_days_high),
+                            "high": _days(settings.follow_up_days_high),
+                            "moderate": _days(settings.follow_up_days_moderate)},
+        )
+
+
+def _days(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part)
+
+
+DEFAULT_POLICY = QueuePolicy()
+
+# Which step may follow which: nothing is skipped.
+TRANSITIONS = {
+    ReferralStatus.acknowledged: {ReferralStatus.in_progress},
+    ReferralStatus.in_progress: {ReferralStatus.referred, ReferralStatus.resolved},
+    ReferralStatus.referred: {ReferralStatus.closed},
+    ReferralStatus.resolved: {ReferralStatus.closed},
+}
+
+
+def _event(session: Session, referral_id: int, actor: User, kind: str, status: str | None = None,
+           detail: str | None = None, at: datetime | None = None) -> None:
+    session.add(ReferralEvent(referral_id=referral_id, actor_id=actor.id, kind=kind, status=status,
+                              detail=detail, at=at or utcnow()))
+
+
+def _require_supervisor(user: User) -> None:
+    if Role.supervisor not in user.roles:
+        raise Forbidden(_("Only supervisors work the referral queue."))
+
+
+def open_referral(*, session: Session, call: Call, by: User, policy: QueuePolicy = DEFAULT_POLICY,
+                  now: datetime | None = None) -> Referral:
+    """Called when a call ends at moderate or above. Not committed: the caller's transaction holds it."""
+    now = now or utcnow()
+    minutes = policy.ack_minutes.get(call.level.value, policy.ack_minutes["moderate"])
+    referral = Referral(call_id=call.id, level=call.level.value, opened_by_id=by.id, opened_at=now,
+                        deadline_at=now + timedelta(minutes=minutes))
+    session.add(referral)
+    session.flush()
+    _event(session, referral.id, by, "opened", ReferralStatus.new, at=now)
+    if call.level >= RiskLevel.high:
+        session.add(Debrief(call_id=call.id, counsellor_id=call.counsellor_id))
+    return referral
+
+
+def get_referral(*, session: Session, user: User, referral_id: int, address: str | None = None) -> Referral:
+    _require_supervisor(user)
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound(_("There is no referral %(id)s.", id=referral_id))
+    audit.record(session=session, actor_id=user.id, action="referral.read", target_type="referral",
+                 target_id=referral.id, address=address)
+    return referral
+
+
+@dataclass
+class QueueFilter:
+    level: str | None = None
+    status: str = "open"  # open, closed, all, or one status
+    mine: bool = False
+    overdue: bool = False
+
+    def validate(self) -> QueueFilter:
+        if self.level and self.level not in [level.value for level in RiskLevel]:
+            raise InvalidInput(_("Unknown risk level: %(level)s", level=self.level[:20]), field="level")
+        allowed = {"open", "closed", "all", *[status.value for status in ReferralStatus]}
+        if self.status not in allowed:
+            raise InvalidInput(_("Unknown status: %(status)s", status=self.status[:20]), field="status")
+        return self
+
+
+def queue(*, session: Session, user: User, filters: QueueFilter | None = None, now: datetime | None = None,
+          limit: int = 500) -> list[Referral]:
+    """Open referrals, imminent first, then the longest waiting."""
+    _require_supervisor(user)
+    filters = (filters or QueueFilter()).validate()
+    now = now or utcnow()
+    statement = select(Referral)
+    if filters.status == "open":
+        statement = statement.where(col(Referral.status).in_([s.value for s in OPEN_STATUSES]))
+    elif filters.status != "all":
+        statement = statement.where(Referral.status == filters.status)
+    if filters.level:
+        statement = statement.where(Referral.level == filters.level)
+    if filters.mine:
+        statement = statement.where(Referral.owner_id == user.id)
+    if filters.overdue:
+        statement = statement.where(Referral.acknowledged_at.is_(None), Referral.deadline_at < now)
+    return list(session.exec(statement.order_by(LEVEL_ORDER, Referral.opened_at).limit(limit)))
+
+
+def is_overdue(referral: Referral, now: datetime | None = None) -> bool:
+    return referral.acknowledged_at is None and referral.deadline_at is not None and \
+        (now or utcnow()) > referral.deadline_at
+
+
+def claim(*, session: Session, user: User, referral_id: int) -> Referral:
+    """Take a referral. Of two supervisors claiming at once exactly one wins; the other is told who has it."""
+    _require_supervisor(user)
+    now = utcnow()
+    outcome = session.execute(
+        update(Referral)
+        .where(Referral.id == referral_id, Referral.owner_id.is_(None), Referral.status != ReferralStatus.closed)
+        .values(owner_id=user.id, version=Referral.version + 1,
+                status=case((Referral.status == ReferralStatus.new, ReferralStatus.acknowledged.value),
+                            else_=Referral.status),
+                acknowledged_at=func.coalesce(Referral.acknowledged_at, now))
+        .execution_options(synchronize_session=False)
+    )
+    if outcome.rowcount != 1:
+        referral = session.get(Referral, referral_id)
+        if referral is None:
+            raise NotFound(_("There is no referral %(id)s.", id=referral_id))
+        session.refresh(referral)
+        if referral.status == ReferralStatus.closed:
+            raise Conflict(_("This referral is closed."))
+        owner = session.get(User, referral.owner_id)
+        raise Conflict(_("%(name)s has already taken this referral.", name=owner.display_name if owner else "?"),
+                       extra={"owner": owner.username if owner else None})
+    _event(session, referral_id, user, "claimed", ReferralStatus.acknowledged, at=now)
+    session.commit()
+    referral = session.get(Referral, referral_id)
+    session.refresh(referral)
+    return referral
+
+
+def release(*, session: Session, user: User, referral_id: int, reason: str = "") -> Referral:
+    _require_supervisor(user)
+    outcome = session.execute(
+        update(Referral).where(Referral.id == referral_id, Referral.owner_id == user.id,
+                               Referral.status != ReferralStatus.closed)
+        .values(owner_id=None, version=Referral.version + 1).execution_options(synchronize_session=False)
+    )
+    if outcome.rowcount != 1:
+        raise Conflict(_("Only the supervisor who holds a referral can release it."))
+    _event(session, referral_id, user, "released", detail=(reason or "").strip()[:1000] or None)
+    session.commit()
+    return _reload(session, referral_id)
+
+
+def reassign(*, session: Session, user: User, referral_id: int, to_username: str) -> Referral:
+    _require_supervisor(user)
+    target = session.exec(select(User).where(User.username == (to_username or "").strip().lower())).first()
+    if target is None or not target.is_active or Role.supervisor not in target.roles:
+        raise InvalidInput(_("Choose an active supervisor to hand this referral to."), field="to")
+    current = session.get(Referral, referral_id)
+    if current is None:
+        raise NotFound(_("There is no referral %(id)s.", id=referral_id))
+    outcome = session.execute(
+        update(Referral).where(Referral.id == referral_id, Referral.version == current.version,
+                               Referral.status != ReferralStatus.closed)
+        .values(owner_id=target.id, version=Referral.version + 1,
+                status=case((Referral.status == ReferralStatus.new, ReferralStatus.acknowledged.value),
+                            else_=Referral.status),
+                acknowledged_at=func.coalesce(Referral.acknowledged_at, utcnow()))
+        .execution_options(synchronize_session=False)
+    )
+    if outcome.rowcount != 1:
+        raise Conflict(_("The referral changed meanwhile; reload and try again."))
+    _event(session, referral_id, user, "reassigned", detail=target.display_name)
+    session.commit()
+    return _reload(session, referral_id)
+
+
+def _reload(session: Session, referral_id: int) -> Referral:
+    referral = session.get(Referral, referral_id)
+    session.refresh(referral)
+    return referral
+
+
+def transition(
+    *,
+    session: Session,
+    user: User,
+    referral_id: int,
+    to: str,
+    destination_id: int | None = None,
+    reference_number: str | None = None,
+    resolution: str | None = None,
+    policy: QueuePolicy = DEFAULT_POLICY,
+    tz=None,
+) -> Referral:
+    """Move one step along new → acknowledged → in progress → referred | resolved → closed."""
+    _require_supervisor(user)
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound(_("There is no referral %(id)s.", id=referral_id))
+    try:
+        target = ReferralStatus(to)
+    except ValueError:
+        raise InvalidInput(_("Unknown status: %(status)s", status=str(to)[:20]), field="to") from None
+    if referral.owner_id != user.id:
+        raise Forbidden(_("Claim the referral before working it."))
+    current = ReferralStatus(referral.status)
+    if target not in TRANSITIONS.get(current, set()):
+        raise Conflict(_("A referral cannot go from “%(from)s” to “%(to)s”.",
+                         **{"from": status_label(current), "to": status_label(target)}))
+    values: dict = {"status": target.value, "version": referral.version + 1}
+    detail = None
+    if target == ReferralStatus.referred:
+        destination = session.get(Destination, destination_id) if destination_id else None
+        if destination is None or not destination.active:
+            raise InvalidInput(_("Choose where the caller was referred."), field="destination_id")
+        reference_number = (reference_number or "").strip() or None
+        if reference_number and len(reference_number) > 100:
+            raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="reference_number",
+                                 max=100))
+        values.update(destination_id=destination.id, reference_number=reference_number)
+        detail = destination.name + (f" · {reference_number}" if reference_number else "")
+    if target == ReferralStatus.resolved:
+        resolution = (resolution or "").strip()
+        if not resolution:
+            raise InvalidInput(_("Say how the referral was resolved."), field="resolution")
+        if len(resolution) > 1000:
+            raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="resolution", max=1000))
+        values.update(resolution=resolution)
+        detail = resolution
+    now = utcnow()
+    if target == ReferralStatus.closed:
+        values.update(closed_at=now)
+    outcome = session.execute(
+        update(Referral).where(Referral.id == referral_id, Referral.status == current.value,
+                               Referral.version == referral.version)
+        .values(**values).execution_options(synchronize_session=False)
+    )
+    if outcome.rowcount != 1:
+        raise Conflict(_("The referral changed meanwhile; reload and try again."))
+    _event(session, referral_id, user, "status", target.value, detail=detail, at=now)
+    if target == ReferralStatus.closed:
+        today = now.astimezone(tz).date() if tz else now.date()
+        for days in policy.follow_up_days.get(referral.level, ()):
+            session.add(FollowUp(referral_id=referral_id, due_on=today + timedelta(days=days)))
+    session.commit()
+    return _reload(session, referral_id)
+
+
+def timeline(*, session: Session, referral: Referral) -> list[ReferralEvent]:
+    return list(session.exec(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
+                             .order_by(ReferralEvent.id)))
+
+
+def referral_for_call(*, session: Session, call: Call) -> Referral | None:
+    return session.exec(select(Referral).where(Referral.call_id == call.id)).first()
+
+
+def status_label(status) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+# --- follow-ups --------------------------------------------------------------------------------------
+
+def follow_ups_due(*, session: Session, user: User, today: date, include_future: bool = False) -> list[FollowUp]:
+    _require_supervisor(user)
+    statement = select(FollowUp).where(FollowUp.status == FollowUpStatus.due)
+    if not include_future:
+        statement = statement.where(FollowUp.due_on <= today)
+    return list(session.exec(statement.order_by(FollowUp.due_on, FollowUp.id)))
+
+
+def follow_ups_of(*, session: Session, referral: Referral) -> list[FollowUp]:
+    return list(session.exec(select(FollowUp).where(FollowUp.referral_id == referral.id).order_by(FollowUp.due_on)))
+
+
+def start_follow_up_call(*, session: Session, user: User, follow_up_id: int) -> Call:
+    """Doing a follow-up opens a call linked to the same caller; the follow-up counts as done."""
+    _require_supervisor(user)
+    follow_up = session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        raise NotFound(_("There is no follow-up %(id)s.", id=follow_up_id))
+    # Take the follow-up first, so two supervisors pressing "call now" make one call, not two.
+    outcome = session.execute(
+        update(FollowUp).where(FollowUp.id == follow_up_id, FollowUp.status == FollowUpStatus.due)
+        .values(status=FollowUpStatus.done.value, done_at=utcnow(), by_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if outcome.rowcount != 1:
+        raise Conflict(_("This follow-up is already done or cancelled."))
+    referral = session.get(Referral, follow_up.referral_id)
+    original = session.get(Call, referral.call_id)
+    call = Call(counsellor_id=user.id, caller_id=original.caller_id)
+    session.add(call)
+    session.flush()
+    session.execute(update(FollowUp).where(FollowUp.id == follow_up_id).values(call_id=call.id)
+                    .execution_options(synchronize_session=False))
+    _event(session, referral.id, user, "follow_up", detail=f"call {call.id}")
+    session.commit()
+    session.refresh(call)
+    return call
+
+
+def cancel_follow_up(*, session: Session, user: User, follow_up_id: int, reason: str) -> FollowUp:
+    _require_supervisor(user)
+    follow_up = session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        raise NotFound(_("There is no follow-up %(id)s.", id=follow_up_id))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say why the follow-up is cancelled (declined, unreachable…)."), field="reason")
+    if len(reason) > 500:
+        raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="reason", max=500))
+    if follow_up.status != FollowUpStatus.due:
+        raise Conflict(_("This follow-up is already done or cancelled."))
+    follow_up.status, follow_up.cancelled_reason, follow_up.by_id = FollowUpStatus.cancelled.value, reason, user.id
+    session.add(follow_up)
+    _event(session, follow_up.referral_id, user, "follow_up_cancelled", detail=reason)
+    session.commit()
+    return follow_up
+
+
+# --- destinations ------------------------------------------------------------------------------------
+
+def destinations(*, session: Session, active_only: bool = True) -> list[Destination]:
+    statement = select(Destination)
+    if active_only:
+        statement = statement.where(Destination.active.is_(True))
+    return list(session.exec(statement.order_by(Destination.kind, Destination.name)))
+
+
+def save_destination(*, session: Session, user: User, destination_id: int | None = None, name: str, kind: str,
+                     phone: str = "", hours: str = "", coverage: str = "", active: bool = True) -> Destination:
+    if Role.admin not in user.roles:
+        raise Forbidden(_("Only administrators edit the list of destinations."))
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput(_("Give the destination a name."), field="name")
+    try:
+        kind = DestinationKind(kind).value
+    except ValueError:
+        raise InvalidInput(_("Unknown kind of destination."), field="kind") from None
+    for field_name, value, limit in (("name", name, 200), ("phone", phone, 50), ("hours", hours, 200),
+                                     ("coverage", coverage, 200)):
+        if value and len(value) > limit:
+            raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field=field_name, max=limit))
+    destination = session.get(Destination, destination_id) if destination_id else Destination(name=name, kind=kind)
+    if destination is None:
+        raise NotFound(_("There is no destination %(id)s.", id=destination_id))
+    destination.name, destination.kind = name, kind
+    destination.phone, destination.hours, destination.coverage = phone or None, hours or None, coverage or None
+    destination.active = active
+    session.add(destination)
+    session.commit()
+    session.refresh(destination)
+    return destination
+
+
+# --- supervision: reviews, debriefs, caller alerts ------------------------------------------------------
+
+def add_review(*, session: Session, user: User, call_id: int, comment: str) -> CallReview:
+    _require_supervisor(user)
+    if session.get(Call, call_id) is None:
+        raise NotFound(_("There is no call %(id)s.", id=call_id))
+    comment = (comment or "").strip()
+    if not comment:
+        raise InvalidInput(_("Write the review comment."), field="comment")
+    if len(comment) > 5000:
+        raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="comment", max=5000))
+    review = CallReview(call_id=call_id, reviewer_id=user.id, comment=comment)
+    session.add(review)
+    session.commit()
+    session.refresh(review)
+    return review
+
+
+def reviews_of(*, session: Session, call: Call) -> list[CallReview]:
+    return list(session.exec(select(CallReview).where(CallReview.call_id == call.id).order_by(CallReview.id)))
+
+
+def debriefs_offered(*, session: Session, user: User) -> list[Debrief]:
+    return list(session.exec(select(Debrief).where(Debrief.counsellor_id == user.id, Debrief.status == "offered")
+                             .order_by(Debrief.id)))
+
+
+def settle_debrief(*, session: Session, user: User, debrief_id: int, done: bool, supervisor_username: str = "",
+                   reason: str = "") -> Debrief:
+    debrief = session.get(Debrief, debrief_id)
+    if debrief is None or debrief.counsellor_id != user.id:
+        raise NotFound(_("There is no such debrief."))
+    if debrief.status != "offered":
+        raise Conflict(_("This debrief is already recorded."))
+    if done:
+        supervisor = session.exec(select(User).where(User.username == (supervisor_username or "").strip().lower())
+                                  ).first()
+        if supervisor is None or Role.supervisor not in supervisor.roles:
+            raise InvalidInput(_("Choose the supervisor you talked with."), field="supervisor")
+        debrief.status, debrief.supervisor_id = "done", supervisor.id
+    else:
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidInput(_("Say why you skip the debrief."), field="reason")
+        debrief.status, debrief.reason = "skipped", reason[:500]
+    debrief.at = utcnow()
+    session.add(debrief)
+    session.commit()
+    return debrief
+
+
+def add_caller_alert(*, session: Session, user: User, caller_id: int, text: str,
+                     expires_on: date | None = None, today: date | None = None) -> CallerAlert:
+    _require_supervisor(user)
+    if session.get(Caller, caller_id) is None:
+        raise NotFound(_("There is no such caller."))
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(_("Write the alert."), field="text")
+    if len(text) > 500:
+        raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="text", max=500))
+    if expires_on and expires_on < (today or date.today()):
+        raise InvalidInput(_("The expiry date is in the past."), field="expires_on")
+    alert = CallerAlert(caller_id=caller_id, text=text, expires_on=expires_on, created_by_id=user.id)
+    session.add(alert)
+    session.commit()
+    session.refresh(alert)
+    return alert
+
+
+def active_alerts(*, session: Session, caller_id: int | None, today: date) -> list[CallerAlert]:
+    if caller_id is None:
+        return []
+    return list(session.exec(
+        select(CallerAlert).where(CallerAlert.caller_id == caller_id)
+        .where((CallerAlert.expires_on.is_(None)) | (CallerAlert.expires_on >= today))
+        .order_by(col(CallerAlert.created_at).desc())
+    ))

@@ -1,0 +1,328 @@
+"""The supervisors' queue, a referral's page, follow-ups, destinations, reviews, debriefs, caller alerts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from hotline.accounts.guards import AdminUser, require
+from hotline.accounts.models import Role, User
+from hotline.calls.models import Call
+from hotline.database import utcnow
+from hotline.deps import SessionDep
+from hotline.errors import InvalidInput
+from hotline.i18n import _
+from hotline.pages import environment, flash, is_htmx, render
+from hotline.referrals import service
+from hotline.referrals.choices import EVENT_LABELS, FOLLOW_UP_LABELS, KIND_LABELS, STATUS_LABELS
+from hotline.referrals.models import DestinationKind, Referral, ReferralStatus
+
+pages = APIRouter()
+api = APIRouter()
+
+Supervisor = Annotated[User, Depends(require(Role.supervisor))]
+TakesCalls = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]
+
+environment.globals.update(
+    status_label=lambda value: str(STATUS_LABELS.get(value, value)),
+    kind_label=lambda value: str(KIND_LABELS.get(value, value)),
+    follow_up_label=lambda value: str(FOLLOW_UP_LABELS.get(value, value)),
+    event_label=lambda value: str(EVENT_LABELS.get(value, value)),
+)
+
+
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _policy(request: Request) -> service.QueuePolicy:
+    return service.QueuePolicy.from_settings(request.app.state.settings)
+
+
+def _today(request: Request) -> date:
+    return datetime.now(request.app.state.settings.tz).date()
+
+
+def _back(url: str, request: Request) -> RedirectResponse:
+    if is_htmx(request):
+        response = RedirectResponse(url, status_code=200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return RedirectResponse(url, status_code=303)
+
+
+def _rows(session, referrals: list[Referral]) -> list[dict]:
+    """Each referral with its call and people, fetched in two queries rather than one per row."""
+    calls = {c.id: c for c in session.exec(select(Call).where(Call.id.in_([r.call_id for r in referrals])))}
+    user_ids = {c.counsellor_id for c in calls.values()} | {r.owner_id for r in referrals if r.owner_id}
+    users = {u.id: u for u in session.exec(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    now = utcnow()
+    rows = []
+    for referral in referrals:
+        call = calls[referral.call_id]
+        words = [e["text"] for e in call.evidence if e.get("text") and e.get("level") != "none"]
+        rows.append({
+            "referral": referral, "call": call, "counsellor": users.get(call.counsellor_id),
+            "owner": users.get(referral.owner_id), "overdue": service.is_overdue(referral, now),
+            "waiting_minutes": int((now - referral.opened_at).total_seconds() // 60),
+            "evidence": list(dict.fromkeys(words))[:4],
+        })
+    return rows
+
+
+def _filters(level: str, status: str, mine: str, overdue: str) -> service.QueueFilter:
+    return service.QueueFilter(level=level or None, status=status or "open", mine=mine == "on",
+                               overdue=overdue == "on").validate()
+
+
+@pages.get("/referrals")
+def queue_page(
+    request: Request,
+    session: SessionDep,
+    user: Supervisor,
+    level: Annotated[str, Query(max_length=16)] = "",
+    status: Annotated[str, Query(max_length=16)] = "open",
+    mine: Annotated[str, Query(max_length=3)] = "",
+    overdue: Annotated[str, Query(max_length=3)] = "",
+):
+    filters = _filters(level, status, mine, overdue)
+    rows = _rows(session, service.queue(session=session, user=user, filters=filters))
+    return render(request, "referrals/queue.html", {
+        "rows": rows, "filters": filters, "statuses": list(ReferralStatus),
+        "imminent_waiting": sum(1 for r in rows if r["referral"].level == "imminent" and not r["owner"]),
+    }, block="rows")
+
+
+@pages.get("/referrals/{referral_id}")
+def referral_page(request: Request, session: SessionDep, user: Supervisor, referral_id: int):
+    referral = service.get_referral(session=session, user=user, referral_id=referral_id, address=_address(request))
+    return render(request, "referrals/referral.html", _referral_context(session, referral))
+
+
+def _referral_context(session, referral: Referral) -> dict:
+    row = _rows(session, [referral])[0]
+    supervisors = [u for u in session.exec(select(User).where(User.is_active.is_(True)))
+                   if Role.supervisor in u.roles]
+    return {
+        **row,
+        "timeline": service.timeline(session=session, referral=referral),
+        "people": {u.id: u for u in session.exec(select(User))},
+        "follow_ups": service.follow_ups_of(session=session, referral=referral),
+        "destinations": service.destinations(session=session),
+        "next_steps": sorted(service.TRANSITIONS.get(ReferralStatus(referral.status), ()),
+                             key=list(ReferralStatus).index),
+        "supervisors": supervisors,
+    }
+
+
+@pages.post("/referrals/{referral_id}/claim")
+def claim(request: Request, session: SessionDep, user: Supervisor, referral_id: int):
+    service.claim(session=session, user=user, referral_id=referral_id)
+    return _back(f"/referrals/{referral_id}", request)
+
+
+@pages.post("/referrals/{referral_id}/release")
+def release(request: Request, session: SessionDep, user: Supervisor, referral_id: int,
+            reason: Annotated[str, Form(max_length=1000)] = ""):
+    service.release(session=session, user=user, referral_id=referral_id, reason=reason)
+    return _back("/referrals", request)
+
+
+@pages.post("/referrals/{referral_id}/reassign")
+def reassign(request: Request, session: SessionDep, user: Supervisor, referral_id: int,
+             to: Annotated[str, Form(max_length=64)] = ""):
+    service.reassign(session=session, user=user, referral_id=referral_id, to_username=to)
+    return _back(f"/referrals/{referral_id}", request)
+
+
+@pages.post("/referrals/{referral_id}/transition")
+def transition(
+    request: Request,
+    session: SessionDep,
+    user: Supervisor,
+    referral_id: int,
+    to: Annotated[str, Form(max_length=16)] = "",
+    destination_id: Annotated[str, Form(max_length=12)] = "",
+    reference_number: Annotated[str, Form(max_length=200)] = "",
+    resolution: Annotated[str, Form(max_length=2000)] = "",
+):
+    service.transition(session=session, user=user, referral_id=referral_id, to=to,
+                       destination_id=int(destination_id) if destination_id.isdigit() else None,
+                       reference_number=reference_number, resolution=resolution, policy=_policy(request),
+                       tz=request.app.state.settings.tz)
+    return _back(f"/referrals/{referral_id}", request)
+
+
+@pages.get("/follow-ups")
+def follow_ups_page(request: Request, session: SessionDep, user: Supervisor):
+    today = _today(request)
+    due = service.follow_ups_due(session=session, user=user, today=today)
+    referrals = {r.id: r for r in session.exec(select(Referral).where(Referral.id.in_([f.referral_id for f in due])))}
+    return render(request, "referrals/follow_ups.html", {"due": due, "referrals": referrals, "today": today})
+
+
+@pages.post("/follow-ups/{follow_up_id}/call")
+def follow_up_call(request: Request, session: SessionDep, user: Supervisor, follow_up_id: int):
+    call = service.start_follow_up_call(session=session, user=user, follow_up_id=follow_up_id)
+    return _back(f"/calls/{call.id}", request)
+
+
+@pages.post("/follow-ups/{follow_up_id}/cancel")
+def cancel_follow_up(request: Request, session: SessionDep, user: Supervisor, follow_up_id: int,
+                     reason: Annotated[str, Form(max_length=1000)] = ""):
+    follow_up = service.cancel_follow_up(session=session, user=user, follow_up_id=follow_up_id, reason=reason)
+    response = _back("/follow-ups", request)
+    flash(response, request, _("Follow-up cancelled."), "success")
+    return response if follow_up else response
+
+
+@pages.post("/calls/{call_id}/reviews")
+def add_review(request: Request, session: SessionDep, user: Supervisor, call_id: int,
+               comment: Annotated[str, Form(max_length=10_000)] = ""):
+    service.add_review(session=session, user=user, call_id=call_id, comment=comment)
+    return _back(f"/calls/{call_id}", request)
+
+
+@pages.post("/debriefs/{debrief_id}")
+def settle_debrief(request: Request, session: SessionDep, user: TakesCalls, debrief_id: int,
+                   outcome: Annotated[str, Form(max_length=10)] = "",
+                   supervisor: Annotated[str, Form(max_length=64)] = "",
+                   reason: Annotated[str, Form(max_length=1000)] = ""):
+    if outcome not in ("done", "skipped"):
+        raise InvalidInput(_("Say whether the debrief happened."), field="outcome")
+    service.settle_debrief(session=session, user=user, debrief_id=debrief_id, done=outcome == "done",
+                           supervisor_username=supervisor, reason=reason)
+    return _back("/calls", request)
+
+
+@pages.post("/callers/{caller_id}/alerts")
+def add_caller_alert(request: Request, session: SessionDep, user: Supervisor, caller_id: int,
+                     text: Annotated[str, Form(max_length=1000)] = "",
+                     expires_on: Annotated[str, Form(max_length=10)] = "",
+                     back: Annotated[str, Form(max_length=200)] = "/referrals"):
+    try:
+        expiry = date.fromisoformat(expires_on) if expires_on else None
+    except ValueError:
+        raise InvalidInput(_("The expiry date is not a date."), field="expires_on") from None
+    service.add_caller_alert(session=session, user=user, caller_id=caller_id, text=text, expires_on=expiry,
+                             today=_today(request))
+    return _back(back if back.startswith("/") and not back.startswith("//") else "/referrals", request)
+
+
+@pages.get("/admin/destinations")
+def destinations_page(request: Request, session: SessionDep, admin: AdminUser):
+    return render(request, "referrals/destinations.html", {
+        "destinations": service.destinations(session=session, active_only=False), "kinds": list(DestinationKind)})
+
+
+@pages.post("/admin/destinations")
+def save_destination(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    destination_id: Annotated[str, Form(max_length=12)] = "",
+    name: Annotated[str, Form(max_length=400)] = "",
+    kind: Annotated[str, Form(max_length=40)] = "",
+    phone: Annotated[str, Form(max_length=100)] = "",
+    hours: Annotated[str, Form(max_length=400)] = "",
+    coverage: Annotated[str, Form(max_length=400)] = "",
+    active: Annotated[str, Form(max_length=3)] = "on",
+):
+    service.save_destination(session=session, user=admin,
+                             destination_id=int(destination_id) if destination_id.isdigit() else None,
+                             name=name, kind=kind, phone=phone, hours=hours, coverage=coverage, active=active == "on")
+    response = RedirectResponse("/admin/destinations", status_code=303)
+    flash(response, request, _("Destination saved."), "success")
+    return response
+
+
+# --- JSON API ----------------------------------------------------------------------------------------
+
+class ReferralOut(BaseModel):
+    id: int
+    call_id: int
+    level: str
+    status: str
+    owner: str | None
+    opened_at: datetime
+    deadline_at: datetime | None
+    acknowledged_at: datetime | None
+    overdue: bool
+    destination_id: int | None
+    reference_number: str | None
+    resolution: str | None
+    timeline: list[dict] | None = None
+
+
+def _out(session, referral: Referral, with_timeline: bool = False) -> ReferralOut:
+    owner = session.get(User, referral.owner_id) if referral.owner_id else None
+    events = None
+    if with_timeline:
+        people = {u.id: u.username for u in session.exec(select(User))}
+        events = [{"at": e.at.isoformat(), "kind": e.kind, "status": e.status, "by": people.get(e.actor_id),
+                   "detail": e.detail} for e in service.timeline(session=session, referral=referral)]
+    return ReferralOut(id=referral.id, call_id=referral.call_id, level=referral.level, status=referral.status,
+                       owner=owner.username if owner else None, opened_at=referral.opened_at,
+                       deadline_at=referral.deadline_at, acknowledged_at=referral.acknowledged_at,
+                       overdue=service.is_overdue(referral), destination_id=referral.destination_id,
+                       reference_number=referral.reference_number, resolution=referral.resolution, timeline=events)
+
+
+@api.get("/referrals", response_model=list[ReferralOut])
+def api_queue(session: SessionDep, user: Supervisor,
+              status: Annotated[str, Query(max_length=16)] = "open",
+              level: Annotated[str, Query(max_length=16)] = "",
+              mine: bool = False, overdue: bool = False):
+    filters = service.QueueFilter(level=level or None, status=status, mine=mine, overdue=overdue)
+    return [_out(session, r) for r in service.queue(session=session, user=user, filters=filters)]
+
+
+@api.get("/referrals/{referral_id}", response_model=ReferralOut)
+def api_referral(request: Request, session: SessionDep, user: Supervisor, referral_id: int):
+    referral = service.get_referral(session=session, user=user, referral_id=referral_id, address=_address(request))
+    return _out(session, referral, with_timeline=True)
+
+
+@api.post("/referrals/{referral_id}/claim", response_model=ReferralOut)
+def api_claim(session: SessionDep, user: Supervisor, referral_id: int):
+    return _out(session, service.claim(session=session, user=user, referral_id=referral_id))
+
+
+class Transition(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    to: ReferralStatus
+    destination_id: int | None = None
+    reference_number: str | None = Field(default=None, max_length=100)
+    resolution: str | None = Field(default=None, max_length=1000)
+
+
+@api.post("/referrals/{referral_id}/transition", response_model=ReferralOut)
+def api_transition(request: Request, session: SessionDep, user: Supervisor, referral_id: int, body: Transition):
+    referral = service.transition(session=session, user=user, referral_id=referral_id, to=body.to.value,
+                                  destination_id=body.destination_id, reference_number=body.reference_number,
+                                  resolution=body.resolution, policy=_policy(request),
+                                  tz=request.app.state.settings.tz)
+    return _out(session, referral, with_timeline=True)
+
+
+class FollowUpOut(BaseModel):
+    id: int
+    referral_id: int
+    due_on: date
+    status: str
+    overdue: bool
+
+
+@api.get("/follow-ups", response_model=list[FollowUpOut])
+def api_follow_ups(request: Request, session: SessionDep, user: Supervisor,
+                   due: Annotated[str, Query(pattern="^(today|all)$")] = "today"):
+    today = _today(request)
+    items = service.follow_ups_due(session=session, user=user, today=today, include_future=due == "all")
+    return [FollowUpOut(id=f.id, referral_id=f.referral_id, due_on=f.due_on, status=f.status,
+                        overdue=f.due_on < today) for f in items]

@@ -1,0 +1,1 @@
+"""Rosters and shifts: lines, shift templates, assignments, checks, publishing, the staffing forecast."""

@@ -1,0 +1,421 @@
+"""Roster pages: lines and templates, the week grid with its checks, publishing, the forecast heat map,
+"my shifts" with the calendar feed, and who is on now (also as JSON)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+
+from babel.dates import format_date
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+
+from hotline.accounts.guards import CurrentUser, require
+from hotline.accounts.models import Role, User
+from hotline.deps import SessionDep
+from hotline.errors import HotlineError, InvalidInput
+from hotline.i18n import _, get_locale
+from hotline.pages import environment, flash, render
+from hotline.roster import service
+from hotline.roster.ical import shifts_calendar
+from hotline.roster.models import SHIFT_ROLE_LABELS, Line, ShiftRole
+
+pages = APIRouter()
+api = APIRouter()
+
+Coordinator = Annotated[User, Depends(require(Role.coordinator))]
+Staff = Annotated[User, Depends(require(Role.counsellor, Role.coordinator, Role.supervisor))]
+Text = Annotated[str, Form(max_length=1000)]
+
+
+def _in_zone(value: datetime | None, tz, fmt: str = "%H:%M") -> str:
+    return "" if value is None else value.astimezone(tz).strftime(fmt)
+
+
+def _day_label(day: date) -> str:
+    return format_date(day, "EEE M-d", locale=get_locale())
+
+
+environment.filters["in_zone"] = _in_zone
+environment.globals.update(roster_day_label=_day_label,
+                           shift_role_label=lambda role: str(SHIFT_ROLE_LABELS.get(role, role)))
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _monday(value: str | None, line: Line) -> date:
+    day = service.parse_day(value, field="start") if value else datetime.now(service.line_zone(line)).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _week_url(line_id: int, monday: date, shift_id: int | None = None) -> str:
+    url = f"/roster/lines/{line_id}/week?start={monday.isoformat()}"
+    return url + (f"&shift={shift_id}#shift-panel" if shift_id else "")
+
+
+def _int(value: str, field: str, low: int = 0, high: int = 10_000) -> int:
+    try:
+        number = int((value or "").strip())
+    except ValueError:
+        raise InvalidInput(_("%(field)s must be a whole number.", field=field), field=field) from None
+    if not low <= number <= high:
+        raise InvalidInput(_("%(field)s is out of range.", field=field), field=field)
+    return number
+
+
+def _float(value: str, field: str) -> float:
+    try:
+        return float((value or "").strip())
+    except ValueError:
+        raise InvalidInput(_("%(field)s must be a number.", field=field), field=field) from None
+
+
+# --- home: who is on now, lines, limits --------------------------------------------------------------
+
+def _home(request: Request, session, user: User, error: HotlineError | None = None):
+    return render(request, "roster/index.html", {
+        "now": service.who_is_on_now(session=session),
+        "lines": service.list_lines(session=session) if Role.coordinator in user.roles else [],
+        "limits": service.get_limits(session=session),
+        "is_coordinator": Role.coordinator in user.roles,
+        "default_timezone": request.app.state.settings.timezone,
+        "error": error and error.message,
+        "weekdays": [_day_label(date(2026, 11, 23) + timedelta(days=i)).split()[0] for i in range(7)],
+    }, block="now", status_code=error.status_code if error else 200)
+
+
+@pages.get("/roster")
+def roster_home(request: Request, session: SessionDep, user: Staff):
+    return _home(request, session, user)
+
+
+@pages.post("/roster/lines")
+async def create_line(request: Request, session: SessionDep, user: Coordinator):
+    form = await request.form()
+    try:
+        hours = []
+        for day in range(7):
+            opens, closes = str(form.get(f"opens_{day}", ""))[:5], str(form.get(f"closes_{day}", ""))[:5]
+            hours.append([opens, closes] if opens and closes else None)
+        line = service.create_line(session=session, name=str(form.get("name", ""))[:200],
+                                   timezone=str(form.get("timezone", "") or request.app.state.settings.timezone)[:64],
+                                   open_24h=form.get("open_24h") == "on", opening_hours=hours)
+    except HotlineError as error:
+        return _home(request, session, user, error)
+    response = _redirect(f"/roster/lines/{line.id}")
+    flash(response, request, _("Line %(name)s added. Now add its shift templates.", name=line.name), "success")
+    return response
+
+
+@pages.post("/roster/limits")
+def set_limits(request: Request, session: SessionDep, user: Coordinator, max_hours_per_week: Text = "",
+               max_consecutive_hours: Text = "", min_rest_hours: Text = ""):
+    try:
+        service.set_limits(session=session, max_hours_per_week=_float(max_hours_per_week, "max_hours_per_week"),
+                           max_consecutive_hours=_float(max_consecutive_hours, "max_consecutive_hours"),
+                           min_rest_hours=_float(min_rest_hours, "min_rest_hours"))
+    except HotlineError as error:
+        return _home(request, session, user, error)
+    response = _redirect("/roster")
+    flash(response, request, _("Limits saved. Every check uses them from now on."), "success")
+    return response
+
+
+# --- a line: templates, holidays, generating ---------------------------------------------------------
+
+def _line_page(request: Request, session, line_id: int, error: HotlineError | None = None):
+    line = service.get_line(session=session, line_id=line_id)
+    tz = service.line_zone(line)
+    today = datetime.now(tz).date()
+    return render(request, "roster/line.html", {
+        "line": line, "tz": tz,
+        "templates": service.list_templates(session=session, line_id=line.id),
+        "holidays": service.list_holidays(session=session, line_id=line.id),
+        "publications": service.publications(session=session, line_id=line.id),
+        "next_monday": today + timedelta(days=7 - today.weekday()),
+        "weekdays": [_day_label(date(2026, 11, 23) + timedelta(days=i)).split()[0] for i in range(7)],
+        "error": error and error.message,
+    }, status_code=error.status_code if error else 200)
+
+
+@pages.get("/roster/lines/{line_id}")
+def line_page(request: Request, session: SessionDep, user: Coordinator, line_id: int):
+    return _line_page(request, session, line_id)
+
+
+@pages.post("/roster/lines/{line_id}/templates")
+async def add_template(request: Request, session: SessionDep, user: Coordinator, line_id: int):
+    form = await request.form()
+    try:
+        service.get_line(session=session, line_id=line_id)
+        weekdays = [_int(str(v), "weekdays", 0, 6) for v in form.getlist("weekdays")[:7]]
+        service.create_template(
+            session=session, line_id=line_id, name=str(form.get("name", ""))[:200],
+            start=service.parse_time(str(form.get("start", ""))[:5], field="start"),
+            end=service.parse_time(str(form.get("end", ""))[:5], field="end"),
+            weekdays=weekdays, seats=_int(str(form.get("seats", "2")), "seats", 0, 50),
+            supervisor_required=form.get("supervisor_required") == "on",
+            colour=str(form.get("colour", "#1f5fa8"))[:7], on_holidays=form.get("on_holidays") == "on")
+    except HotlineError as error:
+        return _line_page(request, session, line_id, error)
+    return _redirect(f"/roster/lines/{line_id}")
+
+
+@pages.post("/roster/lines/{line_id}/holidays")
+def add_holiday(request: Request, session: SessionDep, user: Coordinator, line_id: int, day: Text = "",
+                name: Text = ""):
+    try:
+        service.add_holiday(session=session, line_id=line_id, day=service.parse_day(day, field="day"), name=name)
+    except HotlineError as error:
+        return _line_page(request, session, line_id, error)
+    return _redirect(f"/roster/lines/{line_id}")
+
+
+@pages.post("/roster/lines/{line_id}/generate")
+def generate(request: Request, session: SessionDep, user: Coordinator, line_id: int, first_day: Text = "",
+             days: Text = "7"):
+    try:
+        start = service.parse_day(first_day, field="first_day")
+        made = service.generate_shifts(session=session, line_id=line_id, first_day=start,
+                                       days=_int(days, "days", 1, service.MAX_GENERATE_DAYS))
+    except HotlineError as error:
+        return _line_page(request, session, line_id, error)
+    response = _redirect(_week_url(line_id, start - timedelta(days=start.weekday())))
+    flash(response, request, _("%(count)s shifts made.", count=len(made)), "success")
+    return response
+
+
+# --- the week grid -----------------------------------------------------------------------------------
+
+def _week_page(request: Request, session, line_id: int, start: str | None, shift_id: int | None = None,
+               error: HotlineError | None = None, problems_refused: list | None = None, status_code: int = 200):
+    line = service.get_line(session=session, line_id=line_id)
+    tz = service.line_zone(line)
+    monday = _monday(start, line)
+    week_start = service.local_moment(monday, time(0), tz)
+    week_end = service.local_moment(monday + timedelta(days=7), time(0), tz)
+    shifts = service.shifts_between(session=session, start=week_start, end=week_end, line_id=line.id)
+    seated = service.assignments_for(session=session, shift_ids=[s.id for s in shifts])
+    problems = service.problems_between(session=session, line=line, start=week_start, end=week_end)
+    flagged = {sid for p in problems for sid in p.shift_ids}
+    days = [monday + timedelta(days=i) for i in range(7)]
+    open_spans = service.open_intervals(line, week_start, week_end)
+    grid = []
+    for hour in range(24):
+        row = []
+        for day in days:
+            moment = service.local_moment(day, time(hour), tz)
+            here = [s for s in shifts if s.starts_at <= moment < s.ends_at]
+            counsellors = sum(1 for s in here for a, _u in seated[s.id] if a.role == ShiftRole.counsellor)
+            supervisors = sum(1 for s in here for a, _u in seated[s.id] if a.role == ShiftRole.supervisor)
+            seats = sum(s.seats for s in here)
+            is_open = any(a <= moment < b for a, b in open_spans)
+            state = "closed" if not is_open and not here else (
+                "gap" if counsellors < seats or not here or not supervisors else "ok")
+            row.append({"counsellors": counsellors, "seats": seats, "supervisors": supervisors, "state": state})
+        grid.append(row)
+    selected = None
+    if shift_id is not None:
+        selected = next((s for s in shifts if s.id == shift_id), None) or service.get_shift(session=session,
+                                                                                              shift_id=shift_id)
+    return render(request, "roster/week.html", {
+        "line": line, "tz": tz, "monday": monday, "days": days, "grid": grid, "shifts": shifts, "seated": seated,
+        "problems": problems, "flagged": flagged, "selected": selected,
+        "candidates": service.candidates(session=session, shift=selected) if selected else [],
+        "selected_problems": [p for p in problems if selected and selected.id in p.shift_ids],
+        "prev_week": monday - timedelta(days=7), "next_week": monday + timedelta(days=7),
+        "error": error and error.message, "refused": problems_refused is not None,
+        "limits": service.get_limits(session=session),
+    }, block="shift_panel" if shift_id and not error and not problems_refused else None,
+        status_code=error.status_code if error else status_code)
+
+
+@pages.get("/roster/lines/{line_id}/week")
+def week_page(request: Request, session: SessionDep, user: Coordinator, line_id: int,
+              start: Annotated[str, Query(max_length=10)] = "", shift: Annotated[int | None, Query()] = None):
+    return _week_page(request, session, line_id, start or None, shift)
+
+
+def _week_of_shift(session, shift) -> tuple[int, date]:
+    line = service.get_line(session=session, line_id=shift.line_id)
+    local = shift.starts_at.astimezone(service.line_zone(line)).date()
+    return line.id, local - timedelta(days=local.weekday())
+
+
+@pages.post("/roster/shifts/{shift_id}/assign")
+def assign(request: Request, session: SessionDep, user: Coordinator, shift_id: int, user_id: Text = "",
+           role: Text = "counsellor"):
+    shift = service.get_shift(session=session, shift_id=shift_id)
+    line_id, monday = _week_of_shift(session, shift)
+    try:
+        assignment, problems = service.assign(session=session, actor=user, shift_id=shift.id,
+                                              user_id=_int(user_id, "user_id", 1, 2**31 - 1), role=role)
+    except HotlineError as error:
+        return _week_page(request, session, line_id, monday.isoformat(), shift.id, error=error)
+    response = _redirect(_week_url(line_id, monday, shift.id))
+    flash(response, request, _("Assigned. The checks now find %(count)s problems in this shift's week.",
+                               count=len(problems)) if problems else _("Assigned. No problems on this shift."),
+          "success")
+    return response
+
+
+@pages.post("/roster/assignments/{assignment_id}/remove")
+def unassign(request: Request, session: SessionDep, user: Coordinator, assignment_id: int):
+    shift, _problems = service.unassign(session=session, assignment_id=assignment_id)
+    line_id, monday = _week_of_shift(session, shift)
+    response = _redirect(_week_url(line_id, monday, shift.id))
+    flash(response, request, _("Taken off the shift."), "success")
+    return response
+
+
+@pages.post("/roster/shifts/{shift_id}/edit")
+def edit_shift(request: Request, session: SessionDep, user: Coordinator, shift_id: int, day: Text = "",
+               start: Text = "", end: Text = "", seats: Text = "", supervisor_required: Text = ""):
+    shift = service.get_shift(session=session, shift_id=shift_id)
+    line_id, monday = _week_of_shift(session, shift)
+    try:
+        service.update_shift(session=session, shift_id=shift.id, day=service.parse_day(day, field="day"),
+                             start=service.parse_time(start[:5], field="start"),
+                             end=service.parse_time(end[:5], field="end"), seats=_int(seats, "seats", 0, 50),
+                             supervisor_required=supervisor_required == "on")
+    except HotlineError as error:
+        return _week_page(request, session, line_id, monday.isoformat(), shift.id, error=error)
+    line_id, monday = _week_of_shift(session, shift)
+    response = _redirect(_week_url(line_id, monday, shift.id))
+    flash(response, request, _("Shift changed."), "success")
+    return response
+
+
+@pages.post("/roster/lines/{line_id}/publish")
+def publish(request: Request, session: SessionDep, user: Coordinator, line_id: int, start: Text = "",
+            reason: Text = ""):
+    line = service.get_line(session=session, line_id=line_id)
+    tz = service.line_zone(line)
+    try:
+        monday = _monday(start[:10] or None, line)
+        publication = service.publish(session=session, actor=user, line_id=line.id,
+                                      start=service.local_moment(monday, time(0), tz),
+                                      end=service.local_moment(monday + timedelta(days=7), time(0), tz),
+                                      reason=reason)
+    except service.RosterHasProblems as refused:
+        return _week_page(request, session, line.id, monday.isoformat(), error=refused, problems_refused=[])
+    except HotlineError as error:
+        return _week_page(request, session, line.id, start[:10] or None, error=error)
+    response = _redirect(_week_url(line.id, monday))
+    flash(response, request, _("Week published with %(count)s problems noted.", count=publication.problem_count)
+          if publication.problem_count else _("Week published. Counsellors can see their shifts."), "success")
+    return response
+
+
+# --- forecast ----------------------------------------------------------------------------------------
+
+@pages.get("/roster/lines/{line_id}/forecast")
+def forecast_page(request: Request, session: SessionDep, user: Coordinator, line_id: int,
+                  start: Annotated[str, Query(max_length=10)] = "", weeks: Annotated[int, Query(ge=1, le=52)] = 4):
+    line = service.get_line(session=session, line_id=line_id)
+    monday = _monday(start or None, line)
+    hours, handle, counted = service.forecast(session=session, line=line, week_start=monday, weeks=weeks)
+    table = [[hours[day * 24 + hour] for day in range(7)] for hour in range(24)]
+    return render(request, "roster/forecast.html", {
+        "line": line, "monday": monday, "days": [monday + timedelta(days=i) for i in range(7)], "table": table,
+        "handle": handle, "counted": counted, "weeks": weeks,
+        "short_hours": sum(1 for h in hours if h.assigned < h.needed),
+        "prev_week": monday - timedelta(days=7), "next_week": monday + timedelta(days=7),
+    })
+
+
+# --- my shifts, availability, time off, the calendar feed --------------------------------------------
+
+def _mine(request: Request, session, user: User, *, feed_url: str | None = None,
+          error: HotlineError | None = None):
+    tz = request.app.state.settings.tz
+    now = datetime.now(tz)
+    return render(request, "roster/mine.html", {
+        "entries": service.my_shifts(session=session, user=user, start=now - timedelta(days=1),
+                                     end=now + timedelta(days=60)),
+        "on_shift": service.on_shift_now(session=session, user=user),
+        "feed_url": feed_url, "has_feed": service.has_feed(session=session, user=user),
+        "time_off": service.time_off_of(session=session, user=user),
+        "availability": service.availability_of(session=session, user_ids=[user.id]).get(user.id, []),
+        "weekdays": [_day_label(date(2026, 11, 23) + timedelta(days=i)).split()[0] for i in range(7)],
+        "tz": tz, "error": error and error.message,
+    }, status_code=error.status_code if error else 200)
+
+
+@pages.get("/roster/mine")
+def my_shifts(request: Request, session: SessionDep, user: Staff):
+    return _mine(request, session, user)
+
+
+@pages.post("/roster/mine/feed")
+def new_feed(request: Request, session: SessionDep, user: Staff):
+    token = service.new_feed_token(session=session, user=user)
+    return _mine(request, session, user, feed_url=str(request.url_for("calendar_feed", token=token)))
+
+
+@pages.post("/roster/mine/feed/revoke")
+def revoke_feed(request: Request, session: SessionDep, user: Staff):
+    service.revoke_feeds(session=session, user=user)
+    response = _redirect("/roster/mine")
+    flash(response, request, _("Your calendar address no longer works. Make a new one if you need it."), "success")
+    return response
+
+
+@pages.post("/roster/mine/time-off")
+def add_time_off(request: Request, session: SessionDep, user: Staff, first_day: Text = "", last_day: Text = ""):
+    try:
+        first = service.parse_day(first_day, field="first_day")
+        service.add_time_off(session=session, user=user, first_day=first,
+                             last_day=service.parse_day(last_day, field="last_day") if last_day else first,
+                             tz=request.app.state.settings.tz)
+    except HotlineError as error:
+        return _mine(request, session, user, error=error)
+    response = _redirect("/roster/mine")
+    flash(response, request, _("Time off saved. The coordinator sees it when assigning."), "success")
+    return response
+
+
+@pages.post("/roster/mine/availability")
+def add_availability(request: Request, session: SessionDep, user: Staff, weekday: Text = "", start: Text = "",
+                     end: Text = ""):
+    try:
+        service.add_availability(session=session, user=user, weekday=_int(weekday, "weekday", 0, 6),
+                                 start=service.parse_time(start[:5], field="start"),
+                                 end=service.parse_time(end[:5], field="end"))
+    except HotlineError as error:
+        return _mine(request, session, user, error=error)
+    return _redirect("/roster/mine")
+
+
+@pages.get("/roster/feed/{token}.ics", name="calendar_feed")
+def calendar_feed(request: Request, session: SessionDep, token: str):
+    """No login: calendar apps cannot log in. The unguessable token is the key (see `service.new_feed_token`)."""
+    user = service.user_for_feed(session=session, token=token)
+    now = datetime.now(request.app.state.settings.tz)
+    entries = service.my_shifts(session=session, user=user, start=now - timedelta(days=31),
+                                end=now + timedelta(days=120), published_only=True)
+    body = shifts_calendar(entries, title=_("Hotline shifts"), domain=request.url.hostname or "hotline",
+                           role_label=lambda role: str(SHIFT_ROLE_LABELS.get(role, role)))
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"})
+
+
+# --- JSON --------------------------------------------------------------------------------------------
+
+class OnNowOut(BaseModel):
+    line: str
+    user_id: int
+    name: str
+    role: str
+    extension: str | None
+    until: datetime
+
+
+@api.get("/roster/now", response_model=list[OnNowOut])
+def api_on_now(session: SessionDep, user: CurrentUser):
+    """Who is on a published shift now, supervisors on call first on each line."""
+    return [OnNowOut(line=o.line.name, user_id=o.user.id, name=o.user.display_name, role=o.role,
+                     extension=o.extension, until=o.shift.ends_at) for o in service.who_is_on_now(session=session)]

@@ -1,0 +1,89 @@
+"""A coordinator staffs a week in Chromium: makes it, sees the gaps, fills them, publishes; the counsellor
+then sees the shift and subscribes to it as a calendar."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from icalendar import Calendar
+from playwright.sync_api import expect
+
+from support import DEMO_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+def log_in(page, base, username):
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def choose(page, name, role="counsellor"):
+    value = page.locator(f'#assign-user option[data-name="{name}"]').get_attribute("value")
+    page.select_option("#assign-user", value)
+    page.check(f'input[name=role][value="{role}"]')
+    page.click("[data-testid=assign-form] button[type=submit]")
+
+
+def test_coordinator_makes_a_week_fills_the_gaps_and_publishes(live_server, new_page):
+    today = date.today()
+    monday = today - timedelta(days=today.weekday()) + timedelta(weeks=8)  # clear of the demo month
+    page = new_page("en-GB")
+    log_in(page, live_server, "coordinator")
+    page.click("nav.mainnav a[href='/roster']")
+    expect(page.locator("[data-testid=on-now]")).to_be_visible()
+
+    # a line open on Mondays 08:00–16:00 only, with one shift template
+    page.fill("#line-name", "E2E evening line")
+    page.uncheck("input[name=open_24h]")
+    page.fill("#opens-0", "08:00")
+    page.fill("#closes-0", "16:00")
+    page.click("text=Add line")
+    expect(page.locator(".flash")).to_contain_text("Line E2E evening line added")
+    page.fill("#t-name", "Day")
+    page.fill("#t-start", "08:00")
+    page.fill("#t-end", "16:00")
+    for day in range(1, 7):
+        page.uncheck(f'input[name=weekdays][value="{day}"]')
+    page.fill("#t-seats", "1")
+    page.click("text=Add template")
+    expect(page.locator("[data-testid=templates]")).to_contain_text("08:00–16:00")
+    page.fill("#g-first", monday.isoformat())
+    page.click("text=Make shifts from the templates")
+
+    # the week grid shows the gaps and what the checks say
+    expect(page.locator(".flash")).to_contain_text("1 shifts made.")
+    problems = page.locator("[data-testid=roster-problems]")
+    expect(problems).to_contain_text("0 of 1 counsellor seats filled")
+    expect(problems).to_contain_text("has no supervisor on call")
+    expect(page.locator("td[data-state=gap]")).to_have_count(8)
+
+    # publishing now is refused with the problems; fill the seat and the supervisor instead
+    page.click("[data-testid=publish-form] button[type=submit]")
+    expect(page.locator("[data-testid=roster-error]")).to_contain_text("publish anyway and say why")
+    page.click("[data-testid=open-shift]")
+    expect(page.locator("#assign-user")).to_be_visible()
+    choose(page, "Demo counsellor · 示例咨询员")
+    expect(page.locator(".flash")).to_contain_text("Assigned.")
+    expect(problems).not_to_contain_text("counsellor seats filled")
+    choose(page, "Demo supervisor · 示例督导", role="supervisor")
+    expect(problems).to_contain_text("No problems")
+    expect(page.locator("td[data-state=gap]")).to_have_count(0)
+    page.click("[data-testid=publish-form] button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("Week published. Counsellors can see their shifts.")
+
+    # the counsellor sees it and subscribes
+    counsellor = new_page("en-GB")
+    log_in(counsellor, live_server, "counsellor")
+    counsellor.goto(live_server + "/roster/mine")
+    expect(counsellor.locator("[data-testid=my-shifts]")).to_contain_text("E2E evening line")
+    counsellor.click("[data-testid=new-feed]")
+    url = counsellor.inner_text("[data-testid=feed-url]").strip()
+    assert re.fullmatch(re.escape(live_server) + r"/roster/feed/[\w-]+\.ics", url)
+    feed = counsellor.request.get(url)
+    assert feed.ok
+    events = [e for e in Calendar.from_ical(feed.body()).walk("VEVENT") if "E2E evening line" in str(e["summary"])]
+    assert len(events) == 1 and events[0].decoded("dtend") - events[0].decoded("dtstart") == timedelta(hours=8)

@@ -1,0 +1,120 @@
+"""The queue page, a referral's page, follow-ups and destinations as a supervisor's browser sees them."""
+
+import re
+
+from hotline.accounts.models import Role
+from support import post_form
+
+
+def test_queue_page_orders_and_polls(client, logged_in, flagged_call):
+    _, high = flagged_call("high")
+    _, imminent = flagged_call("imminent")
+    logged_in(Role.supervisor)
+    page = client.get("/referrals").text
+    assert re.findall(r'data-referral="(\d+)"', page) == [str(imminent.id), str(high.id)]
+    assert 'hx-trigger="every 3s"' in page and "/static/js/queue.js" in page
+    assert 'data-imminent-waiting="1"' in page
+    rows = client.get("/referrals", headers={"HX-Request": "true"}).text
+    assert rows.lstrip().startswith('<section id="queue"') and "<html" not in rows
+
+
+def test_queue_filter_with_a_bad_value_is_a_422(client, logged_in):
+    logged_in(Role.supervisor)
+    response = client.get("/referrals", params={"status": "lost"})
+    assert response.status_code == 422 and "Unknown status: lost" in response.text
+
+
+def test_claim_from_the_page_and_a_second_supervisor_sees_who_has_it(client, app, logged_in, flagged_call,
+                                                                     make_user):
+    from fastapi.testclient import TestClient
+
+    from support import login
+
+    _, referral = flagged_call("high")
+    logged_in(Role.supervisor, username="first", display_name="Dr Li")
+    assert post_form(client, f"/referrals/{referral.id}/claim").status_code == 303
+    page = client.get(f"/referrals/{referral.id}").text
+    assert 'data-testid="owner">Dr Li<' in page
+    make_user(Role.supervisor, username="second")
+    with TestClient(app, follow_redirects=False) as other:
+        login(other, "second")
+        response = post_form(other, f"/referrals/{referral.id}/claim")
+        assert response.status_code == 409 and "Dr Li has already taken this referral." in response.text
+
+
+def test_workflow_through_the_pages_shows_on_the_call(client, logged_in, flagged_call, destination):
+    call, referral = flagged_call("imminent")
+    logged_in(Role.supervisor)
+    url = f"/referrals/{referral.id}"
+    post_form(client, f"{url}/claim")
+    skipped = post_form(client, f"{url}/transition", {"to": "closed"})
+    assert skipped.status_code == 409 and "cannot go from" in skipped.text
+    post_form(client, f"{url}/transition", {"to": "in_progress"})
+    missing = post_form(client, f"{url}/transition", {"to": "referred"})
+    assert missing.status_code == 422 and "Choose where the caller was referred." in missing.text
+    post_form(client, f"{url}/transition", {"to": "referred", "destination_id": str(destination.id),
+                                           "reference_number": "120-0042"})
+    post_form(client, f"{url}/transition", {"to": "closed"})
+    page = client.get(url).text
+    assert 'data-testid="referral-status">Closed<' in page
+    assert "Mental Health Centre · 120-0042" in page
+    assert page.count("<li>") >= 5  # timeline and follow-ups
+    record = client.get(f"/calls/{call.id}").text
+    assert f'href="/referrals/{referral.id}"' in record and "Referred onward" in record
+    follow_ups = client.get("/follow-ups").text
+    assert "Nothing due today." in follow_ups  # the first one is due tomorrow
+
+
+def test_review_is_shown_to_the_counsellor(client, app, logged_in, flagged_call):
+    from fastapi.testclient import TestClient
+
+    from support import PASSWORD, login
+
+    call, _ = flagged_call("high")
+    logged_in(Role.supervisor)
+    assert post_form(client, f"/calls/{call.id}/reviews", {"comment": "Calm and clear. Well done."}).status_code == 303
+    empty = post_form(client, f"/calls/{call.id}/reviews", {"comment": "  "})
+    assert empty.status_code == 422
+    with TestClient(app, follow_redirects=False) as counsellor:
+        login(counsellor, "counsellor1", PASSWORD)
+        record = counsellor.get(f"/calls/{call.id}").text
+        assert "Calm and clear. Well done." in record and "Review comment" not in record
+        home = counsellor.get("/calls").text
+        assert 'data-testid="debriefs"' in home
+
+
+def test_destinations_admin(client, logged_in):
+    logged_in(Role.admin)
+    response = post_form(client, "/admin/destinations", {"name": "City 120", "kind": "emergency", "phone": "120"})
+    assert response.status_code == 303
+    assert "City 120" in client.get("/admin/destinations").text
+    bad = post_form(client, "/admin/destinations", {"name": "X", "kind": "spaceship"})
+    assert bad.status_code == 422 and "Unknown kind of destination." in bad.text
+
+
+def test_referrals_api(client, session, flagged_call, make_user, destination):
+    from hotline.accounts import service as accounts
+
+    _, referral = flagged_call("high")
+    _, imminent = flagged_call("imminent")
+    first = make_user(Role.supervisor, username="api1")
+    second = make_user(Role.supervisor, username="api2")
+    headers = {"Authorization": "Bearer " + accounts.issue_token(session=session, user=first)}
+    other = {"Authorization": "Bearer " + accounts.issue_token(session=session, user=second)}
+    listed = client.get("/api/v1/referrals?status=open", headers=headers).json()
+    assert [r["id"] for r in listed] == [imminent.id, referral.id]
+    assert set(listed[0]) >= {"id", "call_id", "level", "status", "owner", "opened_at", "deadline_at"}
+    assert client.post(f"/api/v1/referrals/{referral.id}/claim", headers=headers).status_code == 200
+    taken = client.post(f"/api/v1/referrals/{referral.id}/claim", headers=other)
+    assert taken.status_code == 409 and taken.json()["owner"] == "api1"
+    moved = client.post(f"/api/v1/referrals/{referral.id}/transition", headers=headers, json={"to": "in_progress"})
+    assert moved.status_code == 200 and moved.json()["status"] == "in_progress"
+    bad = client.post(f"/api/v1/referrals/{referral.id}/transition", headers=headers, json={"to": "flying"})
+    assert bad.status_code == 422
+    detail = client.get(f"/api/v1/referrals/{referral.id}", headers=headers).json()
+    assert [e["kind"] for e in detail["timeline"]] == ["opened", "claimed", "status"]
+    assert client.get("/api/v1/follow-ups?due=today", headers=headers).json() == []
+    assert client.get("/api/v1/follow-ups?due=someday", headers=headers).status_code == 422
+    counsellor = {"Authorization": "Bearer " + accounts.issue_token(
+        session=session, user=make_user(Role.counsellor))}
+    assert client.get("/api/v1/referrals", headers=counsellor).status_code == 403
