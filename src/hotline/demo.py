@@ -36,7 +36,29 @@ def load_demo_users(*, session: Session, password: str) -> list[tuple[str, list[
             service.set_active(session=session, user=user, active=True)
         made.append((username, roles))
     load_demo_roster(session=session, password=password)
+    load_demo_destinations(session=session)
     return made
+
+
+DEMO_DESTINATIONS = (  # name, kind, phone, hours, coverage
+    ("市精神卫生中心 · City Mental Health Centre", "psychiatric_hospital", "010-00000001", "24h", "全市 · city"),
+    ("急救中心 120 · Emergency 120", "emergency", "120", "24h", "全市 · city"),
+    ("公安 110 · Police 110", "emergency", "110", "24h", "全市 · city"),
+    ("社区心理服务站 · Community counselling", "community_mental_health", "010-00000002", "9:00–17:00", "东城区"),
+)
+
+
+def load_demo_destinations(*, session: Session) -> None:
+    """Referral destinations for the demo, added once (names are fictional, numbers placeholders)."""
+    from sqlmodel import select
+
+    from hotline.referrals.models import Destination
+
+    existing = {d.name for d in session.exec(select(Destination))}
+    for name, kind, phone, hours, coverage in DEMO_DESTINATIONS:
+        if name not in existing:
+            session.add(Destination(name=name, kind=kind, phone=phone, hours=hours, coverage=coverage))
+    session.commit()
 
 
 # --- a month of roster for one 24-hour line, with a few gaps left on purpose -------------------------
