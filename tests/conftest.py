@@ -23,6 +23,16 @@ def pytest_report_header(config):
     return f"hotline database: {where}"
 
 
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Services called directly speak English in tests, whatever ran before (requests set their own)."""
+    from hotline import i18n
+
+    token = i18n.set_locale("en")
+    yield
+    i18n.reset_locale(token)
+
+
 @pytest.fixture
 def database_url(tmp_path) -> Iterator[str]:
     with fresh_database(tmp_path) as url:

@@ -82,6 +82,10 @@ ROUTES = {
     ("POST", "/triage"): {S, A},
     ("GET", "/triage/rules"): {S, A},
     ("POST", "/triage/rules/reload"): {A},
+    ("GET", "/triage/rule-sets"): {A},
+    ("POST", "/triage/rule-sets"): {A},
+    ("GET", "/triage/rule-sets/{record_id}"): {A},
+    ("POST", "/triage/rule-sets/{record_id}/publish"): {A},
     ("POST", "/api/v1/triage"): LOGGED_IN,
     ("GET", "/admin/users"): {A},
     ("POST", "/admin/users"): {A},
@@ -92,7 +96,8 @@ ROUTES = {
 }
 
 SAMPLE_PATH_VALUES = {"user_id": "1", "call_id": "1", "referral_id": "1", "follow_up_id": "1", "debrief_id": "1",
-                      "caller_id": "1", "line_id": "1", "shift_id": "1", "assignment_id": "1", "token": "x"}
+                      "caller_id": "1", "line_id": "1", "shift_id": "1", "assignment_id": "1", "token": "x",
+                      "record_id": "1"}
 
 
 def app_routes(app):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 from asgi_csrf import asgi_csrf
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -172,13 +174,39 @@ class SecurityHeadersMiddleware:
 
 
 class CSRFMiddleware:
-    """asgi-csrf as a Starlette middleware class: double-submit token in a cookie and a form field or header."""
+    """asgi-csrf as a Starlette middleware class: double-submit token in a cookie and a form field or header.
 
-    def __init__(self, app, **options):
-        self.app = asgi_csrf(app, **options)
+    asgi-csrf's own multipart parsing no longer works with current python-multipart (it crashes), so a
+    multipart request (a file upload) is checked here instead and must carry the token in the
+    X-CSRFToken header, which HTMX adds to every request.
+    """
+
+    def __init__(self, app, *, send_csrf_failed, **options):
+        self.inner = app
+        self.app = asgi_csrf(app, send_csrf_failed=send_csrf_failed, **options)
+        self.send_csrf_failed = send_csrf_failed
+        self.cookie_name = options["cookie_name"]
+        self.header = options["http_header"].encode("latin-1")
+        self.signer = URLSafeSerializer(options["signing_secret"])
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] not in {"GET", "HEAD", "OPTIONS", "TRACE"}:
+            headers = dict(scope.get("headers") or [])
+            if headers.get(b"content-type", b"").startswith(b"multipart/form-data"):
+                return await self._multipart(scope, receive, send, headers)
         await self.app(scope, receive, send)
+
+    async def _multipart(self, scope, receive, send, headers):
+        cookie = Request(scope).cookies.get(self.cookie_name, "")
+        sent = headers.get(self.header, b"").decode("latin-1")
+        try:
+            self.signer.loads(cookie, "csrftoken")
+            valid = bool(cookie) and secrets.compare_digest(sent, cookie)
+        except BadSignature:
+            valid = False
+        if not valid:
+            return await self.send_csrf_failed(scope, send, None)
+        await self.inner({**scope, "csrftoken": lambda: cookie}, receive, send)
 
 
 def _csrf_failed_sender(default_locale: str):
@@ -212,7 +240,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     app.state.settings = settings
     app.state.engine = engine
     app.state.secret_key = secret_key
-    app.state.rules = ActiveRules(settings.rules_file)
+    app.state.rules = ActiveRules(settings.rules_file, engine=engine)
     environment.globals["line_tz"] = settings.tz
 
     install_error_handlers(app)

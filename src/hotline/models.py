@@ -27,5 +27,6 @@ from hotline.roster.models import (  # noqa: F401
     StaffProfile,
     TimeOff,
 )
+from hotline.rulebook.models import RuleSetRecord  # noqa: F401
 
 metadata = SQLModel.metadata

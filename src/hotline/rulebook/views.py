@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from hotline.accounts.guards import AdminUser, CurrentUser, require
 from hotline.accounts.models import Role, User
 from hotline.calls.choices import ANSWER_LABELS
 from hotline.calls.forms import ANSWER_FIELDS
+from hotline.deps import SessionDep
 from hotline.errors import HotlineError
 from hotline.i18n import _
-from hotline.pages import flash, render
+from hotline.pages import flash, is_htmx, render
 from hotline.rulebook import service
 
 pages = APIRouter()
@@ -80,3 +81,51 @@ class TriageRequest(BaseModel):
 def api_triage(request: Request, user: CurrentUser, body: TriageRequest) -> dict:
     """Assess a text (and optional screener answers) with the rules in force. Nothing is stored."""
     return service.assess_text(text=body.text, answers=body.answers, rules=_rules(request).current).to_dict()
+
+
+# --- candidate rule sets ------------------------------------------------------------------------------
+
+@pages.get("/triage/rule-sets")
+def rule_sets_page(request: Request, session: SessionDep, admin: AdminUser):
+    return render(request, "rulebook/rule_sets.html", {
+        "history": service.rule_set_history(session=session), "active": _rules(request)})
+
+
+@pages.post("/triage/rule-sets")
+async def upload_rule_set(request: Request, session: SessionDep, admin: AdminUser):
+    form = await request.form()
+    upload = form.get("file")
+    if hasattr(upload, "read"):
+        content, filename = await upload.read(service.RULE_FILE_MAX + 1), upload.filename or "rules.toml"
+    else:
+        content, filename = str(form.get("content", "")).encode("utf-8"), "pasted rules"
+    try:
+        record = service.upload_rule_set(session=session, user=admin, content=content, filename=filename)
+    except HotlineError as error:
+        return render(request, "rulebook/rule_sets.html", {
+            "history": service.rule_set_history(session=session), "active": _rules(request),
+            "error": error.message}, status_code=error.status_code)
+    url = f"/triage/rule-sets/{record.id}"
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+@pages.get("/triage/rule-sets/{record_id}")
+def rule_set_page(request: Request, session: SessionDep, admin: AdminUser, record_id: int):
+    record, replayed, changes = service.replay(session=session, user=admin, record_id=record_id,
+                                               active=_rules(request).current)
+    return render(request, "rulebook/rule_set.html", {
+        "record": record, "replayed": replayed, "changes": changes, "active": _rules(request),
+        "up": sum(1 for c in changes if c.direction == "up"), "down": sum(1 for c in changes if c.direction == "down"),
+    })
+
+
+@pages.post("/triage/rule-sets/{record_id}/publish")
+def publish_rule_set(request: Request, session: SessionDep, admin: AdminUser, record_id: int,
+                     reason: Annotated[str, Form(max_length=2000)] = ""):
+    record = service.publish_rule_set(session=session, user=admin, record_id=record_id, reason=reason)
+    response = RedirectResponse("/triage/rule-sets", status_code=303)
+    flash(response, request, _("Rule set %(version)s is in force; every worker picks it up within seconds.",
+                               version=record.version[:12]), "success")
+    return response

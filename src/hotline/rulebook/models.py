@@ -1,0 +1,23 @@
+from datetime import datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from hotline.database import UTCDateTime, utcnow
+
+
+class RuleSetRecord(SQLModel, table=True):
+    """A rule file an admin uploaded: a candidate until published with a reason; kept for history."""
+
+    __tablename__ = "rule_sets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(max_length=64, index=True)  # the hash every assessment records
+    name: str = Field(max_length=200)
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="candidate", max_length=16, index=True)  # candidate, published, retired
+    uploaded_by_id: int = Field(foreign_key="users.id")
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    published_by_id: int | None = Field(default=None, foreign_key="users.id")
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    reason: str | None = Field(default=None, max_length=1000)
