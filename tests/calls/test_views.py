@@ -177,3 +177,30 @@ def test_search_page_filters_and_reports_bad_dates(client, logged_in):
     assert page.status_code == 422 and "start date is after the end date" in page.text
     page = client.get("/calls/search", params={"level": "catastrophic"})
     assert page.status_code == 422
+
+
+def test_home_says_whether_i_am_on_a_published_shift(client, app, logged_in, make_user, session):
+    from datetime import timedelta
+
+    from fastapi.testclient import TestClient
+
+    from hotline.database import utcnow
+    from hotline.roster.models import Assignment, Line, Shift, ShiftStatus
+    from support import login
+
+    user = logged_in(Role.counsellor)
+    assert "No published roster covers this hour" in client.get("/calls").text
+    line = Line(name="Test line", timezone="Asia/Shanghai")
+    session.add(line)
+    session.flush()
+    shift = Shift(line_id=line.id, starts_at=utcnow() - timedelta(hours=1), ends_at=utcnow() + timedelta(hours=3),
+                  seats=1, supervisor_required=False, status=ShiftStatus.published)
+    session.add(shift)
+    session.flush()
+    session.add(Assignment(shift_id=shift.id, user_id=user.id, role="counsellor"))
+    session.commit()
+    assert "You are on shift now." in client.get("/calls").text
+    make_user(Role.counsellor, username="offduty")
+    with TestClient(app, follow_redirects=False) as other:
+        login(other, "offduty")
+        assert "You are not on a shift now." in other.get("/calls").text

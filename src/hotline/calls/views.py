@@ -124,14 +124,19 @@ def calls_home(request: Request, session: SessionDep, user: TakesCalls):
     tz = request.app.state.settings.tz
     midnight = datetime.combine(datetime.now(tz).date(), time.min, tz)
     from hotline.referrals import service as referrals
+    from hotline.roster import service as roster
 
+    on_now = roster.who_is_on_now(session=session)
+    on_call = [o.user for o in on_now if o.role == "supervisor"]
+    others = [u for u in session.exec(select(User).where(User.is_active.is_(True)))
+              if Role.supervisor in u.roles and u not in on_call]
     return render(request, "calls/index.html", {
         "debriefs": referrals.debriefs_offered(session=session, user=user),
-        "supervisors": [u for u in session.exec(select(User).where(User.is_active.is_(True)))
-                        if Role.supervisor in u.roles],
+        "supervisors": on_call + others,  # the supervisor on shift first: they are who to debrief with
+        "roster_live": bool(on_now),
         "drafts": service.list_drafts(session=session, user=user),
         "today": [c for c in service.list_since(session=session, user=user, since=midnight) if not c.is_draft],
-        "on_shift": True,  # until rosters exist every counsellor may take calls
+        "on_shift": any(o.user.id == user.id for o in on_now),
     })
 
 
