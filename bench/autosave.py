@@ -75,9 +75,10 @@ async def counsellor(client: httpx.AsyncClient, token: str, call_url: str, secon
         notes += SENTENCE
         began = time.perf_counter()
         try:
+            # As the call screen sends it: multipart form data (hx-encoding), CSRF token in the header.
+            fields = {"form": "call", "version": str(version), "notes": notes, "summary": ""}
             response = await client.post(f"{call_url}/save", headers={"HX-Request": "true", "X-CSRFToken": token},
-                                         data={"form": "call", "version": str(version), "notes": notes,
-                                               "summary": "", "csrftoken": token})
+                                         files=[(name, (None, value)) for name, value in fields.items()])
             latencies.append(time.perf_counter() - began)
             if response.status_code == 200:
                 version += 1
@@ -144,7 +145,11 @@ def main() -> int:
         finally:
             if server:
                 server.terminate()
-                server.wait(timeout=10)
+                try:
+                    server.wait(timeout=10)
+                except subprocess.TimeoutExpired:  # a worker still draining keep-alive connections
+                    os.killpg(server.pid, 9)
+                    server.wait(timeout=10)
             drop()
 
     kind = "PostgreSQL" if args.database else "SQLite"

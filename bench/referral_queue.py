@@ -131,7 +131,11 @@ def main() -> int:
         finally:
             if server:
                 server.terminate()
-                server.wait(timeout=10)
+                try:
+                    server.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(server.pid, 9)
+                    server.wait(timeout=10)
             if drop:
                 drop()
                 admin.dispose()

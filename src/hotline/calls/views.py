@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
@@ -210,6 +211,11 @@ def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: 
 @pages.post("/calls/{call_id}/save")
 async def save_call(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
     form = await request.form()
+    # The database and the triage are blocking work: off the event loop, so saves run side by side.
+    return await run_in_threadpool(_save_call, request, session, user, call_id, form)
+
+
+def _save_call(request: Request, session, user: User, call_id: int, form):
     try:
         version = int(form.get("version", ""))
     except ValueError:

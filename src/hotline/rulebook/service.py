@@ -10,8 +10,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
-from hotline.database import utcnow
+from hotline.database import make_engine, utcnow
 from hotline.errors import InvalidInput, describe_validation_errors
 from hotline.i18n import _
 from hotline.triage import (
@@ -38,7 +39,10 @@ class ActiveRules:
 
     def __init__(self, path: Path | None = None, engine=None, refresh_seconds: float = 5.0):
         self.path = path
-        self.engine = engine
+        # Its own unpooled connection: a request that already holds a pooled connection must never wait
+        # for a second one here, or fifty saves at once would starve the pool.
+        self.engine = None if engine is None else make_engine(
+            engine.url.render_as_string(hide_password=False), poolclass=NullPool)
         self.refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._current: RuleSet = load_rules(path) if path else default_rules()
@@ -50,11 +54,15 @@ class ActiveRules:
 
     @property
     def current(self) -> RuleSet:
-        if self.engine is not None and time.monotonic() - self._checked_at > self.refresh_seconds:
+        due = self.engine is not None and time.monotonic() - self._checked_at > self.refresh_seconds
+        # One request looks; the others go on with the rules they have rather than queue behind it.
+        if due and self._lock.acquire(blocking=False):
             try:
                 self._pick_up_published()
             except SQLAlchemyError as error:  # the database hiccuped: assess with the rules we have
                 self.last_error = type(error).__name__
+            finally:
+                self._lock.release()
         return self._current
 
     @current.setter
@@ -66,22 +74,23 @@ class ActiveRules:
 
         from hotline.rulebook.models import RuleSetRecord
 
-        with self._lock:
-            self._checked_at = time.monotonic()
-            with Session(self.engine) as session:
-                record = session.exec(select(RuleSetRecord).where(RuleSetRecord.status == "published")
-                                      .order_by(col(RuleSetRecord.published_at).desc())).first()
-                if record is None:
-                    self.published_id, self._current = None, self._from_file
-                    return
-                if record.id == self.published_id:
-                    return
-                try:
-                    self._current = parse_rules(record.content.encode("utf-8"), f"rule set {record.id}")
-                except RuleFileError as error:  # it was valid when published; keep the last good set
-                    self.last_error = str(error)
-                    return
-                self.published_id, self.loaded_at = record.id, utcnow()
+        self._checked_at = time.monotonic()
+        with Session(self.engine) as session:
+            # Only the id on each look; the file itself only when it changed.
+            newest = session.exec(select(RuleSetRecord.id).where(RuleSetRecord.status == "published")
+                                  .order_by(col(RuleSetRecord.published_at).desc())).first()
+            if newest is None:
+                self.published_id, self._current = None, self._from_file
+                return
+            if newest == self.published_id:
+                return
+            record = session.get(RuleSetRecord, newest)
+            try:
+                self._current = parse_rules(record.content.encode("utf-8"), f"rule set {record.id}")
+            except RuleFileError as error:  # it was valid when published; keep the last good set
+                self.last_error = str(error)
+                return
+            self.published_id, self.loaded_at = record.id, utcnow()
 
     def reload(self) -> RuleSet:
         with self._lock:
