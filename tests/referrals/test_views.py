@@ -85,9 +85,17 @@ def test_review_is_shown_to_the_counsellor(client, app, logged_in, flagged_call)
 
 def test_destinations_admin(client, logged_in):
     logged_in(Role.admin)
-    response = post_form(client, "/admin/destinations", {"name": "City 120", "kind": "emergency", "phone": "120"})
+    response = post_form(client, "/admin/destinations", {"name": "City 120", "kind": "emergency", "phone": "120",
+                                                          "active": "on"})
     assert response.status_code == 303
-    assert "City 120" in client.get("/admin/destinations").text
+    page = client.get("/admin/destinations").text
+    destination_id = re.search(r'name="destination_id" value="(\d+)"', page).group(1)
+    assert 'value="City 120"' in page
+    # Edit the row: new hours, taken out of use (the checkbox is not sent when unticked).
+    post_form(client, "/admin/destinations", {"destination_id": destination_id, "name": "City 120",
+                                              "kind": "emergency", "phone": "120", "hours": "24h"})
+    page = client.get("/admin/destinations").text
+    assert 'value="24h"' in page and re.search(r'name="active"\s+>', page)
     bad = post_form(client, "/admin/destinations", {"name": "X", "kind": "spaceship"})
     assert bad.status_code == 422 and "Unknown kind of destination." in bad.text
 

@@ -231,7 +231,7 @@ def save_destination(
     phone: Annotated[str, Form(max_length=100)] = "",
     hours: Annotated[str, Form(max_length=400)] = "",
     coverage: Annotated[str, Form(max_length=400)] = "",
-    active: Annotated[str, Form(max_length=3)] = "on",
+    active: Annotated[str, Form(max_length=3)] = "",
 ):
     service.save_destination(session=session, user=admin,
                              destination_id=int(destination_id) if destination_id.isdigit() else None,
