@@ -53,6 +53,19 @@ def prepare_database(url: str | None, tmp: Path) -> tuple[str, callable]:
     return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}", drop
 
 
+def add_counsellors(url: str, names: list[str]) -> None:
+    from sqlmodel import Session
+
+    from hotline.accounts import service
+    from hotline.database import make_engine
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        for name in names:
+            service.create_user(session=session, username=name, password=PASSWORD, roles=["counsellor"])
+    engine.dispose()
+
+
 def run_cli(env, *args, stdin=None):
     subprocess.run([sys.executable, "-m", "hotline", *args], env=env, check=True, input=stdin,
                    capture_output=True, text=True)
@@ -128,8 +141,7 @@ def main() -> int:
         try:
             run_cli(env, "db", "upgrade")
             names = [f"bench{i:03d}" for i in range(args.counsellors)]
-            for name in names:
-                run_cli(env, "user", "add", name, "--role", "counsellor", "--password-stdin", stdin=PASSWORD + "\n")
+            add_counsellors(url, names)
             port = free_port()
             server = subprocess.Popen([sys.executable, "-m", "hotline", "serve", "--port", str(port),
                                        "--workers", str(args.workers)], env=env,
