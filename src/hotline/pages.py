@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments import render_block
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from hotline import i18n
 from hotline.config import LOCALES
@@ -101,3 +101,19 @@ def render(
     if messages:
         response.delete_cookie(FLASH_COOKIE)
     return response
+
+
+def go_to(url: str, request: Request) -> Response:
+    """After a POST: a 303 for a plain form, an HX-Redirect for HTMX (which would otherwise swap the page in)."""
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def line_today(request: Request) -> date:
+    """Today in the line's timezone, not the server's."""
+    return datetime.now(request.app.state.settings.tz).date()

@@ -33,7 +33,7 @@ from hotline.calls.models import Call
 from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _, get_locale
-from hotline.pages import environment, is_htmx, render
+from hotline.pages import client_address, environment, go_to, is_htmx, line_today, render
 from hotline.triage import PROTECTIVE_FIELDS, RISK_FACTOR_FIELDS, SCREENER_FIELDS, RiskLevel, default_rules
 
 pages = APIRouter()
@@ -59,16 +59,6 @@ environment.globals.update(
 TakesCalls = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]
 
 
-def _address(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
-def _redirect(url: str, request: Request) -> RedirectResponse:
-    if is_htmx(request):
-        response = RedirectResponse(url, status_code=200)
-        response.headers["HX-Redirect"] = url
-        return response
-    return RedirectResponse(url, status_code=303)
 
 
 def _actions_for(level: RiskLevel, rules=None) -> list[str]:
@@ -97,9 +87,6 @@ def _form_context(session, user, call: Call) -> dict:
         "alerts": _alerts(session, call),
     }
 
-
-def _today(request: Request) -> date:
-    return datetime.now(request.app.state.settings.tz).date()
 
 
 def _alerts(session, call: Call) -> list:
@@ -144,7 +131,7 @@ def calls_home(request: Request, session: SessionDep, user: TakesCalls):
 @pages.post("/calls")
 def start_call(request: Request, session: SessionDep, user: TakesCalls):
     call, _created = service.start_call(session=session, counsellor=user)
-    return _redirect(f"/calls/{call.id}", request)
+    return go_to(f"/calls/{call.id}", request)
 
 
 @pages.get("/calls/search")
@@ -165,7 +152,7 @@ def search_page(
     try:
         query = _parse_search(raw)
         results = service.search_calls(session=session, user=user, query=query,
-                                       tz=request.app.state.settings.tz, address=_address(request))
+                                       tz=request.app.state.settings.tz, address=client_address(request))
     except HotlineError as exc:
         error = exc
     return render(request, "calls/search.html", {
@@ -188,7 +175,7 @@ def _parse_search(raw: dict) -> service.CallSearch:
 
 @pages.get("/calls/{call_id}")
 def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
-    call = service.read_call(session=session, user=user, call_id=call_id, address=_address(request))
+    call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
     if call.is_draft and call.counsellor_id == user.id:
         return render(request, "calls/call.html", _form_context(session, user, call))
     from hotline.referrals import service as referrals
@@ -200,7 +187,7 @@ def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: 
         "referral_timeline": referrals.timeline(session=session, referral=referral) if referral else [],
         "reviews": referrals.reviews_of(session=session, call=call),
         "people": {u.id: u for u in session.exec(select(User))},
-        "alerts": referrals.active_alerts(session=session, caller_id=call.caller_id, today=_today(request)),
+        "alerts": referrals.active_alerts(session=session, caller_id=call.caller_id, today=line_today(request)),
         "assessments": service.assessment_history(session=session, call=call),
         "addenda": service.addenda(session=session, call=call),
         "answer_labels": ANSWER_LABELS,
@@ -298,7 +285,7 @@ def finalise(
         response.headers["HX-Retarget"] = "#finalise-problems"
         response.headers["HX-Reswap"] = "innerHTML"
         return response
-    return _redirect(f"/calls/{call.id}", request)
+    return go_to(f"/calls/{call.id}", request)
 
 
 @pages.post("/calls/{call_id}/non-data")
@@ -311,7 +298,7 @@ def non_data(
     reason: Annotated[str, Form(max_length=32)] = "",
 ):
     service.end_non_data_call(session=session, user=user, call_id=call_id, version=version, reason=reason)
-    return _redirect("/calls", request)
+    return go_to("/calls", request)
 
 
 @pages.post("/calls/{call_id}/addenda")
@@ -323,7 +310,7 @@ def add_addendum(
     text: Annotated[str, Form(max_length=20_000)] = "",
 ):
     service.add_addendum(session=session, user=user, call_id=call_id, text=text)
-    return _redirect(f"/calls/{call_id}", request)
+    return go_to(f"/calls/{call_id}", request)
 
 
 # --- JSON API ----------------------------------------------------------------------------------------
@@ -403,7 +390,7 @@ def api_start_call(request: Request, session: SessionDep, user: TakesCalls, body
 
 @api.get("/calls/{call_id}", response_model=CallOut)
 def api_get_call(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
-    return CallOut.of(service.read_call(session=session, user=user, call_id=call_id, address=_address(request)))
+    return CallOut.of(service.read_call(session=session, user=user, call_id=call_id, address=client_address(request)))
 
 
 @api.patch("/calls/{call_id}", response_model=CallOut)

@@ -17,7 +17,7 @@ from hotline.database import utcnow
 from hotline.deps import SessionDep
 from hotline.errors import InvalidInput
 from hotline.i18n import _
-from hotline.pages import environment, flash, is_htmx, render
+from hotline.pages import client_address, environment, flash, go_to, line_today, render
 from hotline.referrals import service
 from hotline.referrals.choices import EVENT_LABELS, FOLLOW_UP_LABELS, KIND_LABELS, STATUS_LABELS
 from hotline.referrals.models import DestinationKind, Referral, ReferralStatus
@@ -36,24 +36,11 @@ environment.globals.update(
 )
 
 
-def _address(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
 
 def _policy(request: Request) -> service.QueuePolicy:
     return service.QueuePolicy.from_settings(request.app.state.settings)
 
 
-def _today(request: Request) -> date:
-    return datetime.now(request.app.state.settings.tz).date()
-
-
-def _back(url: str, request: Request) -> RedirectResponse:
-    if is_htmx(request):
-        response = RedirectResponse(url, status_code=200)
-        response.headers["HX-Redirect"] = url
-        return response
-    return RedirectResponse(url, status_code=303)
 
 
 def _rows(session, referrals: list[Referral]) -> list[dict]:
@@ -100,7 +87,8 @@ def queue_page(
 
 @pages.get("/referrals/{referral_id}")
 def referral_page(request: Request, session: SessionDep, user: Supervisor, referral_id: int):
-    referral = service.get_referral(session=session, user=user, referral_id=referral_id, address=_address(request))
+    referral = service.get_referral(session=session, user=user, referral_id=referral_id,
+                                    address=client_address(request))
     return render(request, "referrals/referral.html", _referral_context(session, referral))
 
 
@@ -123,21 +111,21 @@ def _referral_context(session, referral: Referral) -> dict:
 @pages.post("/referrals/{referral_id}/claim")
 def claim(request: Request, session: SessionDep, user: Supervisor, referral_id: int):
     service.claim(session=session, user=user, referral_id=referral_id)
-    return _back(f"/referrals/{referral_id}", request)
+    return go_to(f"/referrals/{referral_id}", request)
 
 
 @pages.post("/referrals/{referral_id}/release")
 def release(request: Request, session: SessionDep, user: Supervisor, referral_id: int,
             reason: Annotated[str, Form(max_length=1000)] = ""):
     service.release(session=session, user=user, referral_id=referral_id, reason=reason)
-    return _back("/referrals", request)
+    return go_to("/referrals", request)
 
 
 @pages.post("/referrals/{referral_id}/reassign")
 def reassign(request: Request, session: SessionDep, user: Supervisor, referral_id: int,
              to: Annotated[str, Form(max_length=64)] = ""):
     service.reassign(session=session, user=user, referral_id=referral_id, to_username=to)
-    return _back(f"/referrals/{referral_id}", request)
+    return go_to(f"/referrals/{referral_id}", request)
 
 
 @pages.post("/referrals/{referral_id}/transition")
@@ -155,12 +143,12 @@ def transition(
                        destination_id=int(destination_id) if destination_id.isdigit() else None,
                        reference_number=reference_number, resolution=resolution, policy=_policy(request),
                        tz=request.app.state.settings.tz)
-    return _back(f"/referrals/{referral_id}", request)
+    return go_to(f"/referrals/{referral_id}", request)
 
 
 @pages.get("/follow-ups")
 def follow_ups_page(request: Request, session: SessionDep, user: Supervisor):
-    today = _today(request)
+    today = line_today(request)
     due = service.follow_ups_due(session=session, user=user, today=today)
     referrals = {r.id: r for r in session.exec(select(Referral).where(Referral.id.in_([f.referral_id for f in due])))}
     return render(request, "referrals/follow_ups.html", {"due": due, "referrals": referrals, "today": today})
@@ -169,23 +157,23 @@ def follow_ups_page(request: Request, session: SessionDep, user: Supervisor):
 @pages.post("/follow-ups/{follow_up_id}/call")
 def follow_up_call(request: Request, session: SessionDep, user: Supervisor, follow_up_id: int):
     call = service.start_follow_up_call(session=session, user=user, follow_up_id=follow_up_id)
-    return _back(f"/calls/{call.id}", request)
+    return go_to(f"/calls/{call.id}", request)
 
 
 @pages.post("/follow-ups/{follow_up_id}/cancel")
 def cancel_follow_up(request: Request, session: SessionDep, user: Supervisor, follow_up_id: int,
                      reason: Annotated[str, Form(max_length=1000)] = ""):
-    follow_up = service.cancel_follow_up(session=session, user=user, follow_up_id=follow_up_id, reason=reason)
-    response = _back("/follow-ups", request)
+    service.cancel_follow_up(session=session, user=user, follow_up_id=follow_up_id, reason=reason)
+    response = go_to("/follow-ups", request)
     flash(response, request, _("Follow-up cancelled."), "success")
-    return response if follow_up else response
+    return response
 
 
 @pages.post("/calls/{call_id}/reviews")
 def add_review(request: Request, session: SessionDep, user: Supervisor, call_id: int,
                comment: Annotated[str, Form(max_length=10_000)] = ""):
     service.add_review(session=session, user=user, call_id=call_id, comment=comment)
-    return _back(f"/calls/{call_id}", request)
+    return go_to(f"/calls/{call_id}", request)
 
 
 @pages.post("/debriefs/{debrief_id}")
@@ -197,7 +185,7 @@ def settle_debrief(request: Request, session: SessionDep, user: TakesCalls, debr
         raise InvalidInput(_("Say whether the debrief happened."), field="outcome")
     service.settle_debrief(session=session, user=user, debrief_id=debrief_id, done=outcome == "done",
                            supervisor_username=supervisor, reason=reason)
-    return _back("/calls", request)
+    return go_to("/calls", request)
 
 
 @pages.post("/callers/{caller_id}/alerts")
@@ -210,8 +198,8 @@ def add_caller_alert(request: Request, session: SessionDep, user: Supervisor, ca
     except ValueError:
         raise InvalidInput(_("The expiry date is not a date."), field="expires_on") from None
     service.add_caller_alert(session=session, user=user, caller_id=caller_id, text=text, expires_on=expiry,
-                             today=_today(request))
-    return _back(back if back.startswith("/") and not back.startswith("//") else "/referrals", request)
+                             today=line_today(request))
+    return go_to(back if back.startswith("/") and not back.startswith("//") else "/referrals", request)
 
 
 @pages.get("/admin/destinations")
@@ -284,7 +272,8 @@ def api_queue(session: SessionDep, user: Supervisor,
 
 @api.get("/referrals/{referral_id}", response_model=ReferralOut)
 def api_referral(request: Request, session: SessionDep, user: Supervisor, referral_id: int):
-    referral = service.get_referral(session=session, user=user, referral_id=referral_id, address=_address(request))
+    referral = service.get_referral(session=session, user=user, referral_id=referral_id,
+                                    address=client_address(request))
     return _out(session, referral, with_timeline=True)
 
 
@@ -322,7 +311,7 @@ class FollowUpOut(BaseModel):
 @api.get("/follow-ups", response_model=list[FollowUpOut])
 def api_follow_ups(request: Request, session: SessionDep, user: Supervisor,
                    due: Annotated[str, Query(pattern="^(today|all)$")] = "today"):
-    today = _today(request)
+    today = line_today(request)
     items = service.follow_ups_due(session=session, user=user, today=today, include_future=due == "all")
     return [FollowUpOut(id=f.id, referral_id=f.referral_id, due_on=f.due_on, status=f.status,
                         overdue=f.due_on < today) for f in items]

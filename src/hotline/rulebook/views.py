@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from hotline.accounts.guards import AdminUser, CurrentUser, require
@@ -15,7 +15,7 @@ from hotline.calls.forms import ANSWER_FIELDS
 from hotline.deps import SessionDep
 from hotline.errors import HotlineError
 from hotline.i18n import _
-from hotline.pages import flash, is_htmx, render
+from hotline.pages import flash, go_to, render
 from hotline.rulebook import service
 
 pages = APIRouter()
@@ -105,10 +105,7 @@ async def upload_rule_set(request: Request, session: SessionDep, admin: AdminUse
         return render(request, "rulebook/rule_sets.html", {
             "history": service.rule_set_history(session=session), "active": _rules(request),
             "error": error.message}, status_code=error.status_code)
-    url = f"/triage/rule-sets/{record.id}"
-    if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
+    return go_to(f"/triage/rule-sets/{record.id}", request)
 
 
 @pages.get("/triage/rule-sets/{record_id}")
