@@ -78,6 +78,8 @@ ROUTES = {
     ("POST", "/roster/mine/availability"): {C, CO, S},
     ("GET", "/roster/feed/{token}.ics"): EVERYONE,  # the unguessable token is the key; a wrong one is a 404
     ("GET", "/api/v1/roster/now"): LOGGED_IN,
+    ("GET", "/roster/wellbeing"): {CO, S},
+    ("POST", "/roster/rating"): {C, S},
     ("GET", "/triage"): {S, A},
     ("POST", "/triage"): {S, A},
     ("GET", "/triage/rules"): {S, A},

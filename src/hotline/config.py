@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     ack_minutes_moderate: int = Field(default=24 * 60, ge=1)
     follow_up_days_high: str = "1,7,30,90,365"
     follow_up_days_moderate: str = "7"
+    # Wellbeing: high or imminent calls at which a counsellor is flagged for the coordinator.
+    wellbeing_high_calls_per_shift: int = Field(default=2, ge=1)
+    wellbeing_high_calls_per_week: int = Field(default=5, ge=1)
     # A rule file to use instead of the one shipped with the package (see README, "For supervisors").
     rules_file: Path | None = None
 

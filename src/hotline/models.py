@@ -23,6 +23,7 @@ from hotline.roster.models import (  # noqa: F401
     RosterLimits,
     RosterPublication,
     Shift,
+    ShiftRating,
     ShiftTemplate,
     StaffProfile,
     TimeOff,

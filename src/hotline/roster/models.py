@@ -176,3 +176,17 @@ class CalendarFeed(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ShiftRating(SQLModel, table=True):
+    """After a shift the counsellor says how heavy it was (1 light … 5 very heavy): it feeds the wellbeing view."""
+
+    __tablename__ = "roster_shift_ratings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+                                          index=True))
+    shift_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("roster_shifts.id", ondelete="SET NULL"), nullable=True))
+    rating: int
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)

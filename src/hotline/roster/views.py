@@ -16,8 +16,8 @@ from hotline.accounts.models import Role, User
 from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _, get_locale
-from hotline.pages import environment, flash, render
-from hotline.roster import service
+from hotline.pages import environment, flash, go_to, render
+from hotline.roster import service, wellbeing
 from hotline.roster.ical import shifts_calendar
 from hotline.roster.models import SHIFT_ROLE_LABELS, Line, ShiftRole
 
@@ -419,3 +419,29 @@ def api_on_now(session: SessionDep, user: CurrentUser):
     """Who is on a published shift now, supervisors on call first on each line."""
     return [OnNowOut(line=o.line.name, user_id=o.user.id, name=o.user.display_name, role=o.role,
                      extension=o.extension, until=o.shift.ends_at) for o in service.who_is_on_now(session=session)]
+
+
+# --- wellbeing -----------------------------------------------------------------------------------------
+
+Watches = Annotated[User, Depends(require(Role.coordinator, Role.supervisor))]
+TakesCalls = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]
+
+
+@pages.get("/roster/wellbeing")
+def wellbeing_page(request: Request, session: SessionDep, user: Watches):
+    settings = request.app.state.settings
+    loads = wellbeing.counsellor_loads(session=session, tz=settings.tz,
+                                       per_shift_limit=settings.wellbeing_high_calls_per_shift,
+                                       per_week_limit=settings.wellbeing_high_calls_per_week)
+    return render(request, "roster/wellbeing.html", {
+        "loads": loads, "per_shift": settings.wellbeing_high_calls_per_shift,
+        "per_week": settings.wellbeing_high_calls_per_week})
+
+
+@pages.post("/roster/rating")
+def rate_shift(request: Request, session: SessionDep, user: TakesCalls,
+               rating: Annotated[str, Form(max_length=2)] = ""):
+    wellbeing.rate_shift(session=session, user=user, rating=rating)
+    response = go_to("/calls", request)
+    flash(response, request, _("Thank you. Rest well."), "success")
+    return response
