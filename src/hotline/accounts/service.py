@@ -68,6 +68,19 @@ def find_user(*, session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username.strip().lower())).first()
 
 
+def active_users_with(*, session: Session, role: Role) -> list[User]:
+    """Active users holding `role`, by name: the people a form may offer (supervisors for a hand-over…)."""
+    return [user for user in session.exec(select(User).where(User.is_active.is_(True)).order_by(User.display_name))
+            if role in user.roles]
+
+
+def find_user_with(*, session: Session, username: str, role: Role, active_only: bool = True) -> User | None:
+    user = find_user(session=session, username=username or "")
+    if user is None or role not in user.roles or (active_only and not user.is_active):
+        return None
+    return user
+
+
 def list_users(*, session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.username)))
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
+from hotline.accounts import service as accounts
 from hotline.accounts.guards import require
 from hotline.accounts.models import Role, User
 from hotline.calls import service
@@ -66,7 +67,7 @@ def _actions_for(level: RiskLevel, rules=None) -> list[str]:
     return [action.zh if get_locale() == "zh_CN" else action.en for action in actions]
 
 
-def _form_context(session, user, call: Call) -> dict:
+def _form_context(request: Request, session, user, call: Call) -> dict:
     return {
         "call": call,
         "choices": {
@@ -82,23 +83,23 @@ def _form_context(session, user, call: Call) -> dict:
         "answer_labels": ANSWER_LABELS,
         "levels": list(RiskLevel),
         "crisis_steps": list(CrisisStep),
-        **_banner_context(session, call),
+        **_banner_context(request, session, call),
         "history": service.caller_history(session=session, user=user, call=call),
-        "alerts": _alerts(session, call),
+        "alerts": _alerts(request, session, call),
     }
 
 
 
-def _alerts(session, call: Call) -> list:
+def _alerts(request: Request, session, call: Call) -> list:
     from hotline.referrals import service as referrals
 
-    return referrals.active_alerts(session=session, caller_id=call.caller_id, today=date.today())
+    return referrals.active_alerts(session=session, caller_id=call.caller_id, today=line_today(request))
 
 
-def _banner_context(session, call: Call) -> dict:
+def _banner_context(request: Request, session, call: Call) -> dict:
     return {
         "call": call,
-        "actions": _actions_for(call.level),
+        "actions": _actions_for(call.level, request.app.state.rules.current),
         "ticks": service.crisis_ticks(session=session, call=call),
         "crisis_steps": list(CrisisStep),
         "levels": list(RiskLevel),
@@ -116,8 +117,7 @@ def calls_home(request: Request, session: SessionDep, user: TakesCalls):
 
     on_now = roster.who_is_on_now(session=session)
     on_call = [o.user for o in on_now if o.role == "supervisor"]
-    others = [u for u in session.exec(select(User).where(User.is_active.is_(True)))
-              if Role.supervisor in u.roles and u not in on_call]
+    others = [u for u in accounts.active_users_with(session=session, role=Role.supervisor) if u not in on_call]
     return render(request, "calls/index.html", {
         "debriefs": referrals.debriefs_offered(session=session, user=user),
         "supervisors": on_call + others,  # the supervisor on shift first: they are who to debrief with
@@ -177,17 +177,17 @@ def _parse_search(raw: dict) -> service.CallSearch:
 def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
     call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
     if call.is_draft and call.counsellor_id == user.id:
-        return render(request, "calls/call.html", _form_context(session, user, call))
+        return render(request, "calls/call.html", _form_context(request, session, user, call))
     from hotline.referrals import service as referrals
 
     referral = referrals.referral_for_call(session=session, call=call)
     return render(request, "calls/record.html", {
-        **_banner_context(session, call),
+        **_banner_context(request, session, call),
         "referral": referral,
         "referral_timeline": referrals.timeline(session=session, referral=referral) if referral else [],
         "reviews": referrals.reviews_of(session=session, call=call),
         "people": {u.id: u for u in session.exec(select(User))},
-        "alerts": referrals.active_alerts(session=session, caller_id=call.caller_id, today=line_today(request)),
+        "alerts": _alerts(request, session, call),
         "assessments": service.assessment_history(session=session, call=call),
         "addenda": service.addenda(session=session, call=call),
         "answer_labels": ANSWER_LABELS,
@@ -221,7 +221,7 @@ def _save_call(request: Request, session, user: User, call_id: int, form):
         return RedirectResponse(f"/calls/{call.id}", status_code=303)
     tz = request.app.state.settings.tz
     return render(request, "calls/_saved.html", {
-        **_banner_context(session, call), "saved_at": datetime.now(tz).strftime("%H:%M:%S"),
+        **_banner_context(request, session, call), "saved_at": datetime.now(tz).strftime("%H:%M:%S"),
     })
 
 
@@ -235,7 +235,7 @@ def override(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ):
     call = service.override_level(session=session, user=user, call_id=call_id, level=level or None, reason=reason)
-    return render(request, "calls/_banner.html", _banner_context(session, call))
+    return render(request, "calls/_banner.html", _banner_context(request, session, call))
 
 
 @pages.post("/calls/{call_id}/crisis")
@@ -248,7 +248,7 @@ def crisis_step(
 ):
     service.tick_crisis_step(session=session, user=user, call_id=call_id, step=step)
     call = service.read_call(session=session, user=user, call_id=call_id)
-    return render(request, "calls/_banner.html", _banner_context(session, call))
+    return render(request, "calls/_banner.html", _banner_context(request, session, call))
 
 
 @pages.post("/calls/{call_id}/caller")
@@ -264,7 +264,7 @@ def link_caller(
     call = service.read_call(session=session, user=user, call_id=call_id)
     history = service.caller_history(session=session, user=user, call=call)
     return render(request, "calls/_caller_history.html", {"call": call, "history": history, "linked": True,
-                                                          "alerts": _alerts(session, call)})
+                                                          "alerts": _alerts(request, session, call)})
 
 
 @pages.post("/calls/{call_id}/finalise")
@@ -363,10 +363,10 @@ class CallOut(BaseModel):
     referral_id: int | None = None
 
     @classmethod
-    def of(cls, call: Call, referral_id: int | None = None) -> CallOut:
+    def of(cls, call: Call, rules, referral_id: int | None = None) -> CallOut:
         data = {name: getattr(call, name) for name in cls.model_fields if hasattr(call, name)}
         return cls(**{**data, "id": call.id, "url": f"/calls/{call.id}", "level": call.level.value,
-                      "actions": _actions_for(call.level), "referral_id": referral_id})
+                      "actions": _actions_for(call.level, rules), "referral_id": referral_id})
 
 
 class Finalise(BaseModel):
@@ -385,12 +385,14 @@ def api_start_call(request: Request, session: SessionDep, user: TakesCalls, body
         service.link_caller(session=session, user=user, call_id=call.id, identifier=body.caller_number,
                             secret=request.app.state.secret_key)
         session.refresh(call)
-    return JSONResponse(CallOut.of(call).model_dump(mode="json"), status_code=201 if created else 200)
+    out = CallOut.of(call, request.app.state.rules.current).model_dump(mode="json")
+    return JSONResponse(out, status_code=201 if created else 200)
 
 
 @api.get("/calls/{call_id}", response_model=CallOut)
 def api_get_call(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
-    return CallOut.of(service.read_call(session=session, user=user, call_id=call_id, address=client_address(request)))
+    call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
+    return CallOut.of(call, request.app.state.rules.current)
 
 
 @api.patch("/calls/{call_id}", response_model=CallOut)
@@ -398,11 +400,11 @@ def api_save_call(request: Request, session: SessionDep, user: TakesCalls, call_
     changes = service.CallUpdate.model_validate(body.model_dump(exclude={"version"}, exclude_unset=True))
     call, _result = service.save_call(session=session, user=user, call_id=call_id, version=body.version,
                                       changes=changes, rules=request.app.state.rules.current)
-    return CallOut.of(call)
+    return CallOut.of(call, request.app.state.rules.current)
 
 
 @api.post("/calls/{call_id}/finalise", response_model=CallOut)
-def api_finalise(session: SessionDep, user: TakesCalls, call_id: int, body: Finalise):
+def api_finalise(request: Request, session: SessionDep, user: TakesCalls, call_id: int, body: Finalise):
     call, referral = service.finalise_call(session=session, user=user, call_id=call_id, version=body.version,
                                            incomplete=body.incomplete)
-    return CallOut.of(call, referral.id if referral else None)
+    return CallOut.of(call, request.app.state.rules.current, referral.id if referral else None)

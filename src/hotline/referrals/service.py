@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
+from hotline.accounts import service as accounts
 from hotline.accounts.models import Role, User
 from hotline.audit import service as audit
 from hotline.calls.models import Call, Caller
@@ -196,8 +197,8 @@ def release(*, session: Session, user: User, referral_id: int, reason: str = "")
 
 def reassign(*, session: Session, user: User, referral_id: int, to_username: str) -> Referral:
     _require_supervisor(user)
-    target = session.exec(select(User).where(User.username == (to_username or "").strip().lower())).first()
-    if target is None or not target.is_active or Role.supervisor not in target.roles:
+    target = accounts.find_user_with(session=session, username=to_username, role=Role.supervisor)
+    if target is None:
         raise InvalidInput(_("Choose an active supervisor to hand this referral to."), field="to")
     current = session.get(Referral, referral_id)
     if current is None:
@@ -434,9 +435,9 @@ def settle_debrief(*, session: Session, user: User, debrief_id: int, done: bool,
     if debrief.status != "offered":
         raise Conflict(_("This debrief is already recorded."))
     if done:
-        supervisor = session.exec(select(User).where(User.username == (supervisor_username or "").strip().lower())
-                                  ).first()
-        if supervisor is None or Role.supervisor not in supervisor.roles:
+        supervisor = accounts.find_user_with(session=session, username=supervisor_username, role=Role.supervisor,
+                                             active_only=False)
+        if supervisor is None:
             raise InvalidInput(_("Choose the supervisor you talked with."), field="supervisor")
         debrief.status, debrief.supervisor_id = "done", supervisor.id
     else:

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from hotline.accounts import service as accounts
 from hotline.accounts.guards import AdminUser, require
 from hotline.accounts.models import Role, User
 from hotline.calls.models import Call
@@ -94,8 +95,7 @@ def referral_page(request: Request, session: SessionDep, user: Supervisor, refer
 
 def _referral_context(session, referral: Referral) -> dict:
     row = _rows(session, [referral])[0]
-    supervisors = [u for u in session.exec(select(User).where(User.is_active.is_(True)))
-                   if Role.supervisor in u.roles]
+    supervisors = accounts.active_users_with(session=session, role=Role.supervisor)
     return {
         **row,
         "timeline": service.timeline(session=session, referral=referral),
