@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
@@ -16,6 +17,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 POT = ROOT / "locales" / "messages.pot"
 LOCALES = ("zh_CN", "en")
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def po_path(locale: str) -> Path:
@@ -37,9 +39,16 @@ def main() -> int:
                            cwd=ROOT, check=True, capture_output=True)
         subprocess.run([pybabel, "update", "--no-fuzzy-matching", "--ignore-obsolete", "-i", str(POT),
                         "-d", "locales", "-l", locale], cwd=ROOT, check=True, capture_output=True)
+    # A fixed header date keeps branches that each re-extract from conflicting on it.
+    with po_path("zh_CN").open("rb") as handle:
+        chinese = read_po(handle, locale="zh_CN")
+    chinese.creation_date = chinese.revision_date = FIXED_DATE
+    with po_path("zh_CN").open("wb") as handle:
+        write_po(handle, chinese, width=110, omit_header=False)
     # English source strings are the English translation.
     with po_path("en").open("rb") as handle:
         english = read_po(handle, locale="en")
+    english.creation_date = english.revision_date = FIXED_DATE
     for message in english:
         if message.id and not message.string or (isinstance(message.string, tuple) and not all(message.string)):
             message.string = message.id
