@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-pg lint messages bench clean
+.PHONY: install demo test test-pg lint messages bench screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hotline needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -32,6 +32,10 @@ lint: $(STAMP)
 ## Re-extract translatable strings and list what zh_CN still lacks.
 messages: $(STAMP)
 	$(BIN)/python scripts/messages.py
+
+## Re-take the README's pictures (Chromium and CJK fonts needed: apt-get install chromium fonts-noto-cjk).
+screenshots: $(STAMP)
+	HOTLINE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/e2e/test_screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
