@@ -228,9 +228,20 @@ def save_call(
         session.add(CallAssessment(call_id=call_id, source="engine", level=result.level.value,
                                    engine_level=result.level.value, score=result.score,
                                    rules_version=result.rules_version, evidence=values["evidence"]))
+        if result.level == RiskLevel.imminent and not call.override_level:
+            session.refresh(call)
+            _bring_in_supervisor(session, call, user)
     session.commit()
     session.refresh(call)
     return call, result
+
+
+def _bring_in_supervisor(session: Session, call: Call, user: User) -> None:
+    """Put the call in the supervisors' queue now, while the caller is still on the line: imminent risk
+    cannot wait for the call to end. Finalising later finds the same referral."""
+    from hotline.referrals import service as referrals  # referrals builds on calls, not the reverse
+
+    referrals.open_referral(session=session, call=call, by=user)
 
 
 def override_level(
@@ -254,6 +265,8 @@ def override_level(
     session.add(CallAssessment(call_id=call.id, source="override", level=call.level.value,
                                engine_level=call.engine_level, score=call.engine_score,
                                rules_version=call.rules_version, reason=call.override_reason, by_id=user.id))
+    if call.level == RiskLevel.imminent:
+        _bring_in_supervisor(session, call, user)
     session.commit()
     session.refresh(call)
     return call
@@ -270,6 +283,8 @@ def tick_crisis_step(*, session: Session, user: User, call_id: int, step: str) -
         return existing
     tick = CrisisTick(call_id=call.id, step=step, by_id=user.id)
     session.add(tick)
+    if step == CrisisStep.supervisor_told:
+        _bring_in_supervisor(session, call, user)
     session.commit()
     session.refresh(tick)
     return tick
@@ -327,10 +342,10 @@ def finalise_call(
                                engine_level=call.engine_level, score=call.engine_score,
                                rules_version=call.rules_version, reason=call.override_reason,
                                evidence=call.evidence, by_id=user.id))
-    referral = None
-    if call.level >= RiskLevel.moderate:
-        from hotline.referrals import service as referrals  # referrals builds on calls, not the reverse
+    from hotline.referrals import service as referrals  # referrals builds on calls, not the reverse
 
+    referral = referrals.referral_for_call(session=session, call=call)
+    if call.level >= RiskLevel.moderate or referral is not None:
         referral = referrals.open_referral(session=session, call=call, by=user, now=now,
                                            **({"policy": policy} if policy else {}))
     session.commit()

@@ -30,4 +30,5 @@ EVENT_LABELS = {
     "status": _l("moved to"),
     "follow_up": _l("follow-up call made"),
     "follow_up_cancelled": _l("follow-up cancelled"),
+    "level_raised": _l("risk rose during the call"),
 }

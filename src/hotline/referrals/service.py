@@ -87,17 +87,39 @@ def _require_supervisor(user: User) -> None:
 
 def open_referral(*, session: Session, call: Call, by: User, policy: QueuePolicy = DEFAULT_POLICY,
                   now: datetime | None = None) -> Referral:
-    """Called when a call ends at moderate or above. Not committed: the caller's transaction holds it."""
+    """Called when a call ends at moderate or above, and earlier, while the caller is still on the line, when
+    the counsellor asks for a supervisor or the call reaches imminent. A call has one referral: opening it
+    again raises its level (and brings its deadline forward) if the call's risk rose since.
+    Not committed: the caller's transaction holds it."""
     now = now or utcnow()
     minutes = policy.ack_minutes.get(call.level.value, policy.ack_minutes["moderate"])
+    existing = session.exec(select(Referral).where(Referral.call_id == call.id)).first()
+    if existing is not None:
+        if call.level > RiskLevel(existing.level):
+            existing.level = call.level.value
+            deadline = now + timedelta(minutes=minutes)
+            if existing.acknowledged_at is None and (existing.deadline_at is None or deadline < existing.deadline_at):
+                existing.deadline_at = deadline
+            existing.version += 1
+            session.add(existing)
+            _event(session, existing.id, by, "level_raised", at=now)
+            _offer_debrief(session, call)
+        return existing
     referral = Referral(call_id=call.id, level=call.level.value, opened_by_id=by.id, opened_at=now,
                         deadline_at=now + timedelta(minutes=minutes))
     session.add(referral)
     session.flush()
     _event(session, referral.id, by, "opened", ReferralStatus.new, at=now)
-    if call.level >= RiskLevel.high:
-        session.add(Debrief(call_id=call.id, counsellor_id=call.counsellor_id))
+    _offer_debrief(session, call)
     return referral
+
+
+def _offer_debrief(session: Session, call: Call) -> None:
+    """After a high or imminent call the counsellor is offered a debrief, once per call."""
+    if call.level < RiskLevel.high:
+        return
+    if session.exec(select(Debrief).where(Debrief.call_id == call.id)).first() is None:
+        session.add(Debrief(call_id=call.id, counsellor_id=call.counsellor_id))
 
 
 def get_referral(*, session: Session, user: User, referral_id: int, address: str | None = None) -> Referral:
