@@ -49,13 +49,13 @@ MAIN_PAGES = {
         "/", "/calls", started_call, "/calls/search", "/roster/mine", "/account/password",
     ],
     "coordinator": [
-        "/roster", "/roster/now", "/roster/wellbeing",
+        "/roster", "/roster/wellbeing",
         line_week, line_forecast,
     ],
     "supervisor": [
-        "/referrals", "/follow-ups", "/triage", "/triage/rules", "/triage/rule-sets",
+        "/referrals", "/follow-ups", "/triage", "/triage/rules",
     ],
-    "admin": ["/admin/users", "/admin/destinations"],
+    "admin": ["/admin/users", "/admin/destinations", "/triage/rule-sets"],
 }
 
 

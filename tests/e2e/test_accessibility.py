@@ -38,7 +38,8 @@ def test_main_page_has_no_serious_accessibility_problems(live_server, browser, r
         if role:
             log_in(page, live_server, role)
         path = entry if isinstance(entry, str) else entry(page, live_server)
-        page.goto(live_server + path)
+        response = page.goto(live_server + path)
+        assert response.ok, f"{path}: {response.status}"
         page.wait_for_load_state("networkidle")
         assert page.get_attribute("html", "lang") == ("zh-CN" if locale == "zh-CN" else "en")
         assert axe_problems(page) == [], f"{path} in {locale}"

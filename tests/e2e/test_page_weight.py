@@ -29,7 +29,8 @@ def test_main_page_is_light_and_self_contained(live_server, browser, role, entry
         page = cold.new_page()
         requested = []
         page.on("request", lambda request: requested.append(request))
-        page.goto(live_server + path)
+        response = page.goto(live_server + path)
+        assert response.ok, f"{path}: {response.status}"
         page.wait_for_load_state("networkidle")
         assert page.url.startswith(live_server + path.split("?")[0]), f"{path} sent us to {page.url}"
         outside = [r.url for r in requested if not r.url.startswith((live_server + "/", "data:"))]
