@@ -427,8 +427,9 @@ class _TextAnalysis:
 
     def _fire(self, pat: Pattern, parts: list[list[_Occ]], occ: dict[str, list[_Occ]]) -> list[Evidence]:
         fired: list[Evidence] = []
-        # sentences holding an everyday-sense word that cancels this pattern
-        blocked = {self.clauses.sentence_of(o.start) for n in pat.unless for o in occ.get(n, ())}
+        # everyday-sense words that cancel this pattern where they stand nearby
+        blocked = [o.start for n in pat.unless for o in occ.get(n, ())]
+        reach = pat.within or len(self.norm.text)
         seen: list[tuple[int, int]] = []
         if pat.scope == "clause":
             group = lambda o: o.clause  # noqa: E731
@@ -448,7 +449,7 @@ class _TextAnalysis:
             else:
                 start = min(o.start for o in chosen)
                 end = max(o.end for o in chosen)
-                if blocked and any(self.clauses.sentence_of(o.start) in blocked for o in chosen):
+                if blocked and any(start - reach <= b <= end + reach for b in blocked):
                     continue
                 # One firing per stretch of text: overlapping firings add nothing for a reader.
                 if any(start < b and a < end for a, b in seen):

@@ -92,8 +92,8 @@ class Pattern:
     # Context: at least one of these term or rule ids must occur, counted, anywhere in the note
     # (empty: no condition). Lets everyday words (走, 离开) count only where death is spoken of.
     requires: frozenset[str] = frozenset()
-    # Everyday sense: the pattern does not fire in a sentence where one of these term or rule ids
-    # occurs (一起走 next to 去车站 is a walk, not a pact).
+    # Everyday sense: the pattern does not fire where one of these term or rule ids occurs within
+    # `within` characters of it, or anywhere when within is 0 (一起走 near 去车站 is a walk, not a pact).
     unless: frozenset[str] = frozenset()
 
 
