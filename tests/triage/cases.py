@@ -271,6 +271,9 @@ CASES: list[Case] = [
     Case("下班有没有人一起走？我去地铁站。", N, N, None),
     Case("放學有沒有人一起走？", N, N, None),
     Case("Anyone want to go together to the concert?", N, N, None),
+    Case("求你了，我们一起走吧，我陪你去医院。", N, N, None),
+    Case("求求你了，我們一起走吧，我陪你去醫院。", N, N, None),
+    Case("Anyone going to the hospital? We could go together.", N, N, None),
     # ---------------------------------------------------------------- wishing an attempt had worked
     Case("三年前割腕，当初就该割深一点。", H, H, "p.regret_surviving"),
     Case("三年前割腕，當初就該割深一點。", H, H, "p.regret_surviving"),
