@@ -300,6 +300,9 @@ CASES: list[Case] = [
     # ---------------------------------------------------------------- the writer puts themself in someone else's story
     Case("新闻里有人跳楼，如果是我也会跳。", H, H, "suicide.method"),
     Case("新聞裡有人跳樓，換作是我也會跳。", H, H, "suicide.method"),
+    Case("新闻里有人跳楼，我也会难过。", N, L, "suicide.method", "reported"),
+    Case("In the news a man wanted to jump off a bridge, it made him sad.", N, L, "suicide.method",
+         "reported"),
     Case("She read a news story about a man who wanted to hang himself, she says if it were me I would.", H, H,
          "suicide.method"),
     # ---------------------------------------------------------------- pain described is not holding back
