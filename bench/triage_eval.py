@@ -3,11 +3,15 @@
     python bench/triage_eval.py /work/shared/datasets/sos1k-dev.tsv
     python bench/triage_eval.py --cases              # tests/triage/cases.py
     python bench/triage_eval.py data.tsv --misses 20  # also print some disagreements
+    python bench/triage_eval.py data.tsv --half a     # only the 1st, 3rd, 5th... row (b: 2nd, 4th...)
 
 TSV: text<TAB>label, header row allowed. A label is a level word (none, low, moderate, high,
 imminent) or a number 0-10 on the SOS-1K scale, mapped 0-1 none, 2-3 low, 4-5 moderate,
 6-8 high, 9-10 imminent. Prints a confusion matrix, per-level recall, and precision, recall
 and F1 for the question "high or imminent?".
+
+--half splits the rows deterministically by position: tune rules on the misses of one half
+and check on the other that the gain is not a copy of that half's wording.
 """
 
 from __future__ import annotations
@@ -112,11 +116,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cases", action="store_true", help="use the project's own test cases")
     ap.add_argument("--rules", type=Path, help="a rule file instead of the shipped one")
     ap.add_argument("--misses", type=int, default=0, help="print up to N high/not-high disagreements")
+    ap.add_argument("--half", choices=("a", "b"), help="only odd (a) or even (b) rows, counting from 1")
     args = ap.parse_args(argv)
     if not args.tsv and not args.cases:
         ap.error("give a TSV path or --cases")
     rules = load_rules(args.rules) if args.rules else None
     rows = read_cases() if args.cases else read_tsv(args.tsv)
+    if args.half:
+        rows = rows[0 if args.half == "a" else 1 :: 2]
     report(rows, rules, args.misses)
     return 0
 

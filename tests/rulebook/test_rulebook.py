@@ -46,6 +46,9 @@ def test_rules_page_lists_rules_with_phrases(client, logged_in):
     page = client.get("/triage/rules").text
     assert "suicide.attempt_now" in page and "吃了一整瓶" in page
     assert "Reload the rule file" not in page  # only admins reload
+    # a combination's context conditions are readable too
+    assert "Only where one of these is also found:" in page
+    assert "Not where one of these is found nearby:" in page and "t.destination" in page
 
 
 def test_api_triage_json(client, logged_in):

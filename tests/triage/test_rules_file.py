@@ -122,6 +122,33 @@ def test_pattern_requires_unknown_name(tmp_path):
     refuse(tmp_path, GOOD_RULE + PACT + 'requires = "r.nothing"\n', "p.go", "requires: unknown")
 
 
+def test_pattern_unless_cancels_it_nearby_only(tmp_path):
+    body = GOOD_RULE + PACT + 'within = 6\nunless = "t.stop"\n[[term]]\nid = "t.stop"\nphrases = ["车站"]\n'
+    rules = load_rules(write(tmp_path, body))
+    assert assess("我们一起走", rules=rules).level.value == "high"
+    assert assess("我们一起走，去车站", rules=rules).level.value == "none"
+    assert assess("我们一起走。" + "很" * 20 + "远的车站", rules=rules).level.value == "high"
+
+
+def test_pattern_unless_unknown_name(tmp_path):
+    refuse(tmp_path, GOOD_RULE + PACT + 'unless = "t.nothing"\n', "p.go", "unless: unknown")
+
+
+def test_identification_undoes_someone_elses_story(tmp_path):
+    body = GOOD_RULE + (
+        '[[modifier]]\nid = "m.news"\nkind = "reported"\nreach = 0\nphrases = ["新闻"]\n'
+        '[[modifier]]\nid = "m.me"\nkind = "identification"\nphrases = ["如果是我"]\n'
+    )
+    rules = load_rules(write(tmp_path, body))
+    story = assess("新闻里的人想死", rules=rules)
+    assert story.level.value == "low" and story.evidence[0].discount.value == "reported"
+    mine = assess("新闻里的人想死，如果是我也一样", rules=rules)
+    assert mine.level.value == "moderate" and mine.evidence[0].discount is None
+    assert "如果是我" in mine.evidence[0].reason
+    # another sentence keeps the story someone else's
+    assert assess("新闻里的人想死。如果是我就好了", rules=rules).level.value == "low"
+
+
 def test_reach_refused_on_kinds_without_it(tmp_path):
     body = '[[modifier]]\nid = "m.x"\nkind = "past"\nreach = 3\nphrases = ["以前"]\n'
     refuse(tmp_path, body, "m.x", "reach only applies")

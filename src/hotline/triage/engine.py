@@ -54,6 +54,7 @@ class _Hit:
     third_party: bool = False
     reported: str = ""  # the word that made it someone else's story
     hesitant: str = ""  # the word that held it back
+    identified: str = ""  # the word by which the writer puts themself in someone else's story
 
 
 class _Clauses:
@@ -243,6 +244,8 @@ class _TextAnalysis:
             s, [h.start for h in live.get("boundary", ())], [h.start for h in live.get("soft_boundary", ())],
             keep_joined,
         )
+        # "如果是我也会…", "I wish I had the courage": someone else's story becomes the writer's own.
+        self.identifying = {self.clauses.sentence_of(h.start): h for h in live.get("identification", ())}
         self.by_clause: dict[int, list[tuple[str, _Hit]]] = {}
         for kind in ("negation", "post_negation", "question", "past", "recent", "present", "third_party",
                      "reported", "hesitation"):
@@ -258,7 +261,7 @@ class _TextAnalysis:
             if all(names & seen for names in pat.parts) and (not pat.requires or pat.requires & seen):
                 for names in pat.parts:
                     wanted |= names
-                wanted |= pat.requires
+                wanted |= pat.requires | pat.unless
         self.terms = [_Hit(a, b, i) for a, b, i in raw_terms if term_ids[i] in wanted] if wanted else []
         for h in self.risk + self.terms + self.buffers:
             if idiom_mask is not None and idiom_mask.find(1, h.start, h.end) >= 0:
@@ -309,6 +312,10 @@ class _TextAnalysis:
                         h.reported = h.reported or self._word(m)
                     else:
                         h.hesitant = h.hesitant or self._word(m)
+        if h.reported and self.identifying:
+            who = self.identifying.get(self.clauses.sentence_of(h.start))
+            if who is not None:
+                h.reported, h.identified = "", self._word(who)
         if "present" in times:
             h.time, h.time_word = _NOW, self._word(times["present"])
         elif "recent" in times:
@@ -344,7 +351,7 @@ class _TextAnalysis:
 
     def _evidence(self, rule: Rule | Pattern, start: int, end: int, discount, time: int,
                   time_word: str, third_party: bool, why: str, reported: str = "",
-                  hesitant: str = "") -> Evidence:
+                  hesitant: str = "", identified: str = "") -> Evidence:
         if discount in (Discount.negated, Discount.intensifier):
             level = RiskLevel.none
         elif time == _PAST:
@@ -364,6 +371,8 @@ class _TextAnalysis:
                 level = max(RiskLevel.from_rank(level.rank - 1), RiskLevel.moderate)
                 if discount is None:
                     discount, why = Discount.hesitant, f"held back: '{hesitant}'"
+        if identified and discount is None:
+            why = f"{why or rule.why} (the writer puts themself in someone else's story: '{identified}')"
         text, a, b = self._span_text(start, end)
         subject = Subject.third_party if third_party and rule.subject == "auto" else Subject.self
         return Evidence(rule.id, text, a, b, rule.domain, subject, discount, level, "text", "risk",
@@ -373,7 +382,7 @@ class _TextAnalysis:
         rules = self.rules
         out = [
             self._evidence(rules.rules[h.owner], h.start, h.end, h.discount, h.time, h.time_word,
-                           h.third_party, h.why, h.reported, h.hesitant)
+                           h.third_party, h.why, h.reported, h.hesitant, h.identified)
             for h in self.risk
         ]
         out.extend(self._patterns())
@@ -413,11 +422,14 @@ class _TextAnalysis:
                     break
                 parts.append(merged)
             else:
-                out.extend(self._fire(pat, parts))
+                out.extend(self._fire(pat, parts, occ))
         return out
 
-    def _fire(self, pat: Pattern, parts: list[list[_Occ]]) -> list[Evidence]:
+    def _fire(self, pat: Pattern, parts: list[list[_Occ]], occ: dict[str, list[_Occ]]) -> list[Evidence]:
         fired: list[Evidence] = []
+        # everyday-sense words that cancel this pattern where they stand nearby
+        blocked = [o.start for n in pat.unless for o in occ.get(n, ())]
+        reach = pat.within or len(self.norm.text)
         seen: list[tuple[int, int]] = []
         if pat.scope == "clause":
             group = lambda o: o.clause  # noqa: E731
@@ -437,6 +449,8 @@ class _TextAnalysis:
             else:
                 start = min(o.start for o in chosen)
                 end = max(o.end for o in chosen)
+                if blocked and any(start - reach <= b <= end + reach for b in blocked):
+                    continue
                 # One firing per stretch of text: overlapping firings add nothing for a reader.
                 if any(start < b and a < end for a, b in seen):
                     continue

@@ -35,6 +35,7 @@ MODIFIER_KINDS = frozenset(
         "soft_boundary",  # stops weak (reach > 0) negation only (and, 因为)
         "reported",  # someone else's story or the news, either side within `reach` (有人跳楼, 跳楼的女孩)
         "hesitation",  # held back by fear or lack of nerve, either side within `reach` (不敢跳楼)
+        "identification",  # the writer puts themself in the story: undoes `reported` in the sentence
     }
 )
 _REACH_KINDS = frozenset({"negation", "post_negation", "reported", "hesitation"})
@@ -91,6 +92,9 @@ class Pattern:
     # Context: at least one of these term or rule ids must occur, counted, anywhere in the note
     # (empty: no condition). Lets everyday words (走, 离开) count only where death is spoken of.
     requires: frozenset[str] = frozenset()
+    # Everyday sense: the pattern does not fire where one of these term or rule ids occurs within
+    # `within` characters of it, or anywhere when within is 0 (一起走 near 去车站 is a walk, not a pact).
+    unless: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,28 +350,33 @@ def parse_rules(data: bytes, path: str | Path = "<rules>") -> RuleSet:
     patterns: list[Pattern] = []
     for item in items("pattern"):
         rid = chk.fields(
-            "pattern", item, _RISK_FIELDS | {"when", "within", "scope", "requires"},
+            "pattern", item, _RISK_FIELDS | {"when", "within", "scope", "requires", "unless"},
             {"id", "domain", "level", "when"},
         )
         claim(rid)
         parts = _parse_when(chk, rid, item["when"], known)
-        requires: frozenset[str] = frozenset()
-        if "requires" in item:
-            raw = item["requires"]
+        requires, unless = frozenset(), frozenset()
+        for key in ("requires", "unless"):
+            if key not in item:
+                continue
+            raw = item[key]
             names = [n.strip() for n in raw.split("|")] if isinstance(raw, str) else []
             if not names or not all(names):
-                raise chk.fail(rid, "requires must be ids joined by '|', like \"t.death | suicide.ideation\"")
+                raise chk.fail(rid, f"{key} must be ids joined by '|', like \"t.death | suicide.ideation\"")
             for name in names:
                 if name not in known:
-                    raise chk.fail(rid, f"requires: unknown term or rule {name!r}")
-            requires = frozenset(names)
+                    raise chk.fail(rid, f"{key}: unknown term or rule {name!r}")
+            if key == "requires":
+                requires = frozenset(names)
+            else:
+                unless = frozenset(names)
         within = chk.integer(rid, item.get("within", 30), "within")
         scope = item.get("scope", "sentence")
         if scope not in SCOPES:
             raise chk.fail(rid, f"scope must be clause, sentence or note; got {scope!r}")
         patterns.append(
             Pattern(id=rid, when=item["when"], parts=parts, within=within, scope=scope, requires=requires,
-                    **risk_common(rid, item))
+                    unless=unless, **risk_common(rid, item))
         )
 
     buffers: list[Buffer] = []
