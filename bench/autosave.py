@@ -31,6 +31,14 @@ PASSWORD = "bench password 1"
 SENTENCE = "来电者说最近总是失眠，担心隔离中的父母，白天上班也集中不了注意力。"
 
 
+def encryption_keys() -> dict[str, str]:
+    """The keys in the environment, or throwaway ones: the server refuses to start without them."""
+    from hotline.encryption.keys import new_key
+
+    return {"HOTLINE_ENCRYPTION_KEYS": os.environ.get("HOTLINE_ENCRYPTION_KEYS") or new_key(),
+            "HOTLINE_CALLER_HASH_KEY": os.environ.get("HOTLINE_CALLER_HASH_KEY") or new_key()}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -136,6 +144,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         url, drop = prepare_database(args.database, Path(tmp))
         env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_SECRET_KEY_FILE": str(Path(tmp) / "secret"),
+               **encryption_keys(),
                "HOTLINE_LOGIN_MAX_FAILURES_ADDRESS": "100000"}
         server = None
         try:
