@@ -12,6 +12,7 @@ from hotline.calls import service
 from hotline.calls.models import Call, Caller
 from hotline.calls.service import CallUpdate
 from hotline.database import utcnow
+from hotline.errors import Forbidden
 from support import csrf_token
 
 SECRET = "s" * 40  # the server secret, which hashed callers before they had a key of their own
@@ -133,3 +134,35 @@ def test_the_search_page_says_when_older_calls_were_not_searched(client, logged_
     client.app.state.settings.search_scan_limit = 10
     page = client.get("/calls/search", params={"text": "ordinary"})
     assert "3 calls found" in page.text and "Narrow the dates" not in page.text
+
+
+def test_the_counsellor_sees_the_kept_number_on_request_and_the_look_is_audited(client, logged_in, session,
+                                                                                 make_user):
+    from hotline.audit.models import AuditEntry
+
+    client.app.state.settings.keep_callback_numbers = True
+    user = logged_in(Role.counsellor)
+    call = start(session, user)
+    linked = client.post(f"/calls/{call.id}/caller", data={"identifier": "13911112222"},
+                         headers={"X-CSRFToken": csrf_token(client), "HX-Request": "true"})
+    assert linked.status_code == 200 and "Show the number to call back" in linked.text
+    assert "13911112222" not in linked.text  # shown only when asked for
+
+    shown = client.post(f"/calls/{call.id}/callback-number",
+                        headers={"X-CSRFToken": csrf_token(client), "HX-Request": "true"})
+    assert shown.status_code == 200 and "13911112222" in shown.text
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "caller.callback_number")).one()
+    assert entry.actor_id == user.id
+
+    stranger = make_user(Role.counsellor)
+    with pytest.raises(Forbidden) as refused:
+        service.callback_number(session=session, user=stranger, call_id=call.id)
+    assert refused.value.status_code == 403
+
+
+def test_asking_for_a_number_that_was_not_kept_says_so(client, logged_in, session):
+    user = logged_in(Role.counsellor)
+    call = start(session, user)
+    service.link_caller(session=session, user=user, call_id=call.id, identifier="13911112222", secret=SECRET)
+    response = client.post(f"/calls/{call.id}/callback-number", headers={"X-CSRFToken": csrf_token(client)})
+    assert response.status_code == 404 and "No number is kept" in response.text

@@ -424,6 +424,19 @@ def link_caller(
     return caller
 
 
+def callback_number(*, session: Session, user: User, call_id: int, address: str | None = None) -> str:
+    """The number to call this call's caller back on, where the line keeps it. Every look is audited."""
+    call = _load(session, call_id)
+    if not can_read(user, call):
+        raise Forbidden(_("This call belongs to another counsellor."))
+    caller = session.get(Caller, call.caller_id) if call.caller_id else None
+    if caller is None or not caller.callback_number:
+        raise NotFound(_("No number is kept for this caller."))
+    audit.record(session=session, actor_id=user.id, action="caller.callback_number", target_type="caller",
+                 target_id=caller.id, address=address, detail={"call_id": call.id})
+    return caller.callback_number
+
+
 def caller_history(*, session: Session, user: User, call: Call, limit: int = 20) -> list[Call]:
     """Earlier calls from the same caller, whoever took them. Reading them is audited."""
     if call.caller_id is None:

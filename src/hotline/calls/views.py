@@ -269,6 +269,12 @@ def link_caller(
                                                           "alerts": _alerts(request, session, call)})
 
 
+@pages.post("/calls/{call_id}/callback-number")
+def show_callback_number(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+    number = service.callback_number(session=session, user=user, call_id=call_id, address=client_address(request))
+    return render(request, "calls/_callback_number.html", {"number": number})
+
+
 @pages.post("/calls/{call_id}/finalise")
 def finalise(
     request: Request,
