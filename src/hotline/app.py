@@ -253,7 +253,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     app.state.secret_key = secret_key
     app.state.rules = ActiveRules(settings.rules_file, engine=engine)
     environment.globals["line_tz"] = settings.tz
-    environment.globals["keeps_callback_numbers"] = settings.keep_callback_numbers
 
     install_error_handlers(app)
     include_routes(app)
