@@ -42,8 +42,10 @@ def _keyring(settings: Settings, *, create: bool = False):
         typer.echo(f"hotline: {error}", err=True)
         raise typer.Exit(2) from None
     for path in made:
-        typer.echo(f"hotline: made a new key in {path} (demo). Notes cannot be read without it: "
-                   "keep it, and back it up apart from the database.", err=True)
+        lost = ("repeat callers are not recognised" if path == settings.caller_hash_key_file
+                else "notes cannot be read")
+        typer.echo(f"hotline: made a new key in {path} (demo). Without it {lost}: keep it, and back it up "
+                   "apart from the database.", err=True)
     keys.install(ring)
     return ring
 
