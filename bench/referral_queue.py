@@ -27,6 +27,14 @@ from sqlalchemy import create_engine, text
 PASSWORD = "bench password 1"
 
 
+def encryption_keys() -> dict[str, str]:
+    """The keys in the environment, or throwaway ones: the server refuses to start without them."""
+    from hotline.encryption.keys import new_key
+
+    return {"HOTLINE_ENCRYPTION_KEYS": os.environ.get("HOTLINE_ENCRYPTION_KEYS") or new_key(),
+            "HOTLINE_CALLER_HASH_KEY": os.environ.get("HOTLINE_CALLER_HASH_KEY") or new_key()}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -103,6 +111,7 @@ def main() -> int:
         else:
             url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_SECRET_KEY_FILE": str(Path(tmp) / "secret"),
+               **encryption_keys(),
                "HOTLINE_DEMO_PASSWORD": PASSWORD}
         server = None
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,11 @@ from hotline.database import make_engine
 from hotline.models import metadata
 from support import PASSWORD, PG_URL, fresh_database, login
 
+# Every Settings() in the tests (the e2e server's too) seals fields with these keys.
+TEST_ENCRYPTION_KEY = "dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcy0wMDA="
+os.environ.setdefault("HOTLINE_ENCRYPTION_KEYS", TEST_ENCRYPTION_KEY)
+os.environ.setdefault("HOTLINE_CALLER_HASH_KEY", "test-caller-hash-key-" + "h" * 32)
+
 
 def pytest_report_header(config):
     where = f"PostgreSQL {PG_URL}" if PG_URL else "SQLite (set HOTLINE_TEST_DATABASE_URL for PostgreSQL)"
@@ -31,6 +37,16 @@ def english_messages():
     token = i18n.set_locale("en")
     yield
     i18n.reset_locale(token)
+
+
+@pytest.fixture(autouse=True)
+def encryption_keys_from_environment():
+    """A test that installs other keys (rotation, a missing key) leaves the next one the default ring."""
+    from hotline.encryption import keys
+
+    keys.install(None)
+    yield
+    keys.install(None)
 
 
 @pytest.fixture

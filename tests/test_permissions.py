@@ -32,6 +32,7 @@ ROUTES = {
     ("POST", "/calls/{call_id}/override"): {C, S},
     ("POST", "/calls/{call_id}/crisis"): {C, S},
     ("POST", "/calls/{call_id}/caller"): {C, S},
+    ("POST", "/calls/{call_id}/callback-number"): {C, S},
     ("POST", "/calls/{call_id}/finalise"): {C, S},
     ("POST", "/calls/{call_id}/non-data"): {C, S},
     ("POST", "/calls/{call_id}/addenda"): {C, S},

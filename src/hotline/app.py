@@ -12,12 +12,14 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine
+from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from hotline import i18n
 from hotline.config import Settings, load_settings
 from hotline.database import make_engine
+from hotline.encryption import keys
 from hotline.errors import HotlineError, NotAuthenticated, describe_validation_errors
 from hotline.i18n import _
 from hotline.pages import environment, is_htmx, render
@@ -63,6 +65,13 @@ def install_error_handlers(app: FastAPI) -> None:
                 return RedirectResponse(target, status_code=303)
         return error_response(request, exc.status_code, exc.message, field=exc.field, headers=exc.headers,
                               extra=exc.extra)
+
+    @app.exception_handler(StatementError)
+    async def statement_error(request: Request, exc: StatementError):
+        # SQLAlchemy wraps what a column type raises on write (a sealed field without its key).
+        if isinstance(exc.orig, HotlineError):
+            return await hotline_error(request, exc.orig)
+        return await server_error(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -229,6 +238,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     settings = settings or load_settings()
     engine = engine or make_engine(settings.database_url)
     secret_key = settings.resolved_secret_key()
+    ring, _made = settings.keyring()  # no key, no start: records must never be written in the clear
+    keys.install(ring)
 
     app = FastAPI(
         title="Hotline",

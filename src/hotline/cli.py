@@ -14,8 +14,10 @@ from hotline.config import Settings, SettingsError, load_settings
 app = typer.Typer(help="Hotline console: serve it, migrate its database, manage users.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+keys_app = typer.Typer(help="Encryption keys for notes and caller details.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(keys_app, name="keys")
 
 
 def _settings(**overrides) -> Settings:
@@ -28,6 +30,24 @@ def _settings(**overrides) -> Settings:
 
     set_locale(settings.default_locale)  # messages from the services speak the line's language
     return settings
+
+
+def _keyring(settings: Settings, *, create: bool = False):
+    """Install the key ring for this process, or stop with the variable to set."""
+    from hotline.encryption import keys
+
+    try:
+        ring, made = settings.keyring(create=create)
+    except SettingsError as error:
+        typer.echo(f"hotline: {error}", err=True)
+        raise typer.Exit(2) from None
+    for path in made:
+        lost = ("repeat callers are not recognised" if path == settings.caller_hash_key_file
+                else "notes cannot be read")
+        typer.echo(f"hotline: made a new key in {path} (demo). Without it {lost}: keep it, and back it up "
+                   "apart from the database.", err=True)
+    keys.install(ring)
+    return ring
 
 
 def _engine(settings: Settings):
@@ -88,6 +108,7 @@ def serve(
 ):
     """Serve the console. Refuses to start on an out-of-date database schema."""
     settings = _settings()
+    _keyring(settings)
     _check_schema(settings)
     _check_rules(settings)
     _serve(settings, host, port, workers)
@@ -105,6 +126,7 @@ def demo(
     from hotline.demo import demo_password, load_demo_users
 
     settings = _settings()
+    _keyring(settings, create=True)
     _upgrade(settings)
     password = demo_password(os.environ.get("HOTLINE_DEMO_PASSWORD"))
     engine = _engine(settings)
@@ -125,6 +147,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     from hotline.database import alembic_config
 
     settings = _settings()
+    _keyring(settings)  # the encryption migration seals rows written before it
     alembic_command.upgrade(alembic_config(settings.database_url), revision)
     typer.echo(f"database upgraded to {revision}")
 
@@ -135,6 +158,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 
     from hotline.database import alembic_config
 
     settings = _settings()
+    _keyring(settings)
     alembic_command.downgrade(alembic_config(settings.database_url), revision)
     typer.echo(f"database downgraded to {revision}")
 
@@ -226,6 +250,50 @@ def user_token(
         return
     token = _with_user(name, lambda session, user: service.issue_token(session=session, user=user))
     typer.echo(token)
+
+
+@keys_app.command("new")
+def keys_new():
+    """Print a new random key (32 bytes, URL-safe base64) for HOTLINE_ENCRYPTION_KEYS or the key file."""
+    from hotline.encryption.keys import new_key
+
+    typer.echo(new_key())
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    batch_size: Annotated[int, typer.Option(help="Rows re-encrypted per transaction.", min=1, max=100_000)] = 500,
+):
+    """Re-encrypt every encrypted field with the newest key (the first listed); also encrypts rows still in
+    the clear. Safe to stop and run again: it continues where it stopped."""
+    from hotline.encryption.service import RotationStopped, count_stale, reseal, sealed_columns
+    from hotline.models import metadata
+
+    settings = _settings()
+    ring = _keyring(settings)
+    _check_schema(settings)
+    engine = _engine(settings)
+    columns = sealed_columns(metadata)
+    try:
+        stale = count_stale(engine=engine, ring=ring, columns=columns)
+        total = sum(stale.values())
+        typer.echo(f"newest key {ring.newest_id}; {total} value(s) in {sum(1 for n in stale.values() if n)} "
+                   f"column(s) to re-encrypt")
+        if total:
+            with typer.progressbar(length=total, label="re-encrypting") as bar:
+                reseal(engine=engine, ring=ring, columns=columns, batch_size=batch_size, progress=bar.update)
+        left = sum(count_stale(engine=engine, ring=ring, columns=columns).values())
+    except RotationStopped as error:
+        typer.echo(f"hotline: stopped at {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    if left:
+        # Only values written meanwhile by a console still on the old key: run it again after restarting it.
+        typer.echo(f"{left} value(s) still under an older key: restart every worker with the new key first, "
+                   "then run this again.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"every encrypted field is under key {ring.newest_id}; older keys may now be removed")
 
 
 @app.command()

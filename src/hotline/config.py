@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     wellbeing_high_calls_per_week: int = Field(default=5, ge=1)
     # A rule file to use instead of the one shipped with the package (see README, "For supervisors").
     rules_file: Path | None = None
+    # Field encryption (README, "Security and privacy"): keys newest first, comma-separated, or one per
+    # line in the key file; a separate key hashes caller numbers. serve refuses to start without them.
+    encryption_keys: str | None = None
+    encryption_key_file: Path = Path(".hotline-keys")
+    caller_hash_key: str | None = Field(default=None, min_length=32)
+    caller_hash_key_file: Path = Path(".hotline-caller-key")
+    # Keep a caller's number (sealed) beside its hash, for lines that call callers back.
+    keep_callback_numbers: bool = False
+    # A search for words opens at most this many calls' notes (newest first, after the other filters).
+    search_scan_limit: int = Field(default=5_000, ge=100, le=1_000_000)
 
     @field_validator("database_url")
     @classmethod
@@ -69,6 +79,21 @@ class Settings(BaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"{value} is not a readable file")
         return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _well_formed_keys(cls, value: str | None) -> str | None:
+        from hotline.encryption.keys import BadKey, parse_key
+
+        if value is None:
+            return None
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        try:
+            for part in parts:
+                parse_key(part)
+        except BadKey as error:
+            raise ValueError(str(error)) from None
+        return ",".join(parts) or None
 
     @field_validator("default_locale")
     @classmethod
@@ -109,6 +134,54 @@ class Settings(BaseSettings):
         with os.fdopen(fd, "w") as handle:
             handle.write(key + "\n")
         return key
+
+
+    def keyring(self, *, create: bool = False):
+        """The encryption key ring. With `create` (demo only) missing key files are made, mode 0600.
+
+        Returns (ring, files made); raises SettingsError naming the variable when a key is missing.
+        """
+        from hotline.encryption.keys import BadKey, KeyRing, new_key
+
+        made: list[Path] = []
+        if self.encryption_keys:
+            keys = self.encryption_keys.split(",")
+        else:
+            path = self.encryption_key_file
+            if not path.exists() and create:
+                _write_secret(path, f"# newest key first, one per line\n{new_key()}\n")
+                made.append(path)
+            if not path.exists():
+                raise SettingsError(
+                    "HOTLINE_ENCRYPTION_KEYS: not set, and there is no key file "
+                    f"{path} (HOTLINE_ENCRYPTION_KEY_FILE); make a key with `hotline keys new`")
+            keys = [line.strip() for line in path.read_text().splitlines()
+                    if line.strip() and not line.lstrip().startswith("#")]
+            if not keys:
+                raise SettingsError(f"HOTLINE_ENCRYPTION_KEY_FILE: {path} holds no key")
+        hash_key = self.caller_hash_key
+        if not hash_key:
+            path = self.caller_hash_key_file
+            if not path.exists() and create:
+                _write_secret(path, secrets.token_urlsafe(48) + "\n")
+                made.append(path)
+            if not path.exists():
+                raise SettingsError(
+                    "HOTLINE_CALLER_HASH_KEY: not set, and there is no key file "
+                    f"{path} (HOTLINE_CALLER_HASH_KEY_FILE); make one with `hotline keys new`")
+            hash_key = path.read_text().strip()
+            if len(hash_key) < 32:
+                raise SettingsError(f"HOTLINE_CALLER_HASH_KEY_FILE: {path} holds fewer than 32 characters")
+        try:
+            return KeyRing.from_text(keys, hash_key), made
+        except BadKey as error:
+            raise SettingsError(f"HOTLINE_ENCRYPTION_KEY_FILE: {error}") from None
+
+
+def _write_secret(path: Path, content: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content)
 
 
 def load_settings(**overrides) -> Settings:

@@ -1,10 +1,11 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
 from hotline.calls.choices import CallStatus
 from hotline.database import UTCDateTime, utcnow
+from hotline.encryption.columns import SealedJSON, SealedText
 from hotline.triage import RiskLevel
 
 FORM_VERSION = 1  # bump when the call form's fields change meaning
@@ -17,6 +18,8 @@ class Caller(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     identifier_hash: str = Field(max_length=64, unique=True, index=True)
+    # Kept (sealed) only where the line calls callers back: HOTLINE_KEEP_CALLBACK_NUMBERS.
+    callback_number: str | None = Field(default=None, sa_column=Column(SealedText("callers.callback_number")))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
@@ -52,17 +55,18 @@ class Call(SQLModel, table=True):
     concerns: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     interventions: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    notes: str = Field(default="", sa_column=Column(Text, nullable=False))
+    notes: str = Field(default="", sa_column=Column(SealedText("calls.notes"), nullable=False))
 
     engine_level: str = Field(default=RiskLevel.none.value, max_length=16)
     engine_score: float = Field(default=0.0)
-    evidence: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Evidence quotes the notes, so it is sealed like them.
+    evidence: list = Field(default_factory=list, sa_column=Column(SealedJSON("calls.evidence"), nullable=False))
     rules_version: str | None = Field(default=None, max_length=64)
     override_level: str | None = Field(default=None, max_length=16)
-    override_reason: str | None = Field(default=None, max_length=1000)
+    override_reason: str | None = Field(default=None, sa_column=Column(SealedText("calls.override_reason")))
     supervisor_consulted: bool = Field(default=False)
 
-    summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    summary: str = Field(default="", sa_column=Column(SealedText("calls.summary"), nullable=False))
     callback_needed: bool = Field(default=False)
     callback_ok: bool = Field(default=False)
     follow_up_date: date | None = Field(default=None)
@@ -93,9 +97,10 @@ class CallAssessment(SQLModel, table=True):
     engine_level: str = Field(max_length=16)
     score: float = Field(default=0.0)
     rules_version: str | None = Field(default=None, max_length=64)
-    reason: str | None = Field(default=None, max_length=1000)
+    reason: str | None = Field(default=None, sa_column=Column(SealedText("call_assessments.reason")))
     by_id: int | None = Field(default=None, foreign_key="users.id")
-    evidence: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    evidence: list = Field(default_factory=list,
+                           sa_column=Column(SealedJSON("call_assessments.evidence"), nullable=False))
 
 
 class CrisisTick(SQLModel, table=True):
@@ -119,4 +124,4 @@ class CallAddendum(SQLModel, table=True):
                                           index=True))
     author_id: int = Field(foreign_key="users.id")
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    text: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(SealedText("call_addenda.text"), nullable=False))

@@ -8,7 +8,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import String, cast, func, or_, update
+from sqlalchemy import String, cast, or_, update
 from sqlmodel import Session, col, select
 
 from hotline.accounts.models import Role, User
@@ -26,6 +26,7 @@ from hotline.calls.choices import (
 )
 from hotline.calls.models import Call, CallAddendum, CallAssessment, Caller, CrisisTick
 from hotline.database import utcnow
+from hotline.encryption import keys
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, describe_validation_errors
 from hotline.i18n import _
 from hotline.referrals.models import Referral
@@ -383,30 +384,72 @@ def add_addendum(*, session: Session, user: User, call_id: int, text: str) -> Ca
 
 # --- repeat callers ----------------------------------------------------------------------------------
 
-def caller_hash(identifier: str, secret: str) -> str:
-    """Keyed hash of a phone number or reference: matches repeat callers without storing the number."""
+def normalise_identifier(identifier: str) -> str:
     normalised = re.sub(r"[\s\-().]", "", identifier).lower()
-    if normalised.startswith("+86"):
-        normalised = normalised[3:]
-    return hmac.new(secret.encode(), b"caller:" + normalised.encode(), hashlib.sha256).hexdigest()
+    return normalised[3:] if normalised.startswith("+86") else normalised
 
 
-def link_caller(*, session: Session, user: User, call_id: int, identifier: str, secret: str) -> Caller:
+def caller_hash(identifier: str, secret: str) -> str:
+    """HMAC of a phone number or reference with `secret`: matches repeat callers without storing the number.
+
+    Callers are now hashed with the key ring's own caller-hash key (`caller_digest`); hashes made with the
+    server secret before that are still recognised, and re-keyed, by `find_caller`.
+    """
+    return hmac.new(secret.encode(), b"caller:" + normalise_identifier(identifier).encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def caller_digest(identifier: str) -> str:
+    return keys.current().caller_digest(normalise_identifier(identifier))
+
+
+def find_caller(*, session: Session, identifier: str, secret: str | None = None) -> Caller | None:
+    """The caller known by this number or reference, if any. A hash from before the separate caller-hash
+    key (made with `secret`, the server secret) is moved to the new key on sight, so history stays linked."""
+    caller = session.exec(select(Caller).where(Caller.identifier_hash == caller_digest(identifier))).first()
+    if caller is None and secret:
+        caller = session.exec(select(Caller).where(Caller.identifier_hash == caller_hash(identifier, secret))).first()
+        if caller is not None:
+            caller.identifier_hash = caller_digest(identifier)
+            session.add(caller)
+            session.flush()
+    return caller
+
+
+def link_caller(
+    *, session: Session, user: User, call_id: int, identifier: str, secret: str, keep_number: bool = False
+) -> Caller:
+    """Link the call to its caller by number or reference. The number itself is kept, sealed, only with
+    `keep_number` (lines that call back); otherwise only its keyed hash is stored."""
     call = _own_draft(session, user, call_id)
     identifier = (identifier or "").strip()
     if not (3 <= len(identifier) <= 64):
         raise InvalidInput(_("Enter a phone number or caller reference of 3 to 64 characters."), field="identifier")
-    digest = caller_hash(identifier, secret)
-    caller = session.exec(select(Caller).where(Caller.identifier_hash == digest)).first()
+    caller = find_caller(session=session, identifier=identifier, secret=secret)
     if caller is None:
-        caller = Caller(identifier_hash=digest)
+        caller = Caller(identifier_hash=caller_digest(identifier))
         session.add(caller)
-        session.flush()
+    if keep_number:
+        caller.callback_number = identifier
+    session.flush()
     call.caller_id = caller.id
     session.add(call)
     session.commit()
     session.refresh(caller)
     return caller
+
+
+def callback_number(*, session: Session, user: User, call_id: int, address: str | None = None) -> str:
+    """The number to call this call's caller back on, where the line keeps it. Every look is audited."""
+    call = _load(session, call_id)
+    if not can_read(user, call):
+        raise Forbidden(_("This call belongs to another counsellor."))
+    caller = session.get(Caller, call.caller_id) if call.caller_id else None
+    if caller is None or not caller.callback_number:
+        raise NotFound(_("No number is kept for this caller."))
+    audit.record(session=session, actor_id=user.id, action="caller.callback_number", target_type="caller",
+                 target_id=caller.id, address=address, detail={"call_id": call.id})
+    return caller.callback_number
 
 
 def caller_history(*, session: Session, user: User, call: Call, limit: int = 20) -> list[Call]:
@@ -437,13 +480,26 @@ class CallSearch(BaseModel):
     everyone: bool = False
 
 
+class SearchResults(list):
+    """Calls found, newest first. Notes are encrypted, so words are matched in Python over at most
+    `scan_limit` calls (newest first) that pass the other filters; `oldest_scanned` says where a text
+    search stopped when it hit that bound, so the page can ask for a narrower date range."""
+
+    scanned: int = 0
+    oldest_scanned: datetime | None = None
+
+
+TEXT_SEARCH_SCAN_LIMIT = 5_000
+
+
 def search_calls(
-    *, session: Session, user: User, query: CallSearch, tz, limit: int = 200, address: str | None = None
-) -> list[Call]:
+    *, session: Session, user: User, query: CallSearch, tz, limit: int = 200, address: str | None = None,
+    scan_limit: int = TEXT_SEARCH_SCAN_LIMIT,
+) -> SearchResults:
     """My calls, or everyone's for a supervisor (audited), newest first."""
     if query.date_from and query.date_to and query.date_from > query.date_to:
         raise InvalidInput(_("The start date is after the end date."), field="date_from")
-    statement = select(Call)
+    conditions = []
     if query.everyone:
         if Role.supervisor not in user.roles:
             raise Forbidden(_("Only supervisors search everyone's calls."))
@@ -451,22 +507,45 @@ def search_calls(
                      detail={"filters": query.model_dump(mode="json", exclude={"text"}),
                              "text_search": bool(query.text)})
     else:
-        statement = statement.where(Call.counsellor_id == user.id)
+        conditions.append(Call.counsellor_id == user.id)
     if query.date_from:
-        statement = statement.where(Call.started_at >= datetime.combine(query.date_from, datetime.min.time(), tz))
+        conditions.append(Call.started_at >= datetime.combine(query.date_from, datetime.min.time(), tz))
     if query.date_to:
         end = datetime.combine(query.date_to + timedelta(days=1), datetime.min.time(), tz)
-        statement = statement.where(Call.started_at < end)
+        conditions.append(Call.started_at < end)
     if query.level:
-        statement = statement.where(
+        conditions.append(
             or_(Call.override_level == query.level.value,
                 (Call.override_level.is_(None)) & (Call.engine_level == query.level.value))
         )
-    if query.text:
-        pattern = "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(or_(func.lower(Call.notes).like(pattern.lower(), escape="\\"),
-                                        func.lower(Call.summary).like(pattern.lower(), escape="\\")))
     if query.concern:
         # Concerns are a JSON list of fixed words; the quoted word cannot match any other entry.
-        statement = statement.where(cast(Call.concerns, String).like(f'%"{query.concern.value}"%'))
-    return list(session.exec(statement.order_by(col(Call.started_at).desc()).limit(limit)))
+        conditions.append(cast(Call.concerns, String).like(f'%"{query.concern.value}"%'))
+    newest_first = (col(Call.started_at).desc(), col(Call.id).desc())
+    results = SearchResults()
+    if not query.text:
+        results.extend(session.exec(select(Call).where(*conditions).order_by(*newest_first).limit(limit)))
+        return results
+    needle = query.text.casefold()
+    found: list[int] = []
+    # Only the sealed columns are read and opened here; whole calls are loaded for the matches alone.
+    rows = session.execute(
+        select(Call.id, Call.started_at, Call.notes, Call.summary).where(*conditions).order_by(*newest_first)
+        .limit(scan_limit + 1).execution_options(yield_per=500)
+    )
+    last_started = None
+    for call_id, started_at, notes, summary in rows:
+        if results.scanned == scan_limit:
+            results.oldest_scanned = last_started  # more calls exist beyond the bound
+            break
+        results.scanned += 1
+        last_started = started_at
+        if needle in notes.casefold() or needle in summary.casefold():
+            found.append(call_id)
+            if len(found) == limit:
+                break
+    rows.close()
+    if found:
+        calls = {call.id: call for call in session.exec(select(Call).where(col(Call.id).in_(found)))}
+        results.extend(calls[call_id] for call_id in found)
+    return results

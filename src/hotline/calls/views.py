@@ -152,7 +152,8 @@ def search_page(
     try:
         query = _parse_search(raw)
         results = service.search_calls(session=session, user=user, query=query,
-                                       tz=request.app.state.settings.tz, address=client_address(request))
+                                       tz=request.app.state.settings.tz, address=client_address(request),
+                                       scan_limit=request.app.state.settings.search_scan_limit)
     except HotlineError as exc:
         error = exc
     return render(request, "calls/search.html", {
@@ -260,11 +261,18 @@ def link_caller(
     identifier: Annotated[str, Form(max_length=200)] = "",
 ):
     service.link_caller(session=session, user=user, call_id=call_id, identifier=identifier,
-                        secret=request.app.state.secret_key)
+                        secret=request.app.state.secret_key,
+                        keep_number=request.app.state.settings.keep_callback_numbers)
     call = service.read_call(session=session, user=user, call_id=call_id)
     history = service.caller_history(session=session, user=user, call=call)
     return render(request, "calls/_caller_history.html", {"call": call, "history": history, "linked": True,
                                                           "alerts": _alerts(request, session, call)})
+
+
+@pages.post("/calls/{call_id}/callback-number")
+def show_callback_number(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+    number = service.callback_number(session=session, user=user, call_id=call_id, address=client_address(request))
+    return render(request, "calls/_callback_number.html", {"number": number})
 
 
 @pages.post("/calls/{call_id}/finalise")
@@ -383,7 +391,8 @@ def api_start_call(request: Request, session: SessionDep, user: TakesCalls, body
                                        external_id=body.external_id)
     if body.caller_number and call.caller_id is None:
         service.link_caller(session=session, user=user, call_id=call.id, identifier=body.caller_number,
-                            secret=request.app.state.secret_key)
+                            secret=request.app.state.secret_key,
+                        keep_number=request.app.state.settings.keep_callback_numbers)
         session.refresh(call)
     out = CallOut.of(call, request.app.state.rules.current).model_dump(mode="json")
     return JSONResponse(out, status_code=201 if created else 200)

@@ -1,10 +1,11 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
 from hotline.database import UTCDateTime, utcnow
+from hotline.encryption.columns import SealedText
 
 
 class ReferralStatus(StrEnum):
@@ -47,7 +48,7 @@ class Referral(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     destination_id: int | None = Field(default=None, foreign_key="referral_destinations.id")
     reference_number: str | None = Field(default=None, max_length=100)
-    resolution: str | None = Field(default=None, max_length=1000)
+    resolution: str | None = Field(default=None, sa_column=Column(SealedText("referrals.resolution")))
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Bumped on every change, so two supervisors acting at once cannot both succeed.
     version: int = Field(default=1)
@@ -65,7 +66,7 @@ class ReferralEvent(SQLModel, table=True):
     actor_id: int = Field(foreign_key="users.id")
     kind: str = Field(max_length=24)  # opened, claimed, released, reassigned, status, follow_up…
     status: str | None = Field(default=None, max_length=16)
-    detail: str | None = Field(default=None, max_length=1000)
+    detail: str | None = Field(default=None, sa_column=Column(SealedText("referral_events.detail")))
 
 
 class Destination(SQLModel, table=True):
@@ -99,7 +100,7 @@ class FollowUp(SQLModel, table=True):
     status: str = Field(default=FollowUpStatus.due, max_length=16)
     call_id: int | None = Field(default=None, foreign_key="calls.id")  # the follow-up call, once made
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    cancelled_reason: str | None = Field(default=None, max_length=500)
+    cancelled_reason: str | None = Field(default=None, sa_column=Column(SealedText("follow_ups.cancelled_reason")))
     by_id: int | None = Field(default=None, foreign_key="users.id")
 
 
@@ -113,7 +114,7 @@ class CallReview(SQLModel, table=True):
                                           index=True))
     reviewer_id: int = Field(foreign_key="users.id")
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    comment: str = Field(sa_column=Column(Text, nullable=False))
+    comment: str = Field(sa_column=Column(SealedText("call_reviews.comment"), nullable=False))
     marks_reviewed: bool = Field(default=True)
 
 
@@ -128,7 +129,7 @@ class Debrief(SQLModel, table=True):
     counsellor_id: int = Field(foreign_key="users.id")
     status: str = Field(default="offered", max_length=16)  # offered, done, skipped
     supervisor_id: int | None = Field(default=None, foreign_key="users.id")
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = Field(default=None, sa_column=Column(SealedText("debriefs.reason")))
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
@@ -140,7 +141,7 @@ class CallerAlert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     caller_id: int = Field(sa_column=Column(Integer, ForeignKey("callers.id", ondelete="CASCADE"), nullable=False,
                                             index=True))
-    text: str = Field(max_length=500)
+    text: str = Field(sa_column=Column(SealedText("caller_alerts.text"), nullable=False))
     expires_on: date | None = None
     created_by_id: int = Field(foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
