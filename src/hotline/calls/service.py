@@ -376,6 +376,14 @@ def caller_hash(identifier: str, secret: str) -> str:
     return hmac.new(secret.encode(), b"caller:" + normalised.encode(), hashlib.sha256).hexdigest()
 
 
+def find_caller(*, session: Session, identifier: str, secret: str) -> Caller | None:
+    """The caller known by this phone number or reference, if any: how a data request finds its records."""
+    identifier = (identifier or "").strip()
+    if not (3 <= len(identifier) <= 64):
+        raise InvalidInput(_("Enter a phone number or caller reference of 3 to 64 characters."), field="identifier")
+    return session.exec(select(Caller).where(Caller.identifier_hash == caller_hash(identifier, secret))).first()
+
+
 def link_caller(*, session: Session, user: User, call_id: int, identifier: str, secret: str) -> Caller:
     call = _own_draft(session, user, call_id)
     identifier = (identifier or "").strip()
