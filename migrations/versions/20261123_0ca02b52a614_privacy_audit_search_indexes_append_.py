@@ -11,7 +11,31 @@ import sqlmodel
 from alembic import op
 
 import hotline.database
-from hotline.audit.models import PG_APPEND_ONLY, PG_DROP, SQLITE_APPEND_ONLY, SQLITE_DROP
+
+# The same statements as hotline.audit.models, copied so this migration stays as it was applied.
+PG_APPEND_ONLY = (
+    """CREATE FUNCTION hotline_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'audit entries are append-only'; END $$""",
+    """CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries
+    FOR EACH ROW EXECUTE FUNCTION hotline_audit_append_only()""",
+    """CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION hotline_audit_append_only()""",
+)
+PG_DROP = (
+    "DROP TRIGGER IF EXISTS audit_entries_no_truncate ON audit_entries",
+    "DROP TRIGGER IF EXISTS audit_entries_append_only ON audit_entries",
+    "DROP FUNCTION IF EXISTS hotline_audit_append_only()",
+)
+SQLITE_APPEND_ONLY = (
+    """CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
+    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END""",
+    """CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+    BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END""",
+)
+SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS audit_entries_no_delete",
+    "DROP TRIGGER IF EXISTS audit_entries_no_update",
+)
 
 revision: str = '0ca02b52a614'
 down_revision: str | None = 'a67188a7ca2a'

@@ -402,7 +402,8 @@ def link_caller(*, session: Session, user: User, call_id: int, identifier: str, 
     return caller
 
 
-def caller_history(*, session: Session, user: User, call: Call, limit: int = 20) -> list[Call]:
+def caller_history(*, session: Session, user: User, call: Call, limit: int = 20,
+                   address: str | None = None) -> list[Call]:
     """Earlier calls from the same caller, whoever took them. Reading them is audited."""
     if call.caller_id is None:
         return []
@@ -413,7 +414,7 @@ def caller_history(*, session: Session, user: User, call: Call, limit: int = 20)
     ))
     if any(other.counsellor_id != user.id for other in earlier):
         audit.record(session=session, actor_id=user.id, action="caller.history", target_type="caller",
-                     target_id=call.caller_id, detail={"call_id": call.id, "shown": len(earlier)})
+                     target_id=call.caller_id, address=address, detail={"call_id": call.id, "shown": len(earlier)})
     return earlier
 
 

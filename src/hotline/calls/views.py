@@ -84,7 +84,7 @@ def _form_context(request: Request, session, user, call: Call) -> dict:
         "levels": list(RiskLevel),
         "crisis_steps": list(CrisisStep),
         **_banner_context(request, session, call),
-        "history": service.caller_history(session=session, user=user, call=call),
+        "history": service.caller_history(session=session, user=user, call=call, address=client_address(request)),
         "alerts": _alerts(request, session, call),
     }
 
@@ -191,7 +191,7 @@ def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: 
         "assessments": service.assessment_history(session=session, call=call),
         "addenda": service.addenda(session=session, call=call),
         "answer_labels": ANSWER_LABELS,
-        "history": service.caller_history(session=session, user=user, call=call),
+        "history": service.caller_history(session=session, user=user, call=call, address=client_address(request)),
     })
 
 
@@ -262,7 +262,7 @@ def link_caller(
     service.link_caller(session=session, user=user, call_id=call_id, identifier=identifier,
                         secret=request.app.state.secret_key)
     call = service.read_call(session=session, user=user, call_id=call_id)
-    history = service.caller_history(session=session, user=user, call=call)
+    history = service.caller_history(session=session, user=user, call=call, address=client_address(request))
     return render(request, "calls/_caller_history.html", {"call": call, "history": history, "linked": True,
                                                           "alerts": _alerts(request, session, call)})
 
