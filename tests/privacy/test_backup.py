@@ -1,6 +1,9 @@
 """`hotline backup`, `--check` and `hotline restore`: a round trip that compares every table, row for row."""
 
+import re
+import shutil
 import sqlite3
+import subprocess
 
 import pytest
 from sqlalchemy import MetaData, select
@@ -16,7 +19,7 @@ from hotline.database import make_engine
 from support import PG_URL
 
 runner = CliRunner()
-pytestmark = pytest.mark.skipif(bool(PG_URL), reason="SQLite backups; PostgreSQL uses pg_dump (see README)")
+sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="SQLite backups; PostgreSQL uses pg_dump (see README)")
 
 
 @pytest.fixture
@@ -35,8 +38,8 @@ def _tables(url) -> dict[str, list[tuple]]:
         with engine.connect() as connection:
             tables = MetaData()
             tables.reflect(connection)
-            return {name: connection.execute(select(table).order_by(*table.columns)).all()
-                    for name, table in tables.tables.items()}
+            return {name: connection.execute(select(table).order_by(*(table.primary_key.columns or table.columns)))
+                    .all() for name, table in tables.tables.items()}
     finally:
         engine.dispose()
 
@@ -52,6 +55,7 @@ def _some_records(url):
     engine.dispose()
 
 
+@sqlite_only
 def test_round_trip_keeps_every_row(env, database_url, tmp_path):
     assert run(["db", "upgrade"], env).exit_code == 0
     _some_records(database_url)
@@ -73,6 +77,7 @@ def test_round_trip_keeps_every_row(env, database_url, tmp_path):
     assert _tables(database_url) == original
 
 
+@sqlite_only
 def test_backup_refuses_to_overwrite_and_check_refuses_bad_files(env, tmp_path):
     run(["db", "upgrade"], env)
     existing = tmp_path / "there.sqlite3"
@@ -103,6 +108,19 @@ def test_check_reads_a_pg_dump_plain_file(env, tmp_path):
                     f"{head_revision()}\n\\.\n")
     result = run(["backup", "--check", str(dump)], env)
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.skipif(not PG_URL or not shutil.which("pg_dump"), reason="needs PostgreSQL and pg_dump")
+def test_check_reads_a_real_pg_dump_and_backup_prints_the_procedure(env, database_url, tmp_path):
+    assert run(["db", "upgrade"], env).exit_code == 0
+    schema = re.search(r"search_path%3D(\w+)", database_url).group(1)
+    dump = tmp_path / "hotline.dump"
+    subprocess.run(["pg_dump", "--format=custom", f"--schema={schema}", f"--file={dump}",
+                    PG_URL.replace("postgresql+psycopg://", "postgresql://")], check=True)
+    result = run(["backup", "--check", str(dump)], env)
+    assert result.exit_code == 0, result.output
+    printed = run(["backup", str(tmp_path / "other.dump")], env)
+    assert printed.exit_code == 2 and "pg_dump --format=custom" in printed.output
 
 
 def test_retention_command_is_a_dry_run_unless_told(env, database_url):
