@@ -52,3 +52,15 @@ def test_find_export_hold_and_erase(client, session, logged_in, old_call):
     assert [a for a in actions if a != "caller.read"] == [
         "login.success", "data_request.search", "data_request.search", "data_request.export", "legal_hold.set",
         "legal_hold.clear", "data_request.erase"]
+
+
+def test_a_hold_on_the_caller_shows_on_their_page_and_needs_a_reason(client, session, logged_in, old_call):
+    call = old_call(1)
+    logged_in(Role.admin)
+    no_reason = post_form(client, f"/admin/callers/{call.caller_id}/legal-hold", {"hold": "on", "reason": ""})
+    assert "Give a reason" in client.get(no_reason.headers["location"]).text
+    held = post_form(client, f"/admin/callers/{call.caller_id}/legal-hold", {"hold": "on", "reason": "inquiry 3"})
+    page = client.get(held.headers["location"])
+    assert "Legal hold placed." in page.text and 'data-testid="caller-hold"' in page.text and "inquiry 3" in page.text
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "legal_hold.set")).one()
+    assert (entry.target_type, entry.target_id, entry.reason) == ("caller", call.caller_id, "inquiry 3")

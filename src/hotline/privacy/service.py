@@ -208,12 +208,17 @@ def find_caller_records(*, session: Session, user: User, identifier: str, secret
     return caller
 
 
-def get_caller(*, session: Session, user: User, caller_id: int, address: str | None = None) -> Caller:
-    """A caller profile for the data-request page; reading it is audited."""
-    _require_admin(user)
+def load_caller(*, session: Session, caller_id: int) -> Caller:
     caller = session.get(Caller, caller_id)
     if caller is None:
         raise NotFound(_("There is no caller %(id)s.", id=caller_id))
+    return caller
+
+
+def get_caller(*, session: Session, user: User, caller_id: int, address: str | None = None) -> Caller:
+    """A caller profile for the data-request page; reading it is audited."""
+    _require_admin(user)
+    caller = load_caller(session=session, caller_id=caller_id)
     audit.record(session=session, actor_id=user.id, action="caller.read", target_type="caller",
                  target_id=caller.id, address=address)
     return caller
@@ -262,9 +267,7 @@ def export_caller(*, session: Session, user: User, caller_id: int, fmt: str, rea
     if fmt not in ("json", "csv"):
         raise InvalidInput(_("Choose JSON or CSV."), field="format")
     reason = _reason(reason)
-    caller = session.get(Caller, caller_id)
-    if caller is None:
-        raise NotFound(_("There is no caller %(id)s.", id=caller_id))
+    caller = load_caller(session=session, caller_id=caller_id)
     data = caller_export(session=session, caller=caller)
     audit.record(session=session, actor_id=user.id, action="data_request.export", target_type="caller",
                  target_id=caller.id, address=address, reason=reason,
@@ -289,9 +292,7 @@ def erase_caller(*, session: Session, user: User, caller_id: int, reason: str,
     """A caller's request to be forgotten: their calls keep only statistics and the profile goes."""
     _require_admin(user)
     reason = _reason(reason)
-    caller = session.get(Caller, caller_id)
-    if caller is None:
-        raise NotFound(_("There is no caller %(id)s.", id=caller_id))
+    caller = load_caller(session=session, caller_id=caller_id)
     records = caller_calls(session=session, caller=caller)
     if caller.legal_hold or any(call.legal_hold for call in records):
         raise Conflict(_("These records are on legal hold and cannot be erased. Lift the hold first, with a reason."))

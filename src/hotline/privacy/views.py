@@ -89,7 +89,7 @@ def erase_records(request: Request, session: SessionDep, admin: AdminUser, calle
 @pages.post("/admin/callers/{caller_id}/legal-hold")
 def caller_legal_hold(request: Request, session: SessionDep, admin: AdminUser, caller_id: int,
                       hold: Annotated[str, Form(max_length=10)] = "", reason: Reason = ""):
-    caller = service.get_caller(session=session, user=admin, caller_id=caller_id)
+    caller = service.load_caller(session=session, caller_id=caller_id)
     try:
         service.set_legal_hold(session=session, user=admin, target=caller, hold=hold == "on", reason=reason,
                                address=client_address(request))
