@@ -96,6 +96,14 @@ ROUTES = {
     ("POST", "/admin/users/{user_id}/active"): {A},
     ("POST", "/admin/users/{user_id}/password"): {A},
     ("POST", "/admin/users/{user_id}/tokens/revoke"): {A},
+    ("GET", "/admin/audit"): {A},
+    ("GET", "/admin/data-requests"): {A},
+    ("POST", "/admin/data-requests"): {A},
+    ("GET", "/admin/callers/{caller_id}"): {A},
+    ("POST", "/admin/callers/{caller_id}/export"): {A},
+    ("POST", "/admin/callers/{caller_id}/erase"): {A},
+    ("POST", "/admin/callers/{caller_id}/legal-hold"): {A},
+    ("POST", "/admin/calls/{call_id}/legal-hold"): {A},
 }
 
 SAMPLE_PATH_VALUES = {"user_id": "1", "call_id": "1", "referral_id": "1", "follow_up_id": "1", "debrief_id": "1",

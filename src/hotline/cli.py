@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,9 +16,11 @@ app = typer.Typer(help="Hotline console: serve it, migrate its database, manage 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys for notes and caller details.", no_args_is_help=True)
+retention_app = typer.Typer(help="Keep records as long as the rules require, and no longer.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(keys_app, name="keys")
+app.add_typer(retention_app, name="retention")
 
 
 def _settings(**overrides) -> Settings:
@@ -357,6 +360,79 @@ def triage(
         typer.echo(f"  {item.level.value:<9} {item.rule_id:<28} {where}{who}{note}")
     for action in result.actions:
         typer.echo(f"  → {action.en}")
+
+
+@retention_app.command("run")
+def retention_run(
+    apply: Annotated[bool, typer.Option("--apply", help="Change the records. Without it, only count.")] = False,
+    years: Annotated[int | None, typer.Option(help="Override HOTLINE_RETENTION_YEARS.", min=1, max=100)] = None,
+):
+    """De-identify finalised calls older than the retention period, except those on legal hold."""
+    from sqlmodel import Session
+
+    from hotline.privacy import service
+
+    settings = _settings()
+    _check_schema(settings)
+    engine = _engine(settings)
+    with Session(engine) as session:
+        report = service.run_retention(session=session, years=years or settings.retention_years, apply=apply)
+    engine.dispose()
+    verb = "de-identified" if apply else "would de-identify"
+    typer.echo(f"{verb} {report.calls} call(s) that ended before {report.cutoff:%Y-%m-%d} "
+               f"({years or settings.retention_years} years); {report.held} kept on legal hold")
+    for table, rows in sorted(report.counts.items()):
+        typer.echo(f"  {table:<20} {rows}")
+    if not apply:
+        typer.echo("dry run: nothing changed. Run again with --apply to de-identify.")
+
+
+@app.command()
+def backup(
+    path: Annotated[Path, typer.Argument(help="The backup file to write (or to check with --check).")],
+    check: Annotated[bool, typer.Option("--check", help="Check an existing backup instead of making one.")] = False,
+):
+    """Back up a SQLite database while the console runs; check a SQLite or pg_dump backup."""
+    from hotline.privacy import backup as backups
+
+    settings = _settings()
+    try:
+        if check:
+            revision = backups.check_backup(path)
+            typer.echo(f"{path}: opens, schema at {revision} (current)")
+            return
+        if not settings.is_sqlite:
+            typer.echo(backups.pg_dump_procedure(settings.database_url))
+            raise typer.Exit(2)
+        _check_schema(settings)
+        revision = backups.backup_sqlite(settings.database_url, path)
+    except backups.BackupError as error:
+        typer.echo(f"hotline: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up to {path} (schema {revision}); keep it somewhere safe: it holds every record")
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A backup made by `hotline backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+):
+    """Replace the SQLite database with a backup. Stop the console first."""
+    from hotline.privacy import backup as backups
+
+    settings = _settings()
+    if not settings.is_sqlite:
+        typer.echo(backups.pg_dump_procedure(settings.database_url))
+        raise typer.Exit(2)
+    try:
+        backups.check_backup(path)
+        if not yes:
+            typer.confirm(f"Replace every record in {settings.database_url} with {path}?", abort=True)
+        revision = backups.restore_sqlite(path, settings.database_url)
+    except backups.BackupError as error:
+        typer.echo(f"hotline: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"restored {path} (schema {revision})")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # Wellbeing: high or imminent calls at which a counsellor is flagged for the coordinator.
     wellbeing_high_calls_per_shift: int = Field(default=2, ge=1)
     wellbeing_high_calls_per_week: int = Field(default=5, ge=1)
+    # Finalised calls older than this are de-identified by `hotline retention run --apply`.
+    retention_years: int = Field(default=3, ge=1, le=100)
     # A rule file to use instead of the one shipped with the package (see README, "For supervisors").
     rules_file: Path | None = None
     # Field encryption (README, "Security and privacy"): keys newest first, comma-separated, or one per

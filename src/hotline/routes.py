@@ -8,9 +8,11 @@ from sqlalchemy import text
 
 from hotline.accounts import views as accounts
 from hotline.accounts.guards import CurrentUser
+from hotline.audit import views as audit
 from hotline.calls import views as calls
 from hotline.database import schema_revisions
 from hotline.pages import render
+from hotline.privacy import views as privacy
 from hotline.referrals import views as referrals
 from hotline.roster import views as roster
 from hotline.rulebook import views as rulebook
@@ -60,3 +62,5 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(roster.api, prefix="/api/v1", tags=["roster"])
     app.include_router(rulebook.pages, tags=["triage"], include_in_schema=False)
     app.include_router(rulebook.api, prefix="/api/v1", tags=["triage"])
+    app.include_router(audit.pages, tags=["audit"], include_in_schema=False)
+    app.include_router(privacy.pages, tags=["privacy"], include_in_schema=False)

@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from hotline.accounts.models import ApiToken, LoginAttempt, Role, User, UserRole
+from hotline.audit import service as audit
 from hotline.config import LOCALES
 from hotline.database import utcnow
 from hotline.errors import Conflict, InvalidInput, NotFound, TooManyRequests
@@ -43,6 +44,14 @@ def _check_password_rules(password: str) -> None:
         raise InvalidInput(_("The password needs at least %(n)s characters.", n=PASSWORD_MIN), field="password")
     if len(password) > PASSWORD_MAX:
         raise InvalidInput(_("The password may have at most %(n)s characters.", n=PASSWORD_MAX), field="password")
+
+
+def _audit(session: Session, by: User | None, action: str, user: User, address: str | None = None, *,
+           commit: bool = False, **detail) -> None:
+    """Account changes are on record; `by` None means the `hotline` command on the server."""
+    audit.record(session=session, actor_id=by.id if by else None, action=action, target_type="user",
+                 target_id=user.id, address=address, detail={**detail, **({} if by else {"via": "cli"})},
+                 commit=commit)
 
 
 def _check_roles(roles: Iterable[str]) -> list[Role]:
@@ -93,6 +102,8 @@ def create_user(
     roles: Iterable[str],
     display_name: str | None = None,
     locale: str | None = None,
+    by: User | None = None,
+    address: str | None = None,
 ) -> User:
     username = (username or "").strip().lower()
     if not USERNAME_PATTERN.match(username):
@@ -113,13 +124,18 @@ def create_user(
     user = User(username=username, display_name=display_name, password_hash=hash_password(password), locale=locale)
     user.role_links = [UserRole(role=role.value) for role in checked_roles]
     session.add(user)
+    session.flush()
+    _audit(session, by, "user.create", user, address, roles=[role.value for role in checked_roles])
     session.commit()
     session.refresh(user)
     return user
 
 
-def set_roles(*, session: Session, user: User, roles: Iterable[str]) -> User:
+def set_roles(*, session: Session, user: User, roles: Iterable[str], by: User | None = None,
+              address: str | None = None) -> User:
     checked = _check_roles(roles)
+    _audit(session, by, "user.roles", user, address, before=sorted(r.value for r in user.roles),
+           after=[role.value for role in checked])
     user.role_links = [UserRole(user_id=user.id, role=role.value) for role in checked]
     user.session_version += 1  # a role change takes effect now, not at the next login
     session.add(user)
@@ -128,19 +144,25 @@ def set_roles(*, session: Session, user: User, roles: Iterable[str]) -> User:
     return user
 
 
-def set_active(*, session: Session, user: User, active: bool) -> User:
+def set_active(*, session: Session, user: User, active: bool, by: User | None = None,
+               address: str | None = None) -> User:
+    if user.is_active != active:
+        _audit(session, by, "user.enable" if active else "user.disable", user, address)
     user.is_active = active
     if not active:
         user.session_version += 1
-        revoke_tokens(session=session, user=user, commit=False)
+        revoke_tokens(session=session, user=user, commit=False, by=by, address=address)
     session.add(user)
     session.commit()
     session.refresh(user)
     return user
 
 
-def set_password(*, session: Session, user: User, new_password: str) -> User:
+def set_password(*, session: Session, user: User, new_password: str, by: User | None = None,
+                 address: str | None = None) -> User:
     _check_password_rules(new_password)
+    _audit(session, by, "user.password" if by is not None and by.id == user.id else "user.password_reset",
+           user, address)
     user.password_hash = hash_password(new_password)
     user.session_version += 1
     session.add(user)
@@ -149,10 +171,11 @@ def set_password(*, session: Session, user: User, new_password: str) -> User:
     return user
 
 
-def change_own_password(*, session: Session, user: User, current_password: str, new_password: str) -> User:
+def change_own_password(*, session: Session, user: User, current_password: str, new_password: str,
+                        address: str | None = None) -> User:
     if not _verify(user.password_hash, current_password):
         raise InvalidInput(_("The current password is not right."), field="current_password")
-    return set_password(session=session, user=user, new_password=new_password)
+    return set_password(session=session, user=user, new_password=new_password, by=user, address=address)
 
 
 def set_locale_preference(*, session: Session, user: User, locale: str) -> User:
@@ -198,6 +221,8 @@ def authenticate(
         _recent_failures(session, LoginAttempt.username, username, since) >= max_failures_account
         or _recent_failures(session, LoginAttempt.address, address, since) >= max_failures_address
     ):
+        audit.record(session=session, actor_id=None, action="login.failure", target_type="user", address=address,
+                     detail={"username": username, "why": "throttled"})
         raise TooManyRequests(
             _("Too many failed logins. Wait %(n)s minutes and try again, or ask an administrator.",
               n=window_minutes),
@@ -205,7 +230,15 @@ def authenticate(
         )
     user = find_user(session=session, username=username)
     ok = _verify(user.password_hash if user else _DUMMY_HASH, password[:PASSWORD_MAX]) and user is not None
-    session.add(LoginAttempt(username=username, address=address, succeeded=ok and user.is_active))
+    succeeded = ok and user.is_active
+    session.add(LoginAttempt(username=username, address=address, succeeded=succeeded))
+    # A failure names the account tried, never the password typed.
+    audit.record(session=session, actor_id=user.id if user else None,
+                 action="login.success" if succeeded else "login.failure", target_type="user",
+                 target_id=user.id if user else None, address=address,
+                 detail={} if succeeded else {"username": username,
+                                              "why": "disabled" if ok else "wrong password or name"},
+                 commit=False)
     session.commit()
     if not ok:
         raise LoginFailed(_("Wrong username or password."))
@@ -222,21 +255,25 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(*, session: Session, user: User) -> str:
+def issue_token(*, session: Session, user: User, by: User | None = None, address: str | None = None) -> str:
     """A new API token for the user. Only its hash is stored; the plain token is shown once."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token)))
+    _audit(session, by, "token.issue", user, address)
     session.commit()
     return token
 
 
-def revoke_tokens(*, session: Session, user: User, commit: bool = True) -> int:
+def revoke_tokens(*, session: Session, user: User, commit: bool = True, by: User | None = None,
+                  address: str | None = None) -> int:
     tokens = session.exec(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ).all()
     for token in tokens:
         token.revoked_at = utcnow()
         session.add(token)
+    if tokens:
+        _audit(session, by, "token.revoke", user, address, count=len(tokens))
     if commit:
         session.commit()
     return len(tokens)

@@ -12,11 +12,12 @@ from pydantic import BaseModel
 from hotline.accounts import service
 from hotline.accounts.guards import AdminUser, CurrentUser, MaybeUser, end_session, start_session
 from hotline.accounts.models import Role
+from hotline.audit import service as audit
 from hotline.config import LOCALES
 from hotline.deps import SessionDep, SettingsDep
 from hotline.errors import Conflict, HotlineError, InvalidInput
 from hotline.i18n import LOCALE_COOKIE, _
-from hotline.pages import flash, is_htmx, render
+from hotline.pages import client_address, flash, is_htmx, render
 
 pages = APIRouter()
 api = APIRouter()
@@ -80,7 +81,10 @@ def login(
 
 
 @pages.post("/logout")
-def logout(request: Request):
+def logout(request: Request, session: SessionDep, user: MaybeUser):
+    if user is not None:
+        audit.record(session=session, actor_id=user.id, action="logout", target_type="user", target_id=user.id,
+                     address=client_address(request))
     end_session(request)
     response = _redirect("/login")
     flash(response, request, _("You have logged out."))
@@ -127,7 +131,8 @@ def change_password(
         if new_password != repeat_password:
             raise InvalidInput(_("The two new passwords differ."), field="repeat_password")
         service.change_own_password(
-            session=session, user=user, current_password=current_password, new_password=new_password
+            session=session, user=user, current_password=current_password, new_password=new_password,
+            address=client_address(request),
         )
     except HotlineError as error:
         return render(request, "accounts/password.html", {"error": error.message, "field": error.field},
@@ -167,7 +172,8 @@ def add_user(
 ):
     try:
         user = service.create_user(
-            session=session, username=username, display_name=display_name, password=password, roles=roles
+            session=session, username=username, display_name=display_name, password=password, roles=roles,
+            by=admin, address=client_address(request),
         )
     except HotlineError as error:
         form = {"username": username[:64], "display_name": display_name[:120], "roles": roles}
@@ -211,7 +217,7 @@ def change_roles(
     user = service.get_user(session=session, user_id=user_id)
     try:
         _last_admin_check(session, user, losing_admin=Role.admin.value not in roles)
-        service.set_roles(session=session, user=user, roles=roles)
+        service.set_roles(session=session, user=user, roles=roles, by=admin, address=client_address(request))
     except HotlineError as error:
         return _user_row(request, session, user, error=error.message, status_code=error.status_code)
     return _user_row(request, session, user)
@@ -230,7 +236,7 @@ def change_active(
         if user.id == admin.id and not active:
             raise Conflict(_("You cannot disable your own account."))
         _last_admin_check(session, user, losing_admin=not active)
-        service.set_active(session=session, user=user, active=active)
+        service.set_active(session=session, user=user, active=active, by=admin, address=client_address(request))
     except HotlineError as error:
         return _user_row(request, session, user, error=error.message, status_code=error.status_code)
     return _user_row(request, session, user)
@@ -246,7 +252,8 @@ def reset_password(
 ):
     user = service.get_user(session=session, user_id=user_id)
     try:
-        service.set_password(session=session, user=user, new_password=password)
+        service.set_password(session=session, user=user, new_password=password, by=admin,
+                             address=client_address(request))
     except HotlineError as error:
         return _user_row(request, session, user, error=error.message, status_code=error.status_code)
     return _user_row(request, session, user)
@@ -255,7 +262,7 @@ def reset_password(
 @pages.post("/admin/users/{user_id}/tokens/revoke")
 def revoke_tokens(request: Request, session: SessionDep, admin: AdminUser, user_id: int):
     user = service.get_user(session=session, user_id=user_id)
-    service.revoke_tokens(session=session, user=user)
+    service.revoke_tokens(session=session, user=user, by=admin, address=client_address(request))
     return _user_row(request, session, user)
 
 

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from hotline.calls.choices import CallStatus
@@ -21,6 +22,9 @@ class Caller(SQLModel, table=True):
     # Kept (sealed) only where the line calls callers back: HOTLINE_KEEP_CALLBACK_NUMBERS.
     callback_number: str | None = Field(default=None, sa_column=Column(SealedText("callers.callback_number")))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Kept past the retention period and refused to erasure while set (an admin sets it, with a reason).
+    legal_hold: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    legal_hold_reason: str | None = Field(default=None, max_length=500)
 
 
 class Call(SQLModel, table=True):
@@ -44,6 +48,10 @@ class Call(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     ended_incomplete: bool = Field(default=False)
+    legal_hold: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    legal_hold_reason: str | None = Field(default=None, max_length=500)
+    # Set when retention or an erasure request stripped the call to its statistics.
+    deidentified_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
     call_type: str | None = Field(default=None, max_length=24)
     non_data_reason: str | None = Field(default=None, max_length=24)

@@ -404,8 +404,12 @@ def caller_digest(identifier: str) -> str:
 
 
 def find_caller(*, session: Session, identifier: str, secret: str | None = None) -> Caller | None:
-    """The caller known by this number or reference, if any. A hash from before the separate caller-hash
-    key (made with `secret`, the server secret) is moved to the new key on sight, so history stays linked."""
+    """The caller known by this number or reference, if any (repeat callers, data requests). A hash from
+    before the separate caller-hash key (made with `secret`, the server secret) is moved to the new key on
+    sight, so history stays linked."""
+    identifier = (identifier or "").strip()
+    if not (3 <= len(identifier) <= 64):
+        raise InvalidInput(_("Enter a phone number or caller reference of 3 to 64 characters."), field="identifier")
     caller = session.exec(select(Caller).where(Caller.identifier_hash == caller_digest(identifier))).first()
     if caller is None and secret:
         caller = session.exec(select(Caller).where(Caller.identifier_hash == caller_hash(identifier, secret))).first()
@@ -423,8 +427,6 @@ def link_caller(
     `keep_number` (lines that call back); otherwise only its keyed hash is stored."""
     call = _own_draft(session, user, call_id)
     identifier = (identifier or "").strip()
-    if not (3 <= len(identifier) <= 64):
-        raise InvalidInput(_("Enter a phone number or caller reference of 3 to 64 characters."), field="identifier")
     caller = find_caller(session=session, identifier=identifier, secret=secret)
     if caller is None:
         caller = Caller(identifier_hash=caller_digest(identifier))
@@ -452,7 +454,8 @@ def callback_number(*, session: Session, user: User, call_id: int, address: str 
     return caller.callback_number
 
 
-def caller_history(*, session: Session, user: User, call: Call, limit: int = 20) -> list[Call]:
+def caller_history(*, session: Session, user: User, call: Call, limit: int = 20,
+                   address: str | None = None) -> list[Call]:
     """Earlier calls from the same caller, whoever took them. Reading them is audited."""
     if call.caller_id is None:
         return []
@@ -463,7 +466,7 @@ def caller_history(*, session: Session, user: User, call: Call, limit: int = 20)
     ))
     if any(other.counsellor_id != user.id for other in earlier):
         audit.record(session=session, actor_id=user.id, action="caller.history", target_type="caller",
-                     target_id=call.caller_id, detail={"call_id": call.id, "shown": len(earlier)})
+                     target_id=call.caller_id, address=address, detail={"call_id": call.id, "shown": len(earlier)})
     return earlier
 
 

@@ -84,7 +84,7 @@ def _form_context(request: Request, session, user, call: Call) -> dict:
         "levels": list(RiskLevel),
         "crisis_steps": list(CrisisStep),
         **_banner_context(request, session, call),
-        "history": service.caller_history(session=session, user=user, call=call),
+        "history": service.caller_history(session=session, user=user, call=call, address=client_address(request)),
         "alerts": _alerts(request, session, call),
     }
 
@@ -192,7 +192,7 @@ def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: 
         "assessments": service.assessment_history(session=session, call=call),
         "addenda": service.addenda(session=session, call=call),
         "answer_labels": ANSWER_LABELS,
-        "history": service.caller_history(session=session, user=user, call=call),
+        "history": service.caller_history(session=session, user=user, call=call, address=client_address(request)),
     })
 
 
@@ -264,7 +264,7 @@ def link_caller(
                         secret=request.app.state.secret_key,
                         keep_number=request.app.state.settings.keep_callback_numbers)
     call = service.read_call(session=session, user=user, call_id=call_id)
-    history = service.caller_history(session=session, user=user, call=call)
+    history = service.caller_history(session=session, user=user, call=call, address=client_address(request))
     return render(request, "calls/_caller_history.html", {"call": call, "history": history, "linked": True,
                                                           "alerts": _alerts(request, session, call)})
 

@@ -10,12 +10,13 @@ from pydantic import BaseModel, Field
 
 from hotline.accounts.guards import AdminUser, CurrentUser, require
 from hotline.accounts.models import Role, User
+from hotline.audit import service as audit
 from hotline.calls.choices import ANSWER_LABELS
 from hotline.calls.forms import ANSWER_FIELDS
 from hotline.deps import SessionDep
 from hotline.errors import HotlineError
 from hotline.i18n import _
-from hotline.pages import flash, go_to, render
+from hotline.pages import client_address, flash, go_to, render
 from hotline.rulebook import service
 
 pages = APIRouter()
@@ -59,13 +60,15 @@ def rules_page(request: Request, user: ReadsRules):
 
 
 @pages.post("/triage/rules/reload")
-def reload_rules(request: Request, admin: AdminUser):
+def reload_rules(request: Request, session: SessionDep, admin: AdminUser):
     response = RedirectResponse("/triage/rules", status_code=303)
     try:
         fresh = _rules(request).reload()
     except HotlineError as error:
         flash(response, request, error.message, "error")
         return response
+    audit.record(session=session, actor_id=admin.id, action="rules.reload", target_type="rule_set",
+                 address=client_address(request), detail={"version": fresh.version[:64]})
     flash(response, request, _("Rules reloaded: version %(version)s.", version=fresh.version[:12]), "success")
     return response
 

@@ -1,0 +1,1 @@
+"""Retention, legal hold, callers' data requests, backup and restore."""
