@@ -27,7 +27,8 @@ LEVELS = ("none", "low", "moderate", "high", "imminent")
 REFERRAL_LEVELS = ("moderate", "high", "imminent")
 HEAVY_LEVELS = ("high", "imminent")
 # Call length bands in minutes: [low, high) — the last has no upper bound.
-LENGTH_BANDS = ((0, 5), (5, 15), (15, 30), (30, 60), (60, None))
+LENGTH_BANDS = ((0, 5), (5, 15), (15, 30), (30, 60), (60, None))  # multiples of 5: see dashboard()
+EPOCH = date(1970, 1, 1)
 
 
 # --- the period asked for -------------------------------------------------------------------------------
@@ -136,6 +137,15 @@ class LocalClock:
             return cast(func.extract("hour", self.local(column)), Integer)
         return cast(func.strftime("%H", column, self._sqlite_modifier(column)), Integer)
 
+    def hour_number(self, column) -> ColumnElement:
+        """Whole local hours since 1970-01-01 00:00 local: one integer gives both the day and the hour."""
+        if self.dialect == "postgresql":
+            return cast(func.floor(func.extract("epoch", self.local(column)) / 3600), Integer)
+        offsets = [(at, minutes * 60) for at, minutes in self.changes]
+        offset = literal(offsets[0][1]) if len(offsets) == 1 else case(
+            *[(column >= at, seconds) for at, seconds in reversed(offsets[1:])], else_=offsets[0][1])
+        return (cast(func.strftime("%s", column), Integer) + offset) // 3600
+
     def seconds_between(self, start, end) -> ColumnElement:
         if self.dialect == "postgresql":
             return func.extract("epoch", end - start)
@@ -152,6 +162,11 @@ def _offset_changes(tz: ZoneInfo, since: datetime, until: datetime) -> list[tupl
             changes.append((moment, offset))
         moment += timedelta(hours=1)
     return changes
+
+
+def length_band(minutes: float) -> int:
+    """Which of LENGTH_BANDS a call of `minutes` falls in."""
+    return next(index for index, (_low, high) in enumerate(LENGTH_BANDS) if high is None or minutes < high)
 
 
 def as_day(value) -> date:
@@ -210,36 +225,37 @@ def dashboard(*, session: Session, period: Period, tz: ZoneInfo, now: datetime |
     where = _finalised_calls(period, since, until)
     result = Dashboard(period)
 
-    # Calls per local day and hour in one pass; per day and per hour of the week are sums of it.
-    day, hour = clock.day(Call.started_at), clock.hour(Call.started_at)
+    # Calls per local hour in one pass; per day and per hour of the week are sums of it.
+    hour_number = clock.hour_number(Call.started_at)
     per_day: dict[date, int] = {}
     week = [[0] * 24 for _day in range(7)]
-    for local_day, local_hour, count in session.execute(
-            select(day, hour, func.count()).where(where).group_by(day, hour)):
-        local_day = as_day(local_day)
+    for number, count in session.execute(select(hour_number, func.count()).where(where).group_by(hour_number)):
+        local_day = EPOCH + timedelta(days=int(number) // 24)
         per_day[local_day] = per_day.get(local_day, 0) + count
-        week[local_day.weekday()][int(local_hour)] += count
+        week[local_day.weekday()][int(number) % 24] += count
     result.per_day = [(period.first + timedelta(days=i), per_day.get(period.first + timedelta(days=i), 0))
                       for i in range(period.days)]
     result.per_hour_of_week = week
     result.calls = sum(per_day.values())
 
-    # Caller group, level and length band in a second pass.
+    # Caller group, level and length in a second pass; length in 5-minute steps (capped at an hour), so the
+    # database works out each call's length once and the bands are sums of the steps.
     seconds = clock.seconds_between(Call.started_at, Call.ended_at)
-    band = case(*[(seconds < high * 60, index) for index, (_low, high) in enumerate(LENGTH_BANDS) if high],
-                else_=len(LENGTH_BANDS) - 1)
+    step = func.min(cast(seconds / 300, Integer), 12) if dialect == "sqlite" else func.least(
+        cast(func.floor(seconds / 300), Integer), 12)
     group = func.coalesce(Call.caller_group, "not_recorded")
     groups: dict[str, int] = {}
     levels: dict[str, int] = {}
     bands: dict[int, int] = {}
     timed_calls, timed_seconds = 0, 0.0
-    for caller_group, level, length_band, count, total_seconds in session.execute(
-            select(group, _level(), case((Call.ended_at.is_(None), -1), else_=band), func.count(),
-                   func.sum(seconds)).where(where).group_by(group, _level(), band, Call.ended_at.is_(None))):
+    for caller_group, level, length_step, count, total_seconds in session.execute(
+            select(group, _level(), step, func.count(), func.sum(seconds)).where(where)
+            .group_by(group, _level(), step)):
         groups[caller_group] = groups.get(caller_group, 0) + count
         levels[level] = levels.get(level, 0) + count
-        if length_band is not None and int(length_band) >= 0:
-            bands[int(length_band)] = bands.get(int(length_band), 0) + count
+        if length_step is not None:  # no end time, no length
+            index = length_band(int(length_step) * 5)
+            bands[index] = bands.get(index, 0) + count
             timed_calls += count
             timed_seconds += float(total_seconds or 0)
     result.by_group = sorted(groups.items(), key=lambda item: (-item[1], item[0]))
