@@ -24,12 +24,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+from alembic import command
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import seed as seeding  # noqa: E402
+
+from hotline.database import alembic_config  # noqa: E402
 
 PASSWORD = "bench password 1"
 DEFAULT_SQLITE = "sqlite:////tmp/hotline-reports-bench.sqlite3"
@@ -92,6 +95,8 @@ def main() -> int:
     url = args.database_url
     ensure_database(url)
     found = calls_in(url)
+    if found:
+        command.upgrade(alembic_config(url), "head")  # a reused database gets this branch's indexes
     if found < args.calls:
         print(f"seeding {args.calls - found:,} calls into {make_url(url).render_as_string(hide_password=True)} …")
         totals = seeding.seed(url, args.calls - found, password=PASSWORD, rng=random.Random(7), append=True)

@@ -34,7 +34,7 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, value_text=None
     for index, (label, value) in enumerate(items):
         y = index * ROW_HEIGHT
         length = max(usable * value / top, 1 if value else 0)
-        body.append(f'<text class="chart-label" x="0" y="{y + 14}">{escape(label)}</text>')
+        body.append(f'<text class="chart-label" x="2" y="{y + 14}">{escape(label)}</text>')
         body.append(f'<rect class="chart-bar" x="0" y="{y + 19}" width="{length:.1f}" height="{BAR_HEIGHT}">'
                     f"<title>{escape(label)}: {escape(value_text(value))}</title></rect>")
         body.append(f'<text class="chart-value" x="{length + 6:.1f}" y="{y + 31}">{escape(value_text(value))}</text>')
@@ -84,7 +84,7 @@ def heat_map(grid: Sequence[Sequence[float]], *, row_labels: Sequence[str], titl
             f'text-anchor="middle">{hour}</text>' for hour in range(0, 24, 3)]
     for r, (label, row) in enumerate(zip(row_labels, grid, strict=True)):
         y = top_pad + r * cell_h
-        body.append(f'<text class="chart-label" x="0" y="{y + 15}">{escape(label)}</text>')
+        body.append(f'<text class="chart-label" x="2" y="{y + 15}">{escape(label)}</text>')
         for hour, value in enumerate(row):
             shade = 0 if not value else min(5, 1 + int(5 * value / top))
             body.append(f'<rect class="chart-cell heat-level-{shade}" x="{left + hour * cell_w:.1f}" y="{y}" '
