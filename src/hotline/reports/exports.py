@@ -9,7 +9,8 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, exists, func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from hotline.calls.choices import label
@@ -70,25 +71,25 @@ def call_header() -> list[str]:
 
 def call_rows(*, engine: Engine, period: Period, tz: ZoneInfo) -> Iterator[list]:
     since, until = period.bounds(tz)
-    calls_per_caller = (select(Call.caller_id, func.count().label("calls")).where(col(Call.caller_id).is_not(None))
-                        .group_by(Call.caller_id).subquery())
+    # A repeat caller has another call on record: one index lookup per row, not a count over every call.
+    other = aliased(Call)
+    repeat = exists().where(other.caller_id == Call.caller_id, other.id != Call.id)
     statement = (select(Call.started_at, Call.ended_at, Call.line, Call.call_type, Call.non_data_reason,
                         Call.caller_group, Call.age_band, Call.gender, Call.language, Call.concerns,
-                        Call.interventions, Call.engine_level, Call.override_level, calls_per_caller.c.calls,
-                        Referral.id)
-                 .outerjoin(calls_per_caller, calls_per_caller.c.caller_id == Call.caller_id)
+                        Call.interventions, Call.engine_level, Call.override_level,
+                        and_(col(Call.caller_id).is_not(None), repeat), Referral.id)
                  .outerjoin(Referral, col(Referral.call_id) == Call.id)
                  .where(service._finalised_calls(period, since, until)).order_by(Call.started_at))
     with Session(engine) as session:
         for (started, ended, line, call_type, reason, group, age, gender, language, concerns, interventions,
-             engine_level, override, caller_calls, referral_id) in session.execute(statement).yield_per(BATCH):
+             engine_level, override, repeat_caller, referral_id) in session.execute(statement).yield_per(BATCH):
             local = started.astimezone(tz)
             minutes = round((ended - started).total_seconds() / 60, 1) if ended else None
             yield [local.date().isoformat(), local.hour, local.isoweekday(), minutes, line, label(call_type),
                    label(reason), label(group), label(age), label(gender), language,
                    "; ".join(label(c) for c in concerns or []), "; ".join(label(i) for i in interventions or []),
                    label(override or engine_level), _yes_no(bool(override) and override != engine_level),
-                   _yes_no((caller_calls or 0) > 1), _yes_no(referral_id is not None)]
+                   _yes_no(bool(repeat_caller)), _yes_no(referral_id is not None)]
 
 
 def referral_header() -> list[str]:
