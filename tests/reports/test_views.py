@@ -143,3 +143,11 @@ def test_a_coordinator_sees_staffing_for_the_month(client, logged_in, make_user,
     assert page.text.count(f"<th scope=\"row\">{today.strftime('%Y-%m')}-") >= 28
     assert client.get("/reports/staffing?line_id=999").status_code == 422
     assert client.get("/reports/staffing?month=2026-13").status_code == 422
+
+
+def test_export_links_keep_the_filters(client, logged_in, week):
+    logged_in(Role.supervisor)
+    page = client.get("/reports?start=2026-03-01&end=2026-03-07&line=Hope+line")
+    assert 'href="/reports/calls.csv?start=2026-03-01&amp;end=2026-03-07&amp;line=Hope+line"' in page.text
+    rows = rows_of(client.get("/reports/calls.csv?start=2026-03-01&end=2026-03-07&line=Hope+line"))
+    assert len(rows) == 1 + 4

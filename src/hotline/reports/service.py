@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Integer, and_, case, cast, func, literal, select
@@ -51,8 +52,9 @@ class Period:
                 datetime.combine(self.last + timedelta(days=1), time.min, tz).astimezone(UTC))
 
     def query(self) -> str:
-        text = f"start={self.first.isoformat()}&end={self.last.isoformat()}"
-        return text + (f"&line={self.line}" if self.line else "")
+        """The filters as a URL query, for links to exports of the same period."""
+        values = {"start": self.first.isoformat(), "end": self.last.isoformat()}
+        return urlencode(values | ({"line": self.line} if self.line else {}))
 
 
 def _parse_day(value: str, field_name: str) -> date:
