@@ -71,3 +71,30 @@ def test_bad_dates_are_explained(live_server, new_page):
     page.fill("#r-end", "2026-03-01")
     page.click("[data-testid=report-filters] button[type=submit]")
     expect(page.locator("[data-testid=report-error]")).to_have_text("The start date is after the end date.")
+
+
+def test_monthly_summary_prints_without_the_menus(live_server, new_page):
+    page = new_page("zh-CN")
+    log_in(page, live_server, "supervisor")
+    page.goto(live_server + "/reports")
+    page.click("text=月度汇总")
+    expect(page.locator("[data-testid=summary] h1")).to_contain_text("月度汇总")
+    expect(page.locator("[data-testid=summary]")).to_contain_text("来电者群体")
+    expect(page.locator("header.topbar")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.locator("header.topbar")).to_be_hidden()
+    expect(page.locator(".no-print").first).to_be_hidden()
+    expect(page.locator("[data-testid=summary] table")).to_be_visible()
+
+
+def test_counsellor_and_coordinator_views(live_server, new_page):
+    page = new_page("en-GB")
+    log_in(page, live_server, "counsellor")
+    page.click("nav.mainnav a[href='/reports/mine']")
+    expect(page.locator("h1")).to_contain_text("My month")
+    expect(page.locator("[data-testid=panel-my-per-day] svg.chart")).to_be_visible()
+    coordinator = new_page("en-GB")
+    log_in(coordinator, live_server, "coordinator")
+    coordinator.click("nav.mainnav a[href='/reports/staffing']")
+    expect(coordinator.locator("[data-testid=panel-staffing] polyline")).to_have_count(2)
+    expect(coordinator.locator("[data-testid=short-days]")).to_contain_text("hours with fewer counsellors")
