@@ -79,7 +79,7 @@ def call_rows(*, engine: Engine, period: Period, tz: ZoneInfo) -> Iterator[list]
                         Call.interventions, Call.engine_level, Call.override_level,
                         and_(col(Call.caller_id).is_not(None), repeat), Referral.id)
                  .outerjoin(Referral, col(Referral.call_id) == Call.id)
-                 .where(service._finalised_calls(period, since, until)).order_by(Call.started_at))
+                 .where(service.finished_calls_in(period, since, until)).order_by(Call.started_at))
     with Session(engine) as session:
         for (started, ended, line, call_type, reason, group, age, gender, language, concerns, interventions,
              engine_level, override, repeat_caller, referral_id) in session.execute(statement).yield_per(BATCH):
@@ -109,7 +109,7 @@ def referral_rows(*, engine: Engine, period: Period, tz: ZoneInfo) -> Iterator[l
                  .join(Call, col(Call.id) == Referral.call_id)
                  .outerjoin(Destination, col(Destination.id) == Referral.destination_id)
                  .outerjoin(follow_ups, follow_ups.c.referral_id == Referral.id)
-                 .where(service._referrals_where(period, since, until)).order_by(Referral.opened_at))
+                 .where(service.referrals_in(period, since, until)).order_by(Referral.opened_at))
     with Session(engine) as session:
         for opened, level, status, acked, deadline, kind, closed, scheduled, done in (
                 session.execute(statement).yield_per(BATCH)):

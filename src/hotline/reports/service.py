@@ -134,11 +134,6 @@ class LocalClock:
             return cast(self.local(column), Date)
         return func.date(column, self._sqlite_modifier(column))
 
-    def hour(self, column) -> ColumnElement:
-        if self.dialect == "postgresql":
-            return cast(func.extract("hour", self.local(column)), Integer)
-        return cast(func.strftime("%H", column, self._sqlite_modifier(column)), Integer)
-
     def hour_number(self, column) -> ColumnElement:
         """Whole local hours since 1970-01-01 00:00 local: one integer gives both the day and the hour."""
         if self.dialect == "postgresql":
@@ -198,7 +193,8 @@ class Dashboard:
         return self.repeat_calls / self.calls if self.calls else None
 
 
-def _finalised_calls(period: Period, since: datetime, until: datetime, counsellor_id: int | None = None):
+def finished_calls_in(period: Period, since: datetime, until: datetime, counsellor_id: int | None = None):
+    """The condition for finalised calls started in the period (and on its line, and by one counsellor)."""
     conditions = [Call.status == CallStatus.finalised, Call.started_at >= since, Call.started_at < until]
     if period.line:
         conditions.append(Call.line == period.line)
@@ -224,7 +220,7 @@ def dashboard(*, session: Session, period: Period, tz: ZoneInfo, now: datetime |
     since, until = period.bounds(tz)
     dialect = session.get_bind().dialect.name
     clock = LocalClock(dialect, tz, since, until)
-    where = _finalised_calls(period, since, until)
+    where = finished_calls_in(period, since, until)
     result = Dashboard(period)
 
     # Calls per local hour in one pass; per day and per hour of the week are sums of it.
@@ -277,7 +273,8 @@ def dashboard(*, session: Session, period: Period, tz: ZoneInfo, now: datetime |
     return result
 
 
-def _referrals_where(period: Period, since: datetime, until: datetime):
+def referrals_in(period: Period, since: datetime, until: datetime):
+    """The condition for referrals opened in the period; the query must join their calls (for the line)."""
     conditions = [Referral.opened_at >= since, Referral.opened_at < until]
     if period.line:
         conditions.append(Call.line == period.line)
@@ -291,7 +288,7 @@ def referral_figures(*, session: Session, period: Period, since: datetime, until
     statement = (select(Referral.level, func.count(), func.count(Referral.closed_at),
                         func.sum(case((on_time, 1), else_=0)))
                  .select_from(Referral).join(Call, col(Call.id) == Referral.call_id)
-                 .where(_referrals_where(period, since, until)).group_by(Referral.level))
+                 .where(referrals_in(period, since, until)).group_by(Referral.level))
     found = {level: (opened, closed, int(acked or 0)) for level, opened, closed, acked in session.execute(statement)}
     rows = []
     for level in REFERRAL_LEVELS:
@@ -342,7 +339,7 @@ def my_month(*, session: Session, user: User, first: date, last: date, tz: ZoneI
     since, until = period.bounds(tz)
     dialect = session.get_bind().dialect.name
     clock = LocalClock(dialect, tz, since, until)
-    where = _finalised_calls(period, since, until, counsellor_id=user.id)
+    where = finished_calls_in(period, since, until, counsellor_id=user.id)
     seconds = clock.seconds_between(Call.started_at, Call.ended_at)
     day = clock.day(Call.started_at)
     per_day: dict[date, int] = {}
@@ -411,7 +408,7 @@ def summary(*, session: Session, period: Period, tz: ZoneInfo, now: datetime | N
     statement = (select(destination, func.count()).select_from(Referral)
                  .join(Call, col(Call.id) == Referral.call_id)
                  .join(Destination, col(Destination.id) == Referral.destination_id)
-                 .where(_referrals_where(period, since, until)).group_by(destination))
+                 .where(referrals_in(period, since, until)).group_by(destination))
     destinations = sorted(((str(name), int(count)) for name, count in session.execute(statement)),
                           key=lambda item: (-item[1], item[0]))
     return Summary(period, figures.calls, figures.by_group, figures.by_concern, figures.by_level,
