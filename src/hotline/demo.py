@@ -37,6 +37,7 @@ def load_demo_users(*, session: Session, password: str) -> list[tuple[str, list[
         made.append((username, roles))
     load_demo_roster(session=session, password=password)
     load_demo_destinations(session=session)
+    load_demo_history(session=session)
     return made
 
 
@@ -131,3 +132,93 @@ def load_demo_roster(*, session: Session, password: str, today=None) -> None:
         start = roster.local_moment(monday + timedelta(days=7 * week), time(0), tz)
         roster.publish(session=session, actor=coordinator, line_id=line.id, start=start, end=start + timedelta(days=7),
                        reason="示例数据：故意留了几个空缺 / demo data: gaps left on purpose")
+
+
+# --- two months of finished calls, so every report has something to draw ----------------------------
+
+DEMO_HISTORY_RULES = "demo-history"
+
+
+def load_demo_history(*, session: Session, days: int = 60, today=None, seed: int = 20261123) -> int:
+    """A few hundred finished calls on the demo line between `days` and 8 days ago, with their assessments,
+    referrals (all closed, so the live queue stays as it was) and follow-ups (done or cancelled). Older
+    than a week, so this week's wellbeing counts and today's call list are untouched. Added once."""
+    import random
+    from datetime import UTC, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import select
+
+    from hotline.calls.models import Call, CallAssessment, Caller
+    from hotline.referrals.models import CallReview, Destination, FollowUp, Referral
+
+    if session.exec(select(Call.id).where(Call.rules_version == DEMO_HISTORY_RULES)).first() is not None:
+        return 0
+    rng = random.Random(seed)
+    tz = ZoneInfo("Asia/Shanghai")
+    today = today or datetime.now(tz).date()
+    takers = [u for u in (service.find_user(session=session, username=name)
+                          for name, *_rest in DEMO_STAFF if name.startswith("c.")) if u]
+    takers.append(service.find_user(session=session, username="counsellor"))
+    reviewer = service.find_user(session=session, username="supervisor")
+    destinations = [d.id for d in session.exec(select(Destination))]
+    callers = [Caller(identifier_hash=f"{rng.getrandbits(256):064x}") for _n in range(40)]
+    session.add_all(callers)
+    session.flush()
+    groups = ["general_public", "student", "not_disclosed", "patient_family", "medical_staff", "elderly_alone",
+              "bereaved"]
+    concerns = ["anxiety", "low_mood", "insomnia", "family_conflict", "loneliness", "work_money", "grief",
+                "suicidal_thoughts"]
+    made = 0
+    for back in range(days, 7, -1):
+        day = today - timedelta(days=back)
+        for _n in range(rng.randint(3, 10)):
+            hour = rng.choices(range(24), weights=[3, 2, 1, 1, 1, 1, 2, 3, 4, 5, 5, 5, 4, 4, 5, 5, 5, 5, 6, 7, 8, 8, 7,
+                                                   5])[0]
+            started = datetime.combine(day, time(hour, rng.randrange(60)), tz).astimezone(UTC)
+            ended = started + timedelta(minutes=min(120.0, max(1.0, rng.lognormvariate(2.5, 0.6))))
+            non_data = rng.random() < 0.12
+            level = "none" if non_data else rng.choices(["none", "low", "moderate", "high", "imminent"],
+                                                        [60, 20, 12, 6, 2])[0]
+            counsellor = rng.choice(takers)
+            call = Call(counsellor_id=counsellor.id, status="finalised", line=DEMO_LINE, started_at=started,
+                        ended_at=ended, updated_at=ended, call_type="non_data" if non_data else "about_self",
+                        non_data_reason="hang_up" if non_data else None,
+                        caller_id=rng.choice(callers).id if rng.random() < 0.5 else None,
+                        caller_group=None if non_data else rng.choice(groups),
+                        age_band=None if non_data else rng.choice(["18_29", "30_44", "45_59", "not_disclosed"]),
+                        concerns=[] if non_data else sorted(set(rng.sample(concerns, rng.randint(1, 2)))),
+                        engine_level=level, rules_version=DEMO_HISTORY_RULES,
+                        summary="示例来电 · demo call")
+            session.add(call)
+            session.flush()
+            session.add(CallAssessment(call_id=call.id, at=ended, source="final", level=level, engine_level=level,
+                                       rules_version=DEMO_HISTORY_RULES, by_id=counsellor.id))
+            made += 1
+            if level in ("moderate", "high", "imminent"):
+                minutes = {"moderate": 24 * 60, "high": 15, "imminent": 2}[level]
+                acknowledged = ended + timedelta(minutes=minutes * rng.uniform(0.2, 1.4))
+                closed = ended + timedelta(days=rng.uniform(0.5, 3))
+                referral = Referral(call_id=call.id, level=level, status="closed", opened_at=ended,
+                                    opened_by_id=counsellor.id, deadline_at=ended + timedelta(minutes=minutes),
+                                    owner_id=reviewer.id, acknowledged_at=acknowledged, closed_at=closed,
+                                    destination_id=rng.choice(destinations) if destinations else None)
+                session.add(referral)
+                session.flush()
+                for after in (1, 7) if level != "moderate" else (7,):
+                    due = closed.astimezone(tz).date() + timedelta(days=after)
+                    if due >= today:
+                        continue
+                    late = rng.random() < 0.2
+                    if rng.random() < 0.1:
+                        session.add(FollowUp(referral_id=referral.id, due_on=due, status="cancelled",
+                                             cancelled_reason="示例 · demo"))
+                    else:
+                        done = datetime.combine(due + timedelta(days=2 if late else 0), time(15), tz)
+                        session.add(FollowUp(referral_id=referral.id, due_on=due, status="done",
+                                             done_at=done.astimezone(UTC), by_id=reviewer.id))
+                if rng.random() < 0.5:
+                    session.add(CallReview(call_id=call.id, reviewer_id=reviewer.id, at=closed,
+                                           comment="示例督导意见 · demo review"))
+    session.commit()
+    return made

@@ -14,6 +14,7 @@ from hotline.referrals.models import (  # noqa: F401
     Referral,
     ReferralEvent,
 )
+from hotline.reports import models as reports  # noqa: F401 - indexes only
 from hotline.roster.models import (  # noqa: F401
     Assignment,
     Availability,

@@ -14,6 +14,7 @@ from hotline.database import schema_revisions
 from hotline.pages import render
 from hotline.privacy import views as privacy
 from hotline.referrals import views as referrals
+from hotline.reports import views as reports
 from hotline.roster import views as roster
 from hotline.rulebook import views as rulebook
 
@@ -60,6 +61,7 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(referrals.api, prefix="/api/v1", tags=["referrals"])
     app.include_router(roster.pages, tags=["roster"], include_in_schema=False)
     app.include_router(roster.api, prefix="/api/v1", tags=["roster"])
+    app.include_router(reports.pages, tags=["reports"], include_in_schema=False)
     app.include_router(rulebook.pages, tags=["triage"], include_in_schema=False)
     app.include_router(rulebook.api, prefix="/api/v1", tags=["triage"])
     app.include_router(audit.pages, tags=["audit"], include_in_schema=False)
