@@ -46,16 +46,16 @@ def line_forecast(page, base: str) -> str:
 MAIN_PAGES = {
     None: ["/login"],
     "counsellor": [
-        "/", "/calls", started_call, "/calls/search", "/roster/mine", "/account/password",
+        "/", "/calls", started_call, "/calls/search", "/roster/mine", "/reports/mine", "/account/password",
     ],
     "coordinator": [
-        "/roster", "/roster/wellbeing",
+        "/roster", "/roster/wellbeing", "/reports/staffing",
         line_week, line_forecast,
     ],
     "supervisor": [
-        "/referrals", "/follow-ups", "/triage", "/triage/rules",
+        "/referrals", "/follow-ups", "/triage", "/triage/rules", "/reports", "/reports/summary",
     ],
-    "admin": ["/admin/users", "/admin/destinations", "/triage/rule-sets"],
+    "admin": ["/admin/users", "/admin/destinations", "/triage/rule-sets", "/admin/audit", "/admin/data-requests"],
 }
 
 

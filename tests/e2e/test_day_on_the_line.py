@@ -80,6 +80,8 @@ def test_a_night_on_the_line(live_server, new_page):
 
     supervisor = new_page("zh-CN")
     log_in(supervisor, live_server, "supervisor")
+    supervisor.goto(live_server + "/reports")
+    calls_before = int(supervisor.inner_text("[data-testid=figure-calls]"))
     supervisor.goto(live_server + "/referrals")
     queued_before = supervisor.locator("tr[data-referral]").count()
 
@@ -168,3 +170,7 @@ def test_a_night_on_the_line(live_server, new_page):
     a_row = coordinator.locator("[data-testid=wellbeing] tr[data-user='counsellor']")
     expect(a_row.locator("td").nth(2)).to_have_text("0")
     assert call_path.startswith("/calls/")
+
+    # The night is in the line's figures: three calls more on the dashboard (the last 30 days by default).
+    supervisor.goto(live_server + "/reports")
+    expect(supervisor.locator("[data-testid=figure-calls]")).to_have_text(str(calls_before + 3))
