@@ -21,6 +21,8 @@ ROUTES = {
     ("GET", "/"): LOGGED_IN,
     ("GET", "/account/password"): LOGGED_IN,
     ("POST", "/account/password"): LOGGED_IN,
+    ("POST", "/account/logout-everywhere"): LOGGED_IN,
+    ("POST", "/account/keepalive"): LOGGED_IN,
     ("GET", "/api/openapi.json"): LOGGED_IN,
     ("GET", "/api/docs"): LOGGED_IN,
     ("GET", "/api/v1/me"): LOGGED_IN,
@@ -141,6 +143,6 @@ def test_each_role_gets_exactly_the_routes_it_should(client, make_user, actor):
             ok = status == 403
         if not ok:
             failures.append(f"{method} {path}: {status}")
-        if path == "/logout" and actor != ANON:
+        if path in ("/logout", "/account/logout-everywhere") and actor != ANON:
             login(client, "actor")  # logging out was allowed; log back in for the rest
     assert not failures, failures

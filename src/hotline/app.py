@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -20,7 +21,8 @@ from hotline.config import Settings, load_settings
 from hotline.database import make_engine
 from hotline.errors import HotlineError, NotAuthenticated, describe_validation_errors
 from hotline.i18n import _
-from hotline.pages import environment, is_htmx, render
+from hotline.logs import RequestLogMiddleware
+from hotline.pages import environment, flash, is_htmx, render
 from hotline.resources import STATIC
 from hotline.routes import include_routes
 from hotline.rulebook.service import ActiveRules
@@ -60,7 +62,10 @@ def install_error_handlers(app: FastAPI) -> None:
             if is_htmx(request):
                 return error_response(request, 401, exc.message, headers={"HX-Redirect": target})
             if request.method == "GET":
-                return RedirectResponse(target, status_code=303)
+                response = RedirectResponse(target, status_code=303)
+                if getattr(request.state, "idle_logout", False):
+                    flash(response, request, exc.message)
+                return response
         return error_response(request, exc.status_code, exc.message, field=exc.field, headers=exc.headers,
                               extra=exc.extra)
 
@@ -79,12 +84,33 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(request, exc.status_code, messages.get(exc.status_code, _("The request failed.")),
                               headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError):
+        # Say what happened without the driver's text: it quotes the values that were being saved.
+        if _disk_full(exc):
+            log.error("database full on %s %s", request.method, request.url.path)
+            return error_response(request, 507, _(
+                "The database has no room left, so this was not saved. What you typed is kept on this page; "
+                "tell an administrator."))
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            log.error("database unavailable (%s) on %s %s", type(exc.orig).__name__, request.method,
+                      request.url.path)
+            return error_response(request, 503, _(
+                "The database cannot be reached just now. Nothing you typed is lost: this page keeps it and "
+                "sends it when the database is back. Try again in a minute."), headers={"Retry-After": "30"})
+        return await server_error(request, exc)
+
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception):
         # Log the route and the error type only: request bodies may hold what a caller said.
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
         return error_response(request, 500, _("Something went wrong on our side. What you entered is kept; "
                                                "please try again, and tell an administrator if it goes on."))
+
+
+def _disk_full(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return "database or disk is full" in text or "no space left" in text or "could not extend file" in text
 
 
 def request_locale(request: Request, default_locale: str) -> str:
@@ -151,6 +177,10 @@ class SecurityHeadersMiddleware:
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
     )
 
+    # The console needs none of these browser features; a script injected somehow cannot use them either.
+    PERMISSIONS = (b"camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+                   b"display-capture=()")
+
     def __init__(self, app):
         self.app = app
 
@@ -166,6 +196,8 @@ class SecurityHeadersMiddleware:
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
+                    (b"permissions-policy", self.PERMISSIONS),
+                    (b"cross-origin-opener-policy", b"same-origin"),
                 ]
                 message = {**message, "headers": headers}
             await send(message)
@@ -270,4 +302,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        default_locale=settings.default_locale)
+    app.add_middleware(RequestLogMiddleware)
     return app

@@ -7,6 +7,8 @@ import re
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -38,11 +40,25 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _check_password_rules(password: str) -> None:
-    if len(password) < PASSWORD_MIN:
-        raise InvalidInput(_("The password needs at least %(n)s characters.", n=PASSWORD_MIN), field="password")
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of frequent passwords (see the file's header for its source), lower-case."""
+    text = (Path(__file__).parent / "common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def check_password_policy(password: str, *, username: str = "", min_length: int = PASSWORD_MIN) -> None:
+    """Refuse a password that is short, among the most common ones, or the username itself."""
+    if len(password) < min_length:
+        raise InvalidInput(_("The password needs at least %(n)s characters.", n=min_length), field="password")
     if len(password) > PASSWORD_MAX:
         raise InvalidInput(_("The password may have at most %(n)s characters.", n=PASSWORD_MAX), field="password")
+    folded = password.strip().casefold()
+    if username and folded == username.strip().casefold():
+        raise InvalidInput(_("The password may not be the username."), field="password")
+    if folded in common_passwords():
+        raise InvalidInput(_("This password is one of the most common ones and easy to guess. Choose another."),
+                           field="password")
 
 
 def _check_roles(roles: Iterable[str]) -> list[Role]:
@@ -93,6 +109,7 @@ def create_user(
     roles: Iterable[str],
     display_name: str | None = None,
     locale: str | None = None,
+    min_length: int = PASSWORD_MIN,
 ) -> User:
     username = (username or "").strip().lower()
     if not USERNAME_PATTERN.match(username):
@@ -104,7 +121,7 @@ def create_user(
     if len(display_name) > DISPLAY_NAME_MAX:
         raise InvalidInput(_("The display name may have at most %(n)s characters.", n=DISPLAY_NAME_MAX),
                            field="display_name")
-    _check_password_rules(password)
+    check_password_policy(password, username=username, min_length=min_length)
     checked_roles = _check_roles(roles)
     if locale is not None and locale not in LOCALES:
         raise InvalidInput(_("Unknown language."), field="locale")
@@ -139,8 +156,8 @@ def set_active(*, session: Session, user: User, active: bool) -> User:
     return user
 
 
-def set_password(*, session: Session, user: User, new_password: str) -> User:
-    _check_password_rules(new_password)
+def set_password(*, session: Session, user: User, new_password: str, min_length: int = PASSWORD_MIN) -> User:
+    check_password_policy(new_password, username=user.username, min_length=min_length)
     user.password_hash = hash_password(new_password)
     user.session_version += 1
     session.add(user)
@@ -149,10 +166,20 @@ def set_password(*, session: Session, user: User, new_password: str) -> User:
     return user
 
 
-def change_own_password(*, session: Session, user: User, current_password: str, new_password: str) -> User:
+def end_all_sessions(*, session: Session, user: User) -> User:
+    """Log the user out of every browser: their cookies carry the old session version."""
+    user.session_version += 1
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def change_own_password(*, session: Session, user: User, current_password: str, new_password: str,
+                        min_length: int = PASSWORD_MIN) -> User:
     if not _verify(user.password_hash, current_password):
         raise InvalidInput(_("The current password is not right."), field="current_password")
-    return set_password(session=session, user=user, new_password=new_password)
+    return set_password(session=session, user=user, new_password=new_password, min_length=min_length)
 
 
 def set_locale_preference(*, session: Session, user: User, locale: str) -> User:

@@ -6,17 +6,18 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from hotline.accounts import service
 from hotline.accounts.guards import AdminUser, CurrentUser, MaybeUser, end_session, start_session
 from hotline.accounts.models import Role
+from hotline.audit.service import record as audit
 from hotline.config import LOCALES
 from hotline.deps import SessionDep, SettingsDep
 from hotline.errors import Conflict, HotlineError, InvalidInput
 from hotline.i18n import LOCALE_COOKIE, _
-from hotline.pages import flash, is_htmx, render
+from hotline.pages import client_address, flash, is_htmx, render
 
 pages = APIRouter()
 api = APIRouter()
@@ -80,11 +81,38 @@ def login(
 
 
 @pages.post("/logout")
-def logout(request: Request):
+def logout(
+    request: Request,
+    reason: Annotated[str, Form(max_length=20)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+):
     end_session(request)
+    if reason == "idle":
+        # The page logged itself out after its warning: come back to the same place after logging in.
+        response = _redirect("/login?next=" + quote(_safe_next(next), safe="/"))
+        flash(response, request, _("You were logged out after a time without activity. Please log in again; "
+                                   "notes not yet saved are kept on this device."))
+        return response
     response = _redirect("/login")
     flash(response, request, _("You have logged out."))
     return response
+
+
+@pages.post("/account/logout-everywhere")
+def logout_everywhere(request: Request, session: SessionDep, user: CurrentUser):
+    service.end_all_sessions(session=session, user=user)
+    audit(session=session, actor_id=user.id, action="session.logout_all", target_type="user", target_id=user.id,
+          address=client_address(request))
+    end_session(request)
+    response = _redirect("/login")
+    flash(response, request, _("Every session of your account has ended, this one too."), "success")
+    return response
+
+
+@pages.post("/account/keepalive")
+def keepalive(user: CurrentUser):
+    """The page says someone is working on it (typing, clicking) though it sent nothing else lately."""
+    return Response(status_code=204)
 
 
 @pages.post("/locale")
@@ -110,14 +138,15 @@ def home(request: Request, user: CurrentUser):
 
 
 @pages.get("/account/password")
-def password_form(request: Request, user: CurrentUser):
-    return render(request, "accounts/password.html")
+def password_form(request: Request, settings: SettingsDep, user: CurrentUser):
+    return render(request, "accounts/password.html", {"min_length": settings.password_min_length})
 
 
 @pages.post("/account/password")
 def change_password(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     user: CurrentUser,
     current_password: Annotated[str, Form(max_length=1000)] = "",
     new_password: Annotated[str, Form(max_length=1000)] = "",
@@ -127,10 +156,12 @@ def change_password(
         if new_password != repeat_password:
             raise InvalidInput(_("The two new passwords differ."), field="repeat_password")
         service.change_own_password(
-            session=session, user=user, current_password=current_password, new_password=new_password
+            session=session, user=user, current_password=current_password, new_password=new_password,
+            min_length=settings.password_min_length,
         )
     except HotlineError as error:
-        return render(request, "accounts/password.html", {"error": error.message, "field": error.field},
+        return render(request, "accounts/password.html",
+                      {"error": error.message, "field": error.field, "min_length": settings.password_min_length},
                       status_code=error.status_code)
     start_session(request, user)  # keep this browser logged in; others are logged out
     response = _redirect("/")
@@ -159,6 +190,7 @@ def users_page(request: Request, session: SessionDep, admin: AdminUser):
 def add_user(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     admin: AdminUser,
     username: ShortField = "",
     display_name: OptionalShortField = "",
@@ -167,7 +199,8 @@ def add_user(
 ):
     try:
         user = service.create_user(
-            session=session, username=username, display_name=display_name, password=password, roles=roles
+            session=session, username=username, display_name=display_name, password=password, roles=roles,
+            min_length=settings.password_min_length,
         )
     except HotlineError as error:
         form = {"username": username[:64], "display_name": display_name[:120], "roles": roles}
@@ -240,13 +273,15 @@ def change_active(
 def reset_password(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     admin: AdminUser,
     user_id: int,
     password: Annotated[str, Form(max_length=1000)] = "",
 ):
     user = service.get_user(session=session, user_id=user_id)
     try:
-        service.set_password(session=session, user=user, new_password=password)
+        service.set_password(session=session, user=user, new_password=password,
+                             min_length=settings.password_min_length)
     except HotlineError as error:
         return _user_row(request, session, user, error=error.message, status_code=error.status_code)
     return _user_row(request, session, user)
