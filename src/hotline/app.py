@@ -6,7 +6,7 @@ import logging
 import secrets
 
 from asgi_csrf import asgi_csrf
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -21,7 +21,7 @@ from hotline.config import Settings, load_settings
 from hotline.database import make_engine
 from hotline.errors import HotlineError, NotAuthenticated, describe_validation_errors
 from hotline.i18n import _
-from hotline.logs import RequestLogMiddleware
+from hotline.logs import RequestLogMiddleware, note_route
 from hotline.pages import environment, flash, is_htmx, render
 from hotline.resources import STATIC
 from hotline.routes import include_routes
@@ -268,6 +268,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
         docs_url=None,
         redoc_url=None,
         openapi_url=None,  # served behind a login by hotline.routes
+        dependencies=[Depends(note_route)],
     )
     app.state.settings = settings
     app.state.engine = engine

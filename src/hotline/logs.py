@@ -13,6 +13,8 @@ import time
 import uuid
 from contextvars import ContextVar
 
+from starlette.requests import Request
+
 request_id_var: ContextVar[str | None] = ContextVar("hotline_request_id", default=None)
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -124,6 +126,8 @@ class RequestLogMiddleware:
         incoming = dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         request_id = incoming if _INCOMING_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        # Middleware below may copy the scope; the state dict is shared, so the route is noted there.
+        state = scope.setdefault("state", {})
         started = time.perf_counter()
         status = {"code": 500}
 
@@ -138,21 +142,27 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = scope.get("route")
-            user = (scope.get("state") or {}).get("user")
+            user = state.get("user")
             request_log.info(
                 "request",
                 extra={
                     "request_id": request_id,
                     "method": scope.get("method"),
                     # The template (/calls/{call_id}), never the query string a search was typed into.
-                    "path": getattr(route, "path", None) or _unrouted(scope.get("path", "")),
+                    "path": state.get("route_path") or _unrouted(scope.get("path", "")),
                     "status": status["code"],
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "user_id": getattr(user, "id", None),
                 },
             )
             request_id_var.reset(token)
+
+
+def note_route(request: Request) -> None:
+    """An app-wide dependency: remember the matched route's template for the request's log line."""
+    route = request.scope.get("route")
+    if route is not None:
+        request.state.route_path = route.path
 
 
 def _unrouted(path: str) -> str:
