@@ -87,6 +87,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError):
         # Say what happened without the driver's text: it quotes the values that were being saved.
+        # The failed transaction was rolled back, which expired the user loaded for this request.
+        request.state.user = None
+        if "cannot contain nul" in str(exc.orig).lower():
+            return error_response(request, 422, _("The text contains a NUL control character, which cannot be "
+                                                  "stored. Remove it and try again."))
         if _disk_full(exc):
             log.error("database full on %s %s", request.method, request.url.path)
             return error_response(request, 507, _(
@@ -257,6 +262,42 @@ def _csrf_failed_sender(default_locale: str):
     return send_csrf_failed
 
 
+# Every error under /api/ is {"detail": "<translated sentence>"} plus, sometimes, machine-readable extras.
+ERROR_SCHEMA = {
+    "type": "object",
+    "title": "Error",
+    "properties": {"detail": {"type": "string", "title": "Detail"},
+                   "field": {"type": "string", "title": "Field"}},
+    "required": ["detail"],
+}
+ERROR_RESPONSES = {
+    "401": "Not logged in, or the token is wrong or revoked",
+    "403": "The role does not allow this",
+    "503": "The database cannot be reached; try again",
+}
+
+
+def install_openapi(app: FastAPI) -> None:
+    """The OpenAPI document, describing the errors as this API really sends them."""
+
+    def openapi():
+        if app.openapi_schema is None:
+            document = FastAPI.openapi(app)
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas["HTTPValidationError"] = ERROR_SCHEMA
+            schemas.pop("ValidationError", None)
+            error = {"$ref": "#/components/schemas/HTTPValidationError"}
+            reference = {"content": {"application/json": {"schema": error}}}
+            for item in document.get("paths", {}).values():
+                for operation in item.values():
+                    for status, description in ERROR_RESPONSES.items():
+                        operation["responses"].setdefault(status, {"description": description, **reference})
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None):
     settings = settings or load_settings()
     engine = engine or make_engine(settings.database_url)
@@ -278,6 +319,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
 
     install_error_handlers(app)
     include_routes(app)
+    install_openapi(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     # Added innermost first: session, CSRF, language, security headers, then the body size limit outside.
