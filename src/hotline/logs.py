@@ -36,7 +36,7 @@ _QUERY = re.compile(r"\?[^\s\"']*")
 # Fields that may ride on a record through `extra=` and hold what someone typed.
 SENSITIVE_FIELDS = frozenset({
     "notes", "note", "summary", "text", "body", "addendum", "caller_name", "caller_number", "phone",
-    "caller_reference", "display_name", "name", "password", "reason", "comment", "query", "q",
+    "caller_reference", "display_name", "password", "reason", "comment", "query", "q",
 })
 
 
