@@ -19,7 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from hotline import i18n
 from hotline.config import Settings, load_settings
 from hotline.database import make_engine
-from hotline.errors import HotlineError, NotAuthenticated, describe_validation_errors
+from hotline.errors import HotlineError, NotAuthenticated, TotpRequired, describe_validation_errors
 from hotline.i18n import _
 from hotline.logs import RequestLogMiddleware, note_route
 from hotline.pages import environment, flash, is_htmx, render
@@ -65,6 +65,13 @@ def install_error_handlers(app: FastAPI) -> None:
                 response = RedirectResponse(target, status_code=303)
                 if getattr(request.state, "idle_logout", False):
                     flash(response, request, exc.message)
+                return response
+        if isinstance(exc, TotpRequired) and not wants_json(request):
+            if is_htmx(request):
+                return error_response(request, 403, exc.message, headers={"HX-Redirect": "/account/totp"})
+            if request.method == "GET":
+                response = RedirectResponse("/account/totp", status_code=303)
+                flash(response, request, exc.message)
                 return response
         return error_response(request, exc.status_code, exc.message, field=exc.field, headers=exc.headers,
                               extra=exc.extra)

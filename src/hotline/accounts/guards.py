@@ -8,12 +8,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from hotline.accounts import service
+from hotline.accounts import service, totp
 from hotline.accounts.models import Role, User
 from hotline.deps import SessionDep
-from hotline.errors import Forbidden, NotAuthenticated
+from hotline.errors import Forbidden, NotAuthenticated, TotpRequired
 from hotline.i18n import _
 
+TOTP_SETUP = "/account/totp"
 SESSION_USER = "uid"
 SESSION_VERSION = "sv"
 SESSION_ID = "sid"  # new at every login, so a cookie from before the login is never the one after it
@@ -73,6 +74,9 @@ def require(*roles: Role):
                                          "again; notes not yet saved are kept on this device."))
             raise NotAuthenticated(_("Please log in."))
         request.state.user = user
+        if (request.app.state.settings.require_totp and request.headers.get("authorization") is None
+                and totp.must_enrol(user, required=True) and not request.url.path.startswith(TOTP_SETUP)):
+            raise TotpRequired(_("Your role needs two-step login. Set it up now to go on."))
         if not user.has_any(*roles):
             raise Forbidden(_("Your role does not give access to this page."))
         return user

@@ -205,6 +205,29 @@ def _recent_failures(session: Session, column, value: str, since) -> int:
     return session.exec(statement).one()
 
 
+def password_matches(user: User, password: str) -> bool:
+    return _verify(user.password_hash, (password or "")[:PASSWORD_MAX])
+
+
+def check_login_throttle(*, session: Session, username: str, address: str | None, max_failures_account: int = 5,
+                         max_failures_address: int = 20, window_minutes: int = 15) -> None:
+    since = utcnow() - timedelta(minutes=window_minutes)
+    if (
+        _recent_failures(session, LoginAttempt.username, username, since) >= max_failures_account
+        or _recent_failures(session, LoginAttempt.address, (address or "unknown")[:64], since) >= max_failures_address
+    ):
+        raise TooManyRequests(
+            _("Too many failed logins. Wait %(n)s minutes and try again, or ask an administrator.",
+              n=window_minutes),
+            headers={"Retry-After": str(window_minutes * 60)},
+        )
+
+
+def note_login_attempt(*, session: Session, username: str, address: str | None, succeeded: bool) -> None:
+    session.add(LoginAttempt(username=username, address=(address or "unknown")[:64], succeeded=succeeded))
+    session.commit()
+
+
 def authenticate(
     *,
     session: Session,
@@ -220,16 +243,9 @@ def authenticate(
     address = (address or "unknown")[:64]
     if not username or not password:
         raise InvalidInput(_("Enter your username and password."))
-    since = utcnow() - timedelta(minutes=window_minutes)
-    if (
-        _recent_failures(session, LoginAttempt.username, username, since) >= max_failures_account
-        or _recent_failures(session, LoginAttempt.address, address, since) >= max_failures_address
-    ):
-        raise TooManyRequests(
-            _("Too many failed logins. Wait %(n)s minutes and try again, or ask an administrator.",
-              n=window_minutes),
-            headers={"Retry-After": str(window_minutes * 60)},
-        )
+    check_login_throttle(session=session, username=username, address=address,
+                         max_failures_account=max_failures_account, max_failures_address=max_failures_address,
+                         window_minutes=window_minutes)
     user = find_user(session=session, username=username)
     ok = _verify(user.password_hash if user else _DUMMY_HASH, password[:PASSWORD_MAX]) and user is not None
     session.add(LoginAttempt(username=username, address=address, succeeded=ok and user.is_active))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 from urllib.parse import quote
 
@@ -9,9 +10,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from hotline.accounts import service
+from hotline.accounts import service, totp
 from hotline.accounts.guards import AdminUser, CurrentUser, MaybeUser, end_session, start_session
-from hotline.accounts.models import Role
+from hotline.accounts.models import Role, User
 from hotline.audit.service import record as audit
 from hotline.config import LOCALES
 from hotline.deps import SessionDep, SettingsDep
@@ -73,11 +74,76 @@ def login(
             {"next": _safe_next(next), "error": error.message, "username": username[:64]},
             status_code=error.status_code, headers=error.headers,
         )
+    if user.uses_totp:
+        # The password was right; the session starts only after the code from the authenticator.
+        request.session.clear()
+        request.session.update({PENDING_USER: user.id, PENDING_VERSION: user.session_version,
+                                PENDING_AT: int(time.time())})
+        return _redirect("/login/totp?next=" + quote(_safe_next(next), safe="/"))
+    return _logged_in(request, user, next)
+
+
+def _logged_in(request: Request, user, next: str):
     start_session(request, user)
     response = _redirect(_safe_next(next))
     if user.locale:
         _set_locale_cookie(response, request, user.locale)
     return response
+
+
+PENDING_USER, PENDING_VERSION, PENDING_AT = "totp_uid", "totp_sv", "totp_at"
+PENDING_SECONDS = 300
+
+
+def _pending_user(request: Request, session):
+    user_id, started = request.session.get(PENDING_USER), request.session.get(PENDING_AT)
+    if not isinstance(user_id, int) or not isinstance(started, int) or time.time() - started > PENDING_SECONDS:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or user.session_version != request.session.get(PENDING_VERSION):
+        return None
+    return user
+
+
+def _login_again(request: Request):
+    response = _redirect("/login")
+    flash(response, request, _("The login took too long. Enter your password again."))
+    return response
+
+
+@pages.get("/login/totp")
+def totp_login_form(request: Request, session: SessionDep, next: str = "/"):
+    if _pending_user(request, session) is None:
+        return _login_again(request)
+    return render(request, "accounts/login_totp.html", {"next": _safe_next(next)})
+
+
+@pages.post("/login/totp")
+def totp_login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    code: Annotated[str, Form(max_length=40)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+):
+    user = _pending_user(request, session)
+    if user is None:
+        return _login_again(request)
+    try:
+        service.check_login_throttle(session=session, username=user.username, address=client_address(request),
+                                     max_failures_account=settings.login_max_failures_account,
+                                     max_failures_address=settings.login_max_failures_address,
+                                     window_minutes=settings.login_window_minutes)
+        ok = totp.verify(session=session, user=user, code=code)
+        service.note_login_attempt(session=session, username=user.username, address=client_address(request),
+                                   succeeded=ok)
+        if not ok:
+            raise InvalidInput(_("That code is not right. Enter the newest code from your authenticator app, "
+                                 "or a recovery code."), field="code", status_code=401)
+    except HotlineError as error:
+        return render(request, "accounts/login_totp.html", {"next": _safe_next(next), "error": error.message},
+                      status_code=error.status_code, headers=error.headers)
+    return _logged_in(request, user, next)
 
 
 @pages.post("/logout")
@@ -166,6 +232,60 @@ def change_password(
     start_session(request, user)  # keep this browser logged in; others are logged out
     response = _redirect("/")
     flash(response, request, _("Your password is changed. Other sessions have been logged out."), "success")
+    return response
+
+
+# --- two-step login -------------------------------------------------------------------------------
+
+def _totp_page(request: Request, session, user, settings, *, error=None, codes=None, status_code=200):
+    return render(request, "accounts/totp.html", {
+        "error": error, "codes": codes, "required": totp.must_enrol(user, required=settings.require_totp)
+        or (settings.require_totp and user.has_any(*totp.TOTP_ROLES)),
+        "secret": user.totp_pending_secret, "uri": totp.provisioning_uri(user) if user.totp_pending_secret else None,
+        "codes_left": totp.recovery_codes_left(session=session, user=user) if user.uses_totp else None,
+    }, status_code=status_code)
+
+
+@pages.get("/account/totp")
+def totp_page(request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser):
+    return _totp_page(request, session, user, settings)
+
+
+@pages.post("/account/totp/start")
+def totp_start(request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser):
+    totp.start_enrolment(session=session, user=user)
+    return _totp_page(request, session, user, settings)
+
+
+@pages.post("/account/totp/confirm")
+def totp_confirm(request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+                 code: Annotated[str, Form(max_length=40)] = ""):
+    try:
+        codes = totp.confirm_enrolment(session=session, user=user, code=code)
+    except HotlineError as error:
+        return _totp_page(request, session, user, settings, error=error.message, status_code=error.status_code)
+    audit(session=session, actor_id=user.id, action="totp.enable", target_type="user", target_id=user.id,
+          address=client_address(request))
+    start_session(request, user)  # this browser stays in; the others log in again, now with a code
+    return _totp_page(request, session, user, settings, codes=codes)
+
+
+@pages.post("/account/totp/off")
+def totp_off(request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+             current_password: Annotated[str, Form(max_length=1000)] = ""):
+    try:
+        if settings.require_totp and user.has_any(*totp.TOTP_ROLES):
+            raise Conflict(_("Two-step login is required for your role."))
+        if not service.password_matches(user, current_password):
+            raise InvalidInput(_("The current password is not right."), field="current_password")
+    except HotlineError as error:
+        return _totp_page(request, session, user, settings, error=error.message, status_code=error.status_code)
+    totp.turn_off(session=session, user=user)
+    audit(session=session, actor_id=user.id, action="totp.disable", target_type="user", target_id=user.id,
+          address=client_address(request))
+    start_session(request, user)
+    response = _redirect("/account/totp")
+    flash(response, request, _("Two-step login is off."), "success")
     return response
 
 
@@ -284,6 +404,16 @@ def reset_password(
                              min_length=settings.password_min_length)
     except HotlineError as error:
         return _user_row(request, session, user, error=error.message, status_code=error.status_code)
+    return _user_row(request, session, user)
+
+
+@pages.post("/admin/users/{user_id}/totp/off")
+def reset_totp(request: Request, session: SessionDep, admin: AdminUser, user_id: int):
+    """For someone who lost both their phone and their recovery codes."""
+    user = service.get_user(session=session, user_id=user_id)
+    totp.turn_off(session=session, user=user)
+    audit(session=session, actor_id=admin.id, action="totp.reset", target_type="user", target_id=user.id,
+          address=client_address(request))
     return _user_row(request, session, user)
 
 
