@@ -16,6 +16,7 @@ def enrol(client) -> tuple[str, list[str]]:
     page = post_form(client, "/account/totp/start")
     secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page.text).group(1)
     assert "otpauth://totp/Hotline:" in page.text
+    assert '<svg width="' in page.text and ' style=' not in page.text  # the QR code, inline and CSP-safe
     done = post_form(client, "/account/totp/confirm", {"code": pyotp.TOTP(secret).now()})
     assert done.status_code == 200, done.text
     codes = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", done.text)

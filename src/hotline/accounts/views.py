@@ -242,6 +242,7 @@ def _totp_page(request: Request, session, user, settings, *, error=None, codes=N
         "error": error, "codes": codes, "required": totp.must_enrol(user, required=settings.require_totp)
         or (settings.require_totp and user.has_any(*totp.TOTP_ROLES)),
         "secret": user.totp_pending_secret, "uri": totp.provisioning_uri(user) if user.totp_pending_secret else None,
+        "qr": totp.qr_svg(user) if user.totp_pending_secret else None,
         "codes_left": totp.recovery_codes_left(session=session, user=user) if user.uses_totp else None,
     }, status_code=status_code)
 
