@@ -109,3 +109,13 @@ def test_json_api_refuses_wrong_types_and_control_characters_without_a_500(clien
         response = client.patch(f"/api/v1/calls/{call['id']}", json=body, headers=headers)
         assert response.status_code < 500, (body, response.text)
         assert response.status_code == 200 or isinstance(response.json()["detail"], str)
+
+
+def test_ids_and_versions_past_the_database_integer_range_are_a_422(client, logged_in):
+    logged_in(Role.counsellor)
+    headers = {"X-CSRFToken": csrf_token(client)}
+    for url, body in ((f"/api/v1/calls/{2**40}", {"version": 1}), (f"/api/v1/calls/{2**70}", {"version": 1}),
+                      ("/api/v1/calls/1", {"version": -(2**45)})):
+        response = client.patch(url, json=body, headers=headers)
+        assert response.status_code in (404, 422), (url, response.text)
+        assert isinstance(response.json()["detail"], str)

@@ -96,6 +96,8 @@ def install_error_handlers(app: FastAPI) -> None:
         # Say what happened without the driver's text: it quotes the values that were being saved.
         # The failed transaction was rolled back, which expired the user loaded for this request.
         request.state.user = None
+        if "out of range" in str(exc.orig).lower():
+            return error_response(request, 422, _("A number in the request is out of range."))
         if "cannot contain nul" in str(exc.orig).lower():
             return error_response(request, 422, _("The text contains a NUL control character, which cannot be "
                                                   "stored. Remove it and try again."))
@@ -111,6 +113,11 @@ def install_error_handlers(app: FastAPI) -> None:
                 "The database cannot be reached just now. Nothing you typed is lost: this page keeps it and "
                 "sends it when the database is back. Try again in a minute."), headers={"Retry-After": "30"})
         return await server_error(request, exc)
+
+    @app.exception_handler(OverflowError)
+    async def number_too_large(request: Request, exc: OverflowError):
+        # SQLite's driver refuses integers past 64 bits before the database sees them.
+        return error_response(request, 422, _("A number in the request is out of range."))
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception):
