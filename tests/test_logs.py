@@ -117,3 +117,12 @@ def test_saving_a_note_logs_no_note_text(client, logged_in):
     assert saved.status_code == 200
     output = stream.getvalue()
     assert output and "王小红" not in output and "5678" not in output
+
+
+def test_ids_inside_words_are_left_readable():
+    assert scrub("Running upgrade 3410385cca56 -> be9a1b056d86") == "Running upgrade 3410385cca56 -> be9a1b056d86"
+    assert scrub("call 021-64790000 now") == f"call {REDACTED} now"
+
+
+def test_a_phone_number_written_into_chinese_text_is_taken_out():
+    assert "13912345678" not in scrub("来电者电话13912345678，请回电")
