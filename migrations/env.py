@@ -31,6 +31,11 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode copies a table and drops the old one; with foreign keys on, dropping a table that
+            # other rows point at fails. SQLite only honours this pragma outside a transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         _run(connection)
     engine.dispose()
 

@@ -21,6 +21,15 @@ ROUTES = {
     ("GET", "/"): LOGGED_IN,
     ("GET", "/account/password"): LOGGED_IN,
     ("POST", "/account/password"): LOGGED_IN,
+    ("POST", "/account/logout-everywhere"): LOGGED_IN,
+    ("POST", "/account/keepalive"): LOGGED_IN,
+    ("GET", "/login/totp"): EVERYONE,
+    ("POST", "/login/totp"): EVERYONE,
+    ("GET", "/account/totp"): LOGGED_IN,
+    ("POST", "/account/totp/start"): LOGGED_IN,
+    ("POST", "/account/totp/confirm"): LOGGED_IN,
+    ("POST", "/account/totp/off"): LOGGED_IN,
+    ("POST", "/admin/users/{user_id}/totp/off"): {A},
     ("GET", "/api/openapi.json"): LOGGED_IN,
     ("GET", "/api/docs"): LOGGED_IN,
     ("GET", "/api/v1/me"): LOGGED_IN,
@@ -157,6 +166,6 @@ def test_each_role_gets_exactly_the_routes_it_should(client, make_user, actor):
             ok = status == 403
         if not ok:
             failures.append(f"{method} {path}: {status}")
-        if path == "/logout" and actor != ANON:
+        if path in ("/logout", "/account/logout-everywhere") and actor != ANON:
             login(client, "actor")  # logging out was allowed; log back in for the rest
     assert not failures, failures

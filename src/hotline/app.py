@@ -6,23 +6,25 @@ import logging
 import secrets
 
 from asgi_csrf import asgi_csrf
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from hotline import i18n
 from hotline.config import Settings, load_settings
 from hotline.database import make_engine
 from hotline.encryption import keys
-from hotline.errors import HotlineError, NotAuthenticated, describe_validation_errors
+from hotline.errors import HotlineError, NotAuthenticated, TotpRequired, describe_validation_errors
 from hotline.i18n import _
-from hotline.pages import environment, is_htmx, render
+from hotline.logs import RequestLogMiddleware, note_route
+from hotline.pages import environment, flash, is_htmx, render
 from hotline.resources import STATIC
 from hotline.routes import include_routes
 from hotline.rulebook.service import ActiveRules
@@ -62,7 +64,17 @@ def install_error_handlers(app: FastAPI) -> None:
             if is_htmx(request):
                 return error_response(request, 401, exc.message, headers={"HX-Redirect": target})
             if request.method == "GET":
-                return RedirectResponse(target, status_code=303)
+                response = RedirectResponse(target, status_code=303)
+                if getattr(request.state, "idle_logout", False):
+                    flash(response, request, exc.message)
+                return response
+        if isinstance(exc, TotpRequired) and not wants_json(request):
+            if is_htmx(request):
+                return error_response(request, 403, exc.message, headers={"HX-Redirect": "/account/totp"})
+            if request.method == "GET":
+                response = RedirectResponse("/account/totp", status_code=303)
+                flash(response, request, exc.message)
+                return response
         return error_response(request, exc.status_code, exc.message, field=exc.field, headers=exc.headers,
                               extra=exc.extra)
 
@@ -88,12 +100,45 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(request, exc.status_code, messages.get(exc.status_code, _("The request failed.")),
                               headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError):
+        # Say what happened without the driver's text: it quotes the values that were being saved.
+        # The failed transaction was rolled back, which expired the user loaded for this request.
+        request.state.user = None
+        if "out of range" in str(exc.orig).lower():
+            return error_response(request, 422, _("A number in the request is out of range."))
+        if "cannot contain nul" in str(exc.orig).lower():
+            return error_response(request, 422, _("The text contains a NUL control character, which cannot be "
+                                                  "stored. Remove it and try again."))
+        if _disk_full(exc):
+            log.error("database full on %s %s", request.method, request.url.path)
+            return error_response(request, 507, _(
+                "The database has no room left, so this was not saved. What you typed is kept on this page; "
+                "tell an administrator."))
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            log.error("database unavailable (%s) on %s %s", type(exc.orig).__name__, request.method,
+                      request.url.path)
+            return error_response(request, 503, _(
+                "The database cannot be reached just now. Nothing you typed is lost: this page keeps it and "
+                "sends it when the database is back. Try again in a minute."), headers={"Retry-After": "30"})
+        return await server_error(request, exc)
+
+    @app.exception_handler(OverflowError)
+    async def number_too_large(request: Request, exc: OverflowError):
+        # SQLite's driver refuses integers past 64 bits before the database sees them.
+        return error_response(request, 422, _("A number in the request is out of range."))
+
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception):
         # Log the route and the error type only: request bodies may hold what a caller said.
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
         return error_response(request, 500, _("Something went wrong on our side. What you entered is kept; "
                                                "please try again, and tell an administrator if it goes on."))
+
+
+def _disk_full(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return "database or disk is full" in text or "no space left" in text or "could not extend file" in text
 
 
 def request_locale(request: Request, default_locale: str) -> str:
@@ -160,6 +205,10 @@ class SecurityHeadersMiddleware:
         "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
     )
 
+    # The console needs none of these browser features; a script injected somehow cannot use them either.
+    PERMISSIONS = (b"camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+                   b"display-capture=()")
+
     def __init__(self, app):
         self.app = app
 
@@ -175,6 +224,8 @@ class SecurityHeadersMiddleware:
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
+                    (b"permissions-policy", self.PERMISSIONS),
+                    (b"cross-origin-opener-policy", b"same-origin"),
                 ]
                 message = {**message, "headers": headers}
             await send(message)
@@ -234,6 +285,42 @@ def _csrf_failed_sender(default_locale: str):
     return send_csrf_failed
 
 
+# Every error under /api/ is {"detail": "<translated sentence>"} plus, sometimes, machine-readable extras.
+ERROR_SCHEMA = {
+    "type": "object",
+    "title": "Error",
+    "properties": {"detail": {"type": "string", "title": "Detail"},
+                   "field": {"type": "string", "title": "Field"}},
+    "required": ["detail"],
+}
+ERROR_RESPONSES = {
+    "401": "Not logged in, or the token is wrong or revoked",
+    "403": "The role does not allow this",
+    "503": "The database cannot be reached; try again",
+}
+
+
+def install_openapi(app: FastAPI) -> None:
+    """The OpenAPI document, describing the errors as this API really sends them."""
+
+    def openapi():
+        if app.openapi_schema is None:
+            document = FastAPI.openapi(app)
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas["HTTPValidationError"] = ERROR_SCHEMA
+            schemas.pop("ValidationError", None)
+            error = {"$ref": "#/components/schemas/HTTPValidationError"}
+            reference = {"content": {"application/json": {"schema": error}}}
+            for item in document.get("paths", {}).values():
+                for operation in item.values():
+                    for status, description in ERROR_RESPONSES.items():
+                        operation["responses"].setdefault(status, {"description": description, **reference})
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None):
     settings = settings or load_settings()
     engine = engine or make_engine(settings.database_url)
@@ -247,6 +334,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
         docs_url=None,
         redoc_url=None,
         openapi_url=None,  # served behind a login by hotline.routes
+        dependencies=[Depends(note_route)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -256,7 +344,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
 
     install_error_handlers(app)
     include_routes(app)
-    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    install_openapi(app)
+    # Scripts and styles are compressed; pages are not, as they carry the CSRF token beside what users typed
+    # (compressing both together is what the BREACH attack reads).
+    app.mount("/static", GZipMiddleware(StaticFiles(directory=str(STATIC)), minimum_size=1000), name="static")
 
     # Added innermost first: session, CSRF, language, security headers, then the body size limit outside.
     app.add_middleware(
@@ -281,4 +372,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        default_locale=settings.default_locale)
+    app.add_middleware(RequestLogMiddleware)
     return app

@@ -99,8 +99,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     # Workers re-read settings from the environment; pass what was decided here along.
     os.environ["HOTLINE_DATABASE_URL"] = settings.database_url
     settings.resolved_secret_key()  # make the key file once, before workers race to create it
+    from hotline.logs import log_config
+
     uvicorn.run("hotline.asgi:app", host=host, port=port, workers=workers, proxy_headers=False,
-                log_level="info")
+                log_config=log_config(json_lines=settings.json_logs), access_log=False)
 
 
 @app.command()
@@ -223,7 +225,7 @@ def user_add(
     with Session(engine) as session:
         try:
             user = service.create_user(session=session, username=name, display_name=display_name,
-                                       password=password, roles=role)
+                                       password=password, roles=role, min_length=settings.password_min_length)
         except HotlineError as error:
             typer.echo(f"hotline: {error.message}", err=True)
             raise typer.Exit(1) from None

@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     login_max_failures_account: int = Field(default=5, ge=1)
     login_max_failures_address: int = Field(default=20, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    # Password policy: shortest password accepted (common ones and the username are always refused).
+    password_min_length: int = Field(default=10, ge=8, le=128)
+    # Minutes without activity after which a browser session ends (a warning comes first).
+    idle_minutes: float = Field(default=30, gt=0, le=24 * 60)
+    # Supervisors and administrators must use two-step login (TOTP); they are asked to set it up at login.
+    require_totp: bool = False
+    # One JSON object per log line (time, level, request id, route, status, duration, user id).
+    json_logs: bool = True
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     # Referral queue: minutes to acknowledge by level, and follow-up days after closing.
     ack_minutes_imminent: int = Field(default=2, ge=1)

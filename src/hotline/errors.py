@@ -29,6 +29,10 @@ class Forbidden(HotlineError):
     status_code = 403
 
 
+class TotpRequired(Forbidden):
+    """A supervisor or admin without two-step login where the operator requires it: sent to set it up."""
+
+
 class NotFound(HotlineError):
     status_code = 404
 

@@ -84,6 +84,15 @@
     status(screen.dataset.offlineText, "offline");
   });
   window.addEventListener("online", function () { if (pending) save(); });
+  // The idle timeout is about to log out: keep a local copy and send what is unsaved, then let it go on.
+  document.addEventListener("hotline:before-idle-logout", function (event) {
+    if (!pending && !localCopy()) return;
+    keepLocally();
+    event.detail.waitFor.push(new Promise(function (resolve) {
+      form.addEventListener("htmx:afterRequest", function () { resolve(); }, { once: true });
+      save();
+    }));
+  });
   window.setInterval(function () { if (pending && navigator.onLine) save(); }, 5000);
 
   // A conflict: the server holds a newer version. If it already holds exactly our text (a save whose

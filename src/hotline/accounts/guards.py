@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from hotline.accounts import service
+from hotline.accounts import service, totp
 from hotline.accounts.models import Role, User
 from hotline.deps import SessionDep
-from hotline.errors import Forbidden, NotAuthenticated
+from hotline.errors import Forbidden, NotAuthenticated, TotpRequired
 from hotline.i18n import _
 
+TOTP_SETUP = "/account/totp"
 SESSION_USER = "uid"
 SESSION_VERSION = "sv"
+SESSION_ID = "sid"  # new at every login, so a cookie from before the login is never the one after it
+SESSION_SEEN = "seen"  # last time the person did something (epoch seconds), for the idle timeout
+# Requests a page makes by itself (polling) do not count as someone being at the keyboard.
+BACKGROUND_HEADER = "x-hotline-background"
+# The browser logs out on its own clock first; the server allows this much more before refusing.
+IDLE_GRACE_SECONDS = 30
+
+
+def now() -> float:
+    return time.time()
+
+
+def _idle_expired(request: Request) -> bool:
+    """True (and the session ended) when nothing was done for longer than the idle limit."""
+    limit = request.app.state.settings.idle_minutes * 60 + IDLE_GRACE_SECONDS
+    seen = request.session.get(SESSION_SEEN)
+    moment = now()
+    if not isinstance(seen, int | float) or moment - seen > limit:
+        request.session.clear()
+        request.state.idle_logout = True
+        return True
+    if request.headers.get(BACKGROUND_HEADER) != "1":
+        request.session[SESSION_SEEN] = int(moment)
+    return False
 
 
 def _user_from_request(request: Request, session) -> User | None:
@@ -31,6 +58,8 @@ def _user_from_request(request: Request, session) -> User | None:
     if user is None or not user.is_active or request.session.get(SESSION_VERSION) != user.session_version:
         request.session.clear()
         return None
+    if _idle_expired(request):
+        return None
     return user
 
 
@@ -40,8 +69,14 @@ def require(*roles: Role):
     def guard(request: Request, session: SessionDep) -> User:
         user = _user_from_request(request, session)
         if user is None:
+            if getattr(request.state, "idle_logout", False):
+                raise NotAuthenticated(_("You were logged out after a time without activity. Please log in "
+                                         "again; notes not yet saved are kept on this device."))
             raise NotAuthenticated(_("Please log in."))
         request.state.user = user
+        if (request.app.state.settings.require_totp and request.headers.get("authorization") is None
+                and totp.must_enrol(user, required=True) and not request.url.path.startswith(TOTP_SETUP)):
+            raise TotpRequired(_("Your role needs two-step login. Set it up now to go on."))
         if not user.has_any(*roles):
             raise Forbidden(_("Your role does not give access to this page."))
         return user
@@ -65,6 +100,8 @@ def start_session(request: Request, user: User) -> None:
     request.session.clear()
     request.session[SESSION_USER] = user.id
     request.session[SESSION_VERSION] = user.session_version
+    request.session[SESSION_ID] = secrets.token_urlsafe(12)
+    request.session[SESSION_SEEN] = int(now())
 
 
 def end_session(request: Request) -> None:

@@ -39,6 +39,10 @@ class User(SQLModel, table=True):
     # Bumped on logout-everywhere, password change and disabling, so old cookies stop working.
     session_version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Two-step login (TOTP, RFC 6238). The secret waits in totp_pending_secret until a code confirms it.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_pending_secret: str | None = Field(default=None, max_length=64)
+    totp_last_step: int | None = Field(default=None)  # a code is good once: the last time step used
 
     role_links: list["UserRole"] = Relationship(
         sa_relationship_kwargs={"lazy": "selectin", "cascade": "all, delete-orphan"}
@@ -50,6 +54,10 @@ class User(SQLModel, table=True):
 
     def has_any(self, *roles: Role) -> bool:
         return not roles or bool(self.roles.intersection(roles))
+
+    @property
+    def uses_totp(self) -> bool:
+        return self.totp_secret is not None
 
 
 class UserRole(SQLModel, table=True):
@@ -85,3 +93,16 @@ class LoginAttempt(SQLModel, table=True):
     address: str = Field(max_length=64, index=True)
     succeeded: bool = Field(default=False)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """One-time codes for when the authenticator is lost; only their hashes are kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -7,6 +7,8 @@ import re
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -39,11 +41,25 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _check_password_rules(password: str) -> None:
-    if len(password) < PASSWORD_MIN:
-        raise InvalidInput(_("The password needs at least %(n)s characters.", n=PASSWORD_MIN), field="password")
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of frequent passwords (see the file's header for its source), lower-case."""
+    text = (Path(__file__).parent / "common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def check_password_policy(password: str, *, username: str = "", min_length: int = PASSWORD_MIN) -> None:
+    """Refuse a password that is short, among the most common ones, or the username itself."""
+    if len(password) < min_length:
+        raise InvalidInput(_("The password needs at least %(n)s characters.", n=min_length), field="password")
     if len(password) > PASSWORD_MAX:
         raise InvalidInput(_("The password may have at most %(n)s characters.", n=PASSWORD_MAX), field="password")
+    folded = password.strip().casefold()
+    if username and folded == username.strip().casefold():
+        raise InvalidInput(_("The password may not be the username."), field="password")
+    if folded in common_passwords():
+        raise InvalidInput(_("This password is one of the most common ones and easy to guess. Choose another."),
+                           field="password")
 
 
 def _audit(session: Session, by: User | None, action: str, user: User, address: str | None = None, *,
@@ -104,6 +120,7 @@ def create_user(
     locale: str | None = None,
     by: User | None = None,
     address: str | None = None,
+    min_length: int = PASSWORD_MIN,
 ) -> User:
     username = (username or "").strip().lower()
     if not USERNAME_PATTERN.match(username):
@@ -115,7 +132,7 @@ def create_user(
     if len(display_name) > DISPLAY_NAME_MAX:
         raise InvalidInput(_("The display name may have at most %(n)s characters.", n=DISPLAY_NAME_MAX),
                            field="display_name")
-    _check_password_rules(password)
+    check_password_policy(password, username=username, min_length=min_length)
     checked_roles = _check_roles(roles)
     if locale is not None and locale not in LOCALES:
         raise InvalidInput(_("Unknown language."), field="locale")
@@ -159,8 +176,8 @@ def set_active(*, session: Session, user: User, active: bool, by: User | None = 
 
 
 def set_password(*, session: Session, user: User, new_password: str, by: User | None = None,
-                 address: str | None = None) -> User:
-    _check_password_rules(new_password)
+                 address: str | None = None, min_length: int = PASSWORD_MIN) -> User:
+    check_password_policy(new_password, username=user.username, min_length=min_length)
     _audit(session, by, "user.password" if by is not None and by.id == user.id else "user.password_reset",
            user, address)
     user.password_hash = hash_password(new_password)
@@ -171,11 +188,21 @@ def set_password(*, session: Session, user: User, new_password: str, by: User | 
     return user
 
 
+def end_all_sessions(*, session: Session, user: User) -> User:
+    """Log the user out of every browser: their cookies carry the old session version."""
+    user.session_version += 1
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
 def change_own_password(*, session: Session, user: User, current_password: str, new_password: str,
-                        address: str | None = None) -> User:
+                        address: str | None = None, min_length: int = PASSWORD_MIN) -> User:
     if not _verify(user.password_hash, current_password):
         raise InvalidInput(_("The current password is not right."), field="current_password")
-    return set_password(session=session, user=user, new_password=new_password, by=user, address=address)
+    return set_password(session=session, user=user, new_password=new_password, by=user, address=address,
+                        min_length=min_length)
 
 
 def set_locale_preference(*, session: Session, user: User, locale: str) -> User:
@@ -201,6 +228,35 @@ def _recent_failures(session: Session, column, value: str, since) -> int:
     return session.exec(statement).one()
 
 
+def password_matches(user: User, password: str) -> bool:
+    return _verify(user.password_hash, (password or "")[:PASSWORD_MAX])
+
+
+def check_login_throttle(*, session: Session, username: str, address: str | None, max_failures_account: int = 5,
+                         max_failures_address: int = 20, window_minutes: int = 15) -> None:
+    since = utcnow() - timedelta(minutes=window_minutes)
+    if (
+        _recent_failures(session, LoginAttempt.username, username, since) >= max_failures_account
+        or _recent_failures(session, LoginAttempt.address, (address or "unknown")[:64], since) >= max_failures_address
+    ):
+        audit.record(session=session, actor_id=None, action="login.failure", target_type="user", address=address,
+                     detail={"username": username, "why": "throttled"})
+        raise TooManyRequests(
+            _("Too many failed logins. Wait %(n)s minutes and try again, or ask an administrator.",
+              n=window_minutes),
+            headers={"Retry-After": str(window_minutes * 60)},
+        )
+
+
+def note_login_attempt(*, session: Session, username: str, address: str | None, succeeded: bool) -> None:
+    """A second-factor code tried: counted by the login throttle, and a failure is audited."""
+    session.add(LoginAttempt(username=username, address=(address or "unknown")[:64], succeeded=succeeded))
+    if not succeeded:
+        audit.record(session=session, actor_id=None, action="login.failure", target_type="user", address=address,
+                     detail={"username": username, "why": "wrong second-factor code"}, commit=False)
+    session.commit()
+
+
 def authenticate(
     *,
     session: Session,
@@ -216,18 +272,9 @@ def authenticate(
     address = (address or "unknown")[:64]
     if not username or not password:
         raise InvalidInput(_("Enter your username and password."))
-    since = utcnow() - timedelta(minutes=window_minutes)
-    if (
-        _recent_failures(session, LoginAttempt.username, username, since) >= max_failures_account
-        or _recent_failures(session, LoginAttempt.address, address, since) >= max_failures_address
-    ):
-        audit.record(session=session, actor_id=None, action="login.failure", target_type="user", address=address,
-                     detail={"username": username, "why": "throttled"})
-        raise TooManyRequests(
-            _("Too many failed logins. Wait %(n)s minutes and try again, or ask an administrator.",
-              n=window_minutes),
-            headers={"Retry-After": str(window_minutes * 60)},
-        )
+    check_login_throttle(session=session, username=username, address=address,
+                         max_failures_account=max_failures_account, max_failures_address=max_failures_address,
+                         window_minutes=window_minutes)
     user = find_user(session=session, username=username)
     ok = _verify(user.password_hash if user else _DUMMY_HASH, password[:PASSWORD_MAX]) and user is not None
     succeeded = ok and user.is_active

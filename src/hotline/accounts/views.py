@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from hotline.accounts import service
+from hotline.accounts import service, totp
 from hotline.accounts.guards import AdminUser, CurrentUser, MaybeUser, end_session, start_session
-from hotline.accounts.models import Role
-from hotline.audit import service as audit
+from hotline.accounts.models import Role, User
+from hotline.audit.service import record as audit
 from hotline.config import LOCALES
 from hotline.deps import SessionDep, SettingsDep
 from hotline.errors import Conflict, HotlineError, InvalidInput
@@ -73,6 +74,16 @@ def login(
             {"next": _safe_next(next), "error": error.message, "username": username[:64]},
             status_code=error.status_code, headers=error.headers,
         )
+    if user.uses_totp:
+        # The password was right; the session starts only after the code from the authenticator.
+        request.session.clear()
+        request.session.update({PENDING_USER: user.id, PENDING_VERSION: user.session_version,
+                                PENDING_AT: int(time.time())})
+        return _redirect("/login/totp?next=" + quote(_safe_next(next), safe="/"))
+    return _logged_in(request, user, next)
+
+
+def _logged_in(request: Request, user, next: str):
     start_session(request, user)
     response = _redirect(_safe_next(next))
     if user.locale:
@@ -80,15 +91,99 @@ def login(
     return response
 
 
+PENDING_USER, PENDING_VERSION, PENDING_AT = "totp_uid", "totp_sv", "totp_at"
+PENDING_SECONDS = 300
+
+
+def _pending_user(request: Request, session):
+    user_id, started = request.session.get(PENDING_USER), request.session.get(PENDING_AT)
+    if not isinstance(user_id, int) or not isinstance(started, int) or time.time() - started > PENDING_SECONDS:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or user.session_version != request.session.get(PENDING_VERSION):
+        return None
+    return user
+
+
+def _login_again(request: Request):
+    response = _redirect("/login")
+    flash(response, request, _("The login took too long. Enter your password again."))
+    return response
+
+
+@pages.get("/login/totp")
+def totp_login_form(request: Request, session: SessionDep, next: str = "/"):
+    if _pending_user(request, session) is None:
+        return _login_again(request)
+    return render(request, "accounts/login_totp.html", {"next": _safe_next(next)})
+
+
+@pages.post("/login/totp")
+def totp_login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    code: Annotated[str, Form(max_length=40)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+):
+    user = _pending_user(request, session)
+    if user is None:
+        return _login_again(request)
+    try:
+        service.check_login_throttle(session=session, username=user.username, address=client_address(request),
+                                     max_failures_account=settings.login_max_failures_account,
+                                     max_failures_address=settings.login_max_failures_address,
+                                     window_minutes=settings.login_window_minutes)
+        ok = totp.verify(session=session, user=user, code=code)
+        service.note_login_attempt(session=session, username=user.username, address=client_address(request),
+                                   succeeded=ok)
+        if not ok:
+            raise InvalidInput(_("That code is not right. Enter the newest code from your authenticator app, "
+                                 "or a recovery code."), field="code", status_code=401)
+    except HotlineError as error:
+        return render(request, "accounts/login_totp.html", {"next": _safe_next(next), "error": error.message},
+                      status_code=error.status_code, headers=error.headers)
+    return _logged_in(request, user, next)
+
+
 @pages.post("/logout")
-def logout(request: Request, session: SessionDep, user: MaybeUser):
+def logout(
+    request: Request,
+    session: SessionDep,
+    user: MaybeUser,
+    reason: Annotated[str, Form(max_length=20)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+):
     if user is not None:
-        audit.record(session=session, actor_id=user.id, action="logout", target_type="user", target_id=user.id,
-                     address=client_address(request))
+        audit(session=session, actor_id=user.id, action="logout", target_type="user", target_id=user.id,
+              address=client_address(request), detail={"why": "idle"} if reason == "idle" else None)
     end_session(request)
+    if reason == "idle":
+        # The page logged itself out after its warning: come back to the same place after logging in.
+        response = _redirect("/login?next=" + quote(_safe_next(next), safe="/"))
+        flash(response, request, _("You were logged out after a time without activity. Please log in again; "
+                                   "notes not yet saved are kept on this device."))
+        return response
     response = _redirect("/login")
     flash(response, request, _("You have logged out."))
     return response
+
+
+@pages.post("/account/logout-everywhere")
+def logout_everywhere(request: Request, session: SessionDep, user: CurrentUser):
+    service.end_all_sessions(session=session, user=user)
+    audit(session=session, actor_id=user.id, action="session.logout_all", target_type="user", target_id=user.id,
+          address=client_address(request))
+    end_session(request)
+    response = _redirect("/login")
+    flash(response, request, _("Every session of your account has ended, this one too."), "success")
+    return response
+
+
+@pages.post("/account/keepalive")
+def keepalive(user: CurrentUser):
+    """The page says someone is working on it (typing, clicking) though it sent nothing else lately."""
+    return Response(status_code=204)
 
 
 @pages.post("/locale")
@@ -114,14 +209,15 @@ def home(request: Request, user: CurrentUser):
 
 
 @pages.get("/account/password")
-def password_form(request: Request, user: CurrentUser):
-    return render(request, "accounts/password.html")
+def password_form(request: Request, settings: SettingsDep, user: CurrentUser):
+    return render(request, "accounts/password.html", {"min_length": settings.password_min_length})
 
 
 @pages.post("/account/password")
 def change_password(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     user: CurrentUser,
     current_password: Annotated[str, Form(max_length=1000)] = "",
     new_password: Annotated[str, Form(max_length=1000)] = "",
@@ -132,14 +228,70 @@ def change_password(
             raise InvalidInput(_("The two new passwords differ."), field="repeat_password")
         service.change_own_password(
             session=session, user=user, current_password=current_password, new_password=new_password,
-            address=client_address(request),
+            address=client_address(request), min_length=settings.password_min_length,
         )
     except HotlineError as error:
-        return render(request, "accounts/password.html", {"error": error.message, "field": error.field},
+        return render(request, "accounts/password.html",
+                      {"error": error.message, "field": error.field, "min_length": settings.password_min_length},
                       status_code=error.status_code)
     start_session(request, user)  # keep this browser logged in; others are logged out
     response = _redirect("/")
     flash(response, request, _("Your password is changed. Other sessions have been logged out."), "success")
+    return response
+
+
+# --- two-step login -------------------------------------------------------------------------------
+
+def _totp_page(request: Request, session, user, settings, *, error=None, codes=None, status_code=200):
+    return render(request, "accounts/totp.html", {
+        "error": error, "codes": codes, "required": totp.must_enrol(user, required=settings.require_totp)
+        or (settings.require_totp and user.has_any(*totp.TOTP_ROLES)),
+        "secret": user.totp_pending_secret, "uri": totp.provisioning_uri(user) if user.totp_pending_secret else None,
+        "qr": totp.qr_svg(user) if user.totp_pending_secret else None,
+        "codes_left": totp.recovery_codes_left(session=session, user=user) if user.uses_totp else None,
+    }, status_code=status_code)
+
+
+@pages.get("/account/totp")
+def totp_page(request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser):
+    return _totp_page(request, session, user, settings)
+
+
+@pages.post("/account/totp/start")
+def totp_start(request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser):
+    totp.start_enrolment(session=session, user=user)
+    return _totp_page(request, session, user, settings)
+
+
+@pages.post("/account/totp/confirm")
+def totp_confirm(request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+                 code: Annotated[str, Form(max_length=40)] = ""):
+    try:
+        codes = totp.confirm_enrolment(session=session, user=user, code=code)
+    except HotlineError as error:
+        return _totp_page(request, session, user, settings, error=error.message, status_code=error.status_code)
+    audit(session=session, actor_id=user.id, action="totp.enable", target_type="user", target_id=user.id,
+          address=client_address(request))
+    start_session(request, user)  # this browser stays in; the others log in again, now with a code
+    return _totp_page(request, session, user, settings, codes=codes)
+
+
+@pages.post("/account/totp/off")
+def totp_off(request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+             current_password: Annotated[str, Form(max_length=1000)] = ""):
+    try:
+        if settings.require_totp and user.has_any(*totp.TOTP_ROLES):
+            raise Conflict(_("Two-step login is required for your role."))
+        if not service.password_matches(user, current_password):
+            raise InvalidInput(_("The current password is not right."), field="current_password")
+    except HotlineError as error:
+        return _totp_page(request, session, user, settings, error=error.message, status_code=error.status_code)
+    totp.turn_off(session=session, user=user)
+    audit(session=session, actor_id=user.id, action="totp.disable", target_type="user", target_id=user.id,
+          address=client_address(request))
+    start_session(request, user)
+    response = _redirect("/account/totp")
+    flash(response, request, _("Two-step login is off."), "success")
     return response
 
 
@@ -164,6 +316,7 @@ def users_page(request: Request, session: SessionDep, admin: AdminUser):
 def add_user(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     admin: AdminUser,
     username: ShortField = "",
     display_name: OptionalShortField = "",
@@ -173,7 +326,7 @@ def add_user(
     try:
         user = service.create_user(
             session=session, username=username, display_name=display_name, password=password, roles=roles,
-            by=admin, address=client_address(request),
+            by=admin, address=client_address(request), min_length=settings.password_min_length,
         )
     except HotlineError as error:
         form = {"username": username[:64], "display_name": display_name[:120], "roles": roles}
@@ -246,6 +399,7 @@ def change_active(
 def reset_password(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     admin: AdminUser,
     user_id: int,
     password: Annotated[str, Form(max_length=1000)] = "",
@@ -253,9 +407,19 @@ def reset_password(
     user = service.get_user(session=session, user_id=user_id)
     try:
         service.set_password(session=session, user=user, new_password=password, by=admin,
-                             address=client_address(request))
+                             address=client_address(request), min_length=settings.password_min_length)
     except HotlineError as error:
         return _user_row(request, session, user, error=error.message, status_code=error.status_code)
+    return _user_row(request, session, user)
+
+
+@pages.post("/admin/users/{user_id}/totp/off")
+def reset_totp(request: Request, session: SessionDep, admin: AdminUser, user_id: int):
+    """For someone who lost both their phone and their recovery codes."""
+    user = service.get_user(session=session, user_id=user_id)
+    totp.turn_off(session=session, user=user)
+    audit(session=session, actor_id=admin.id, action="totp.reset", target_type="user", target_id=user.id,
+          address=client_address(request))
     return _user_row(request, session, user)
 
 
