@@ -3,6 +3,7 @@ and the caller's trend across calls."""
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -11,6 +12,7 @@ from support import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 CALLER = "13911112222"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def log_in(page, base, username):
@@ -74,6 +76,8 @@ def test_phq9_by_keyboard_distress_curve_and_trend(live_server, new_page):
     expect(page.locator("[data-testid=distress-latest]")).to_contain_text("已记录 3 次，最近一次 2 分")
     expect(page.locator("#notes")).to_have_value("来电者哭泣，慢慢平静下来，愿意明天去医院。")
     expect(page.locator("#notes")).to_be_focused()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "screening-call-zh.png"), full_page=True)
 
     page.check("input[name=call_type][value=about_self]")
     page.select_option("#caller_group", "student")
@@ -91,3 +95,4 @@ def test_phq9_by_keyboard_distress_curve_and_trend(live_server, new_page):
     expect(trend).to_have_count(2)
     assert [trend.nth(i).get_attribute("data-value") for i in range(2)] == ["18", "8"]
     expect(page.locator("[data-testid=screening-trend]")).to_contain_text("最近 8 分")
+    page.screenshot(path=str(ARTIFACTS / "screening-record-zh.png"), full_page=True)

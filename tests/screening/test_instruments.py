@@ -93,3 +93,16 @@ def test_out_of_range_names_the_item():
     with pytest.raises(ScoringError) as error:
         score("gad7", [0, 0, 0, 0, 0, 9, 0])
     assert error.value.params == {"item": 6, "max": 3}
+
+
+def test_charts_place_points_inside_the_plot():
+    from hotline.screening.charts import distress_curve, score_trend
+
+    curve = distress_curve([(0.0, 9), (12.0, 6), (30.0, 2)], minutes=30.0)
+    xs, ys = [p.x for p in curve.points], [p.y for p in curve.points]
+    assert xs == sorted(xs) and xs[0] == curve.left and xs[-1] == curve.right_edge
+    assert ys[0] < ys[1] < ys[2] <= curve.bottom_edge  # lower distress sits lower on the chart
+    assert [t.label for t in curve.x_ticks] == ["0", "5", "10", "15", "20", "25", "30"]
+    trend = score_trend([("11-01", 18), ("11-08", 8)], 27)
+    assert [t.anchor for t in trend.x_ticks] == ["start", "end"]
+    assert trend.points[0].y < trend.points[1].y and trend.points[0].label == "11-01: 18"

@@ -179,3 +179,13 @@ def test_api_refuses_a_finalised_call(client, session, make_user):
     assert response.status_code == 409 and "finalised" in response.json()["detail"]
     response = client.post(f"/api/v1/calls/{call['id']}/distress", headers=headers, json={"level": 3})
     assert response.status_code == 409
+
+
+def test_the_record_lists_screenings_not_as_yes_no_questions(client, logged_in):
+    logged_in(Role.counsellor)
+    call_id = start_call(client)
+    post_form(client, f"/calls/{call_id}/screenings", phq9_form([0, 0, 0, 0, 0, 0, 0, 0, 3]), headers=HX)
+    finalise(client, call_id)
+    record = client.get(f"/calls/{call_id}").text
+    assert "Item 9 above “not at all”" in record and "Risk questions" not in record
+    assert 'data-rule="answers.phq9_item9"' in record  # the evidence stays with the finished call

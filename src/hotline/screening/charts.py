@@ -22,6 +22,7 @@ class Point:
 class Tick:
     at: float  # x or y in chart coordinates
     label: str
+    anchor: str = "middle"  # SVG text-anchor: the outermost dates lean inwards so they are not clipped
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,9 @@ def score_trend(scores: list[tuple[str, int]], max_total: int) -> Chart:
                    for i, (day, total) in enumerate(scores))
     # Label every date when they fit, else the first and the last.
     shown = range(count) if count <= 6 else (0, count - 1)
-    x_ticks = tuple(Tick(x(i), scores[i][0]) for i in shown)
+    def anchor(i: int) -> str:
+        return "middle" if count == 1 else "start" if i == 0 else "end" if i == count - 1 else "middle"
+
+    x_ticks = tuple(Tick(x(i), scores[i][0], anchor(i)) for i in shown)
     y_ticks = tuple(Tick(_y(v, max_total), str(v)) for v in (0, max_total // 2, max_total))
     return Chart(WIDTH, HEIGHT, points, x_ticks, y_ticks)
