@@ -59,6 +59,7 @@ def test_phq9_by_keyboard_distress_curve_and_trend(live_server, new_page):
     expect(page.locator("[data-testid=screening-band]")).to_have_text("轻度")  # 8: mild
     expect(page.locator("[data-testid=screening-result]")).to_contain_text("总分 8 / 27")
     expect(page.locator("#screening-form")).to_have_count(0)
+    expect(page.locator("[data-testid=trend-phq9] circle")).to_have_count(2)  # this call joins the trend
     # item 9 above "not at all" reaches the banner's evidence
     expect(page.locator("#risk-banner")).to_have_attribute("data-level", "low")
     expect(page.locator("#risk-banner [data-rule='answers.phq9_item9']")).to_contain_text("PHQ-9 第 9 题")

@@ -122,7 +122,9 @@ def test_trend_on_the_callers_history(client, logged_in):
     second = start_call(client)
     linked = post_form(client, f"/calls/{second}/caller", {"identifier": "13900002222"}, headers=HX).text
     assert re.findall(r'data-value="(\d+)"', linked) == ["18"]  # the trend appears as soon as the caller is known
-    post_form(client, f"/calls/{second}/screenings", phq9_form([1, 1, 1, 1, 1, 1, 0, 0, 0]), headers=HX)
+    scored = post_form(client, f"/calls/{second}/screenings", phq9_form([1, 1, 1, 1, 1, 1, 0, 0, 0]), headers=HX)
+    live = re.search(r'<div id="screening-trends"[^>]*hx-swap-oob="true".*?</svg>', scored.text, re.S).group(0)
+    assert re.findall(r'data-value="(\d+)"', live) == ["18", "6"]  # the trend follows at once
     page = client.get(f"/calls/{second}").text
     trend = re.search(r'<svg[^>]*data-testid="trend-phq9".*?</svg>', page, re.S).group(0)
     assert re.findall(r'data-value="(\d+)"', trend) == ["18", "6"]
