@@ -30,5 +30,6 @@ from hotline.roster.models import (  # noqa: F401
     TimeOff,
 )
 from hotline.rulebook.models import RuleSetRecord  # noqa: F401
+from hotline.screening.models import DistressMark, Screening  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -17,6 +17,7 @@ from hotline.referrals import views as referrals
 from hotline.reports import views as reports
 from hotline.roster import views as roster
 from hotline.rulebook import views as rulebook
+from hotline.screening import views as screening
 
 system = APIRouter()
 
@@ -57,6 +58,8 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(accounts.api, prefix="/api/v1", tags=["accounts"])
     app.include_router(calls.pages, tags=["calls"], include_in_schema=False)
     app.include_router(calls.api, prefix="/api/v1", tags=["calls"])
+    app.include_router(screening.pages, tags=["screening"], include_in_schema=False)
+    app.include_router(screening.api, prefix="/api/v1", tags=["screening"])
     app.include_router(referrals.pages, tags=["referrals"], include_in_schema=False)
     app.include_router(referrals.api, prefix="/api/v1", tags=["referrals"])
     app.include_router(roster.pages, tags=["roster"], include_in_schema=False)

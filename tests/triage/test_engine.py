@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from hotline.triage import (
+    INSTRUMENT_FIELDS,
     PROTECTIVE_FIELDS,
     RISK_FACTOR_FIELDS,
     SCREENER_FIELDS,
@@ -34,7 +35,7 @@ def test_answers_forbid_unknown_fields_and_expose_groups():
     with pytest.raises(ValidationError):
         Answers(wish_dead=True, favourite_colour=True)
     fields = set(Answers.model_fields)
-    assert set(SCREENER_FIELDS) | set(RISK_FACTOR_FIELDS) | set(PROTECTIVE_FIELDS) == fields
+    assert set(SCREENER_FIELDS) | set(RISK_FACTOR_FIELDS) | set(PROTECTIVE_FIELDS) | set(INSTRUMENT_FIELDS) == fields
     assert Answers.field_groups()["screener"][0] == "wish_dead"
 
 

@@ -176,6 +176,7 @@ ANSWER_LABELS = {
     "future_plans": _l("Has plans for the future"),
     "reasons_for_living": _l("Names reasons for living"),
     "ambivalence": _l("Ambivalent about dying"),
+    "phq9_item9": _l("PHQ-9 item 9: thoughts of being better off dead or of hurting oneself"),
 }
 
 

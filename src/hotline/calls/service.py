@@ -30,7 +30,7 @@ from hotline.encryption import keys
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, describe_validation_errors
 from hotline.i18n import _
 from hotline.referrals.models import Referral
-from hotline.triage import Answers, Assessment, RiskLevel, RuleSet, assess
+from hotline.triage import INSTRUMENT_FIELDS, Answers, Assessment, RiskLevel, RuleSet, assess
 
 NOTES_MAX = 100_000
 SUMMARY_MAX = 10_000
@@ -201,7 +201,9 @@ def save_call(
     call = _own_draft(session, user, call_id)
     values = changes.model_dump(exclude_unset=True, mode="json")
     if "answers" in changes.model_fields_set:
-        values["answers"] = _answers_dict(changes.answers)
+        # The form carries only its yes/no questions; answers from a scored screening stay as they are.
+        kept = {name: call.answers[name] for name in INSTRUMENT_FIELDS if name in call.answers}
+        values["answers"] = {**kept, **_answers_dict(changes.answers)}
     notes = values.get("notes", call.notes) or ""
     values["notes"] = notes
     answers = values.get("answers", call.answers)

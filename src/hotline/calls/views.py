@@ -35,6 +35,7 @@ from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _, get_locale
 from hotline.pages import client_address, environment, go_to, is_htmx, line_today, render
+from hotline.screening import views as screening
 from hotline.triage import PROTECTIVE_FIELDS, RISK_FACTOR_FIELDS, SCREENER_FIELDS, RiskLevel, default_rules
 
 pages = APIRouter()
@@ -86,6 +87,7 @@ def _form_context(request: Request, session, user, call: Call) -> dict:
         **_banner_context(request, session, call),
         "history": service.caller_history(session=session, user=user, call=call, address=client_address(request)),
         "alerts": _alerts(request, session, call),
+        **screening.screening_context(request, session, user, call),
     }
 
 
@@ -193,6 +195,7 @@ def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: 
         "addenda": service.addenda(session=session, call=call),
         "answer_labels": ANSWER_LABELS,
         "history": service.caller_history(session=session, user=user, call=call, address=client_address(request)),
+        **screening.screening_context(request, session, user, call),
     })
 
 
@@ -266,7 +269,8 @@ def link_caller(
     call = service.read_call(session=session, user=user, call_id=call_id)
     history = service.caller_history(session=session, user=user, call=call, address=client_address(request))
     return render(request, "calls/_caller_history.html", {"call": call, "history": history, "linked": True,
-                                                          "alerts": _alerts(request, session, call)})
+                                                          "alerts": _alerts(request, session, call),
+                                                          "trends": screening.trend_charts(session, user, call)})
 
 
 @pages.post("/calls/{call_id}/callback-number")

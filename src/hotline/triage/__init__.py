@@ -9,6 +9,7 @@ Rules live in rules.toml beside this file; see its header for the format.
 
 from .engine import assess, default_rules
 from .models import (
+    INSTRUMENT_FIELDS,
     PROTECTIVE_FIELDS,
     RISK_FACTOR_FIELDS,
     SCREENER_FIELDS,
@@ -24,6 +25,7 @@ from .models import (
 from .rules import RuleFileError, RuleSet, load_rules, parse_rules
 
 __all__ = [
+    "INSTRUMENT_FIELDS",
     "PROTECTIVE_FIELDS",
     "RISK_FACTOR_FIELDS",
     "SCREENER_FIELDS",

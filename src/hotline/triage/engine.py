@@ -506,6 +506,9 @@ _ANSWER_RULES: tuple[tuple[str, Domain, RiskLevel, bool, str], ...] = (
     ("harm_to_others_intent", Domain.harm_to_others, RiskLevel.high, False, "intent to harm another person"),
     ("hearing_voices", Domain.psychosis, RiskLevel.moderate, True, "hearing voices"),
     ("experiencing_violence", Domain.violence, RiskLevel.high, False, "ongoing violence or abuse"),
+    # Any answer above "not at all" is at least passive ideation, like C-SSRS Q1; the notes and the
+    # C-SSRS screener decide whether it is more.
+    ("phq9_item9", Domain.suicide, RiskLevel.low, True, "PHQ-9 item 9: better off dead or hurting oneself"),
 )
 _SCORE_ONLY = (("isolated", "isolation"), ("recent_loss", "recent loss"))
 _PROTECTIVE = ("support_present", "future_plans", "reasons_for_living", "ambivalence")

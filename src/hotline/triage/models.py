@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 _LEVEL_ORDER = ("none", "low", "moderate", "high", "imminent")
 
@@ -120,6 +120,8 @@ PROTECTIVE_FIELDS: tuple[str, ...] = (
     "reasons_for_living",
     "ambivalence",
 )
+# Answers that come from a scored instrument, not from a yes/no question on the call form.
+INSTRUMENT_FIELDS: tuple[str, ...] = ("phq9_item9",)
 
 
 class Answers(BaseModel):
@@ -153,6 +155,8 @@ class Answers(BaseModel):
     future_plans: bool | None = None
     reasons_for_living: bool | None = None
     ambivalence: bool | None = None
+    # PHQ-9 item 9 ("better off dead or hurting yourself"): 0 not at all … 3 nearly every day
+    phq9_item9: int | None = Field(default=None, ge=0, le=3, strict=True)
 
     @classmethod
     def field_groups(cls) -> dict[str, tuple[str, ...]]:
@@ -161,6 +165,7 @@ class Answers(BaseModel):
             "screener": SCREENER_FIELDS,
             "risk_factors": RISK_FACTOR_FIELDS,
             "protective": PROTECTIVE_FIELDS,
+            "instruments": INSTRUMENT_FIELDS,
         }
 
 

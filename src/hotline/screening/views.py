@@ -1,0 +1,209 @@
+"""The screening panel and the distress keys on the call screen, and their JSON API beside the calls API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from hotline.accounts.guards import require
+from hotline.accounts.models import Role, User
+from hotline.calls import service as calls
+from hotline.calls.models import Call
+from hotline.deps import SessionDep
+from hotline.errors import InvalidInput
+from hotline.i18n import _, get_locale
+from hotline.pages import client_address, environment, go_to, is_htmx, render
+from hotline.screening import service
+from hotline.screening.charts import distress_curve, score_trend
+from hotline.screening.instruments import INSTRUMENTS, ScoringError, instrument
+from hotline.screening.models import DistressMark, Screening
+
+pages = APIRouter()
+api = APIRouter()
+
+TakesCalls = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]
+
+
+def _in_locale(wording) -> str:
+    return wording.in_locale(get_locale())
+
+
+def band_name(instrument_id: str, band_id: str) -> str:
+    try:
+        tool = instrument(instrument_id)
+    except ScoringError:
+        return band_id
+    return next((_in_locale(b.name) for b in tool.bands if b.id == band_id), band_id)
+
+
+environment.globals.update(in_locale=_in_locale, band_name=band_name, instruments=INSTRUMENTS)
+
+
+# --- what the templates need -----------------------------------------------------------------------
+
+def _minutes(call: Call, moment: datetime) -> float:
+    return max(0.0, (moment - call.started_at).total_seconds() / 60)
+
+
+def distress_context(session, call: Call) -> dict:
+    marks = service.distress_marks(session=session, call=call)
+    ended = _minutes(call, call.ended_at) if call.ended_at else None
+    return {
+        "distress_marks": marks,
+        "distress_chart": distress_curve(
+            [(_minutes(call, m.at), m.level) for m in marks], ended,
+            lambda minute, level: _("minute %(minute)s: distress %(level)s", minute=f"{minute:.0f}", level=level),
+        ) if marks else None,
+    }
+
+
+def trend_charts(session, user: User, call: Call) -> list[dict]:
+    """One small chart per instrument given to this caller, in the order the instruments are listed."""
+    points = service.caller_trend(session=session, user=user, call=call)
+    charts = []
+    for tool in INSTRUMENTS.values():
+        mine = [p for p in points if p.instrument == tool.id]
+        if mine:
+            last = mine[-1]
+            charts.append({
+                "instrument": tool,
+                "chart": score_trend([(p.started_at.strftime("%m-%d"), p.total) for p in mine], tool.max_total),
+                "latest": last,
+            })
+    return charts
+
+
+def screening_context(request: Request, session, user: User, call: Call) -> dict:
+    """Everything the call screen and the call record show about screenings and distress."""
+    return {
+        "screenings": service.screenings_of(session=session, call=call),
+        "trends": trend_charts(session, user, call),
+        **distress_context(session, call),
+    }
+
+
+# --- pages ------------------------------------------------------------------------------------------
+
+@pages.get("/calls/{call_id}/screenings/new")
+def screening_form(
+    request: Request, session: SessionDep, user: TakesCalls, call_id: int,
+    instrument_id: Annotated[str, Query(alias="instrument", max_length=32)] = "",
+):
+    call = service.own_open_call(session, user, call_id)
+    try:
+        tool = instrument(instrument_id)
+    except ScoringError as error:
+        raise InvalidInput(service.scoring_message(error), field="instrument") from None
+    return render(request, "screening/_form.html", {"call": call, "tool": tool})
+
+
+@pages.post("/calls/{call_id}/screenings")
+async def add_screening(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+    form = await request.form()
+    instrument_id = str(form.get("instrument", ""))[:32]
+    try:
+        tool = instrument(instrument_id)
+    except ScoringError as error:
+        raise InvalidInput(service.scoring_message(error), field="instrument") from None
+    answers = []
+    for position in range(1, len(tool.items) + 1):
+        raw = str(form.get(f"q{position}", "")).strip()
+        if not raw:
+            raise InvalidInput(_("Question %(item)s is not answered yet.", item=position), field=f"q{position}")
+        answers.append(int(raw) if raw.isdigit() and len(raw) < 3 else raw)
+    screening, _score = service.add_screening(session=session, user=user, call_id=call_id, instrument_id=tool.id,
+                                              answers=answers, rules=request.app.state.rules.current)
+    if not is_htmx(request):
+        return go_to(f"/calls/{call_id}", request)
+    from hotline.calls.views import _banner_context
+
+    call = session.get(Call, call_id)
+    return render(request, "screening/_screenings.html", {
+        **_banner_context(request, session, call), **screening_context(request, session, user, call),
+        "latest": screening, "oob_banner": True,
+    })
+
+
+@pages.post("/calls/{call_id}/distress")
+async def log_distress(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+    form = await request.form()
+    service.log_distress(session=session, user=user, call_id=call_id, level=str(form.get("level", ""))[:4])
+    if not is_htmx(request):
+        return go_to(f"/calls/{call_id}", request)
+    call = session.get(Call, call_id)
+    return render(request, "screening/_distress.html", {"call": call, **distress_context(session, call)})
+
+
+# --- JSON API ---------------------------------------------------------------------------------------
+
+class ScreeningIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    instrument: str = Field(max_length=32, description="phq9, gad7 or phq4")
+    answers: list = Field(max_length=50, description="One answer per item, 0 = not at all … 3 = nearly every day")
+
+
+class ScreeningOut(BaseModel):
+    id: int
+    call_id: int
+    instrument: str
+    answers: list[int]
+    total: int
+    band: str
+    band_label: str
+    at: datetime
+
+    @classmethod
+    def of(cls, s: Screening) -> ScreeningOut:
+        return cls(id=s.id, call_id=s.call_id, instrument=s.instrument, answers=s.answers, total=s.total,
+                   band=s.band, band_label=band_name(s.instrument, s.band), at=s.at)
+
+
+class DistressIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    level: int = Field(description="0 calm … 10 worst")
+
+
+class DistressOut(BaseModel):
+    id: int
+    call_id: int
+    level: int
+    at: datetime
+    minute: float
+
+    @classmethod
+    def of(cls, call: Call, mark: DistressMark) -> DistressOut:
+        return cls(id=mark.id, call_id=mark.call_id, level=mark.level, at=mark.at,
+                   minute=round(_minutes(call, mark.at), 2))
+
+
+@api.get("/calls/{call_id}/screenings", response_model=list[ScreeningOut])
+def api_screenings(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+    call = calls.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
+    return [ScreeningOut.of(s) for s in service.screenings_of(session=session, call=call)]
+
+
+@api.post("/calls/{call_id}/screenings", response_model=ScreeningOut, status_code=201)
+def api_add_screening(request: Request, session: SessionDep, user: TakesCalls, call_id: int, body: ScreeningIn):
+    screening, _score = service.add_screening(session=session, user=user, call_id=call_id,
+                                              instrument_id=body.instrument, answers=body.answers,
+                                              rules=request.app.state.rules.current)
+    return JSONResponse(ScreeningOut.of(screening).model_dump(mode="json"), status_code=201)
+
+
+@api.get("/calls/{call_id}/distress", response_model=list[DistressOut])
+def api_distress(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+    call = calls.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
+    return [DistressOut.of(call, m) for m in service.distress_marks(session=session, call=call)]
+
+
+@api.post("/calls/{call_id}/distress", response_model=DistressOut, status_code=201)
+def api_log_distress(request: Request, session: SessionDep, user: TakesCalls, call_id: int, body: DistressIn):
+    mark = service.log_distress(session=session, user=user, call_id=call_id, level=body.level)
+    call = session.get(Call, call_id)
+    return JSONResponse(DistressOut.of(call, mark).model_dump(mode="json"), status_code=201)
