@@ -78,6 +78,17 @@ ROUTES = {
     ("POST", "/roster/mine/availability"): {C, CO, S},
     ("GET", "/roster/feed/{token}.ics"): EVERYONE,  # the unguessable token is the key; a wrong one is a 404
     ("GET", "/api/v1/roster/now"): LOGGED_IN,
+    ("POST", "/roster/swaps"): {C, CO, S},
+    ("POST", "/roster/swaps/{swap_id}/accept"): {C, CO, S},
+    ("POST", "/roster/swaps/{swap_id}/decline"): {C, CO, S},
+    ("POST", "/roster/swaps/{swap_id}/cancel"): {C, CO, S},
+    ("GET", "/roster/swaps"): {CO},
+    ("POST", "/roster/swaps/{swap_id}/approve"): {CO},
+    ("POST", "/roster/swaps/{swap_id}/reject"): {CO},
+    ("GET", "/notifications"): LOGGED_IN,
+    ("GET", "/notifications/bell"): LOGGED_IN,
+    ("POST", "/notifications/read"): LOGGED_IN,
+    ("POST", "/notifications/{notification_id}/open"): LOGGED_IN,
     ("GET", "/roster/wellbeing"): {CO, S},
     ("POST", "/roster/rating"): {C, S},
     ("GET", "/triage"): {S, A},
@@ -99,7 +110,7 @@ ROUTES = {
 
 SAMPLE_PATH_VALUES = {"user_id": "1", "call_id": "1", "referral_id": "1", "follow_up_id": "1", "debrief_id": "1",
                       "caller_id": "1", "line_id": "1", "shift_id": "1", "assignment_id": "1", "token": "x",
-                      "record_id": "1"}
+                      "record_id": "1", "swap_id": "1", "notification_id": "1"}
 
 
 def app_routes(app):

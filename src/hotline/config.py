@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # Wellbeing: high or imminent calls at which a counsellor is flagged for the coordinator.
     wellbeing_high_calls_per_shift: int = Field(default=2, ge=1)
     wellbeing_high_calls_per_week: int = Field(default=5, ge=1)
+    # Roster: a swap both counsellors agreed to waits for a coordinator's approval before the roster changes.
+    roster_swaps_need_approval: bool = True
     # A rule file to use instead of the one shipped with the package (see README, "For supervisors").
     rules_file: Path | None = None
 

@@ -10,6 +10,7 @@ from hotline.accounts import views as accounts
 from hotline.accounts.guards import CurrentUser
 from hotline.calls import views as calls
 from hotline.database import schema_revisions
+from hotline.notifications import views as notifications
 from hotline.pages import render
 from hotline.referrals import views as referrals
 from hotline.roster import views as roster
@@ -54,6 +55,7 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(accounts.api, prefix="/api/v1", tags=["accounts"])
     app.include_router(calls.pages, tags=["calls"], include_in_schema=False)
     app.include_router(calls.api, prefix="/api/v1", tags=["calls"])
+    app.include_router(notifications.pages, tags=["notifications"], include_in_schema=False)
     app.include_router(referrals.pages, tags=["referrals"], include_in_schema=False)
     app.include_router(referrals.api, prefix="/api/v1", tags=["referrals"])
     app.include_router(roster.pages, tags=["roster"], include_in_schema=False)

@@ -17,9 +17,9 @@ from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _, get_locale
 from hotline.pages import environment, flash, go_to, render
-from hotline.roster import service, wellbeing
+from hotline.roster import service, swaps, wellbeing
 from hotline.roster.ical import shifts_calendar
-from hotline.roster.models import SHIFT_ROLE_LABELS, Line, ShiftRole
+from hotline.roster.models import SHIFT_ROLE_LABELS, SWAP_STATUS_LABELS, Line, ShiftRole
 
 pages = APIRouter()
 api = APIRouter()
@@ -39,7 +39,8 @@ def _day_label(day: date) -> str:
 
 environment.filters["in_zone"] = _in_zone
 environment.globals.update(roster_day_label=_day_label,
-                           shift_role_label=lambda role: str(SHIFT_ROLE_LABELS.get(role, role)))
+                           shift_role_label=lambda role: str(SHIFT_ROLE_LABELS.get(role, role)),
+                           swap_status_label=lambda status: str(SWAP_STATUS_LABELS.get(status, status)))
 
 
 def _redirect(url: str) -> RedirectResponse:
@@ -333,9 +334,17 @@ def _mine(request: Request, session, user: User, *, feed_url: str | None = None,
           error: HotlineError | None = None):
     tz = request.app.state.settings.tz
     now = datetime.now(tz)
+    entries = service.my_shifts(session=session, user=user, start=now - timedelta(days=1),
+                                end=now + timedelta(days=60))
+    requests = swaps.swaps_for(session=session, user=user)
+    colleagues = [p for p in service.staff(session=session) if p.id != user.id]
     return render(request, "roster/mine.html", {
-        "entries": service.my_shifts(session=session, user=user, start=now - timedelta(days=1),
-                                     end=now + timedelta(days=60)),
+        "entries": entries,
+        "swappable": [(s, line) for s, _a, line in entries if s.starts_at > now],
+        "colleagues": colleagues,
+        "their_shifts": swaps.colleague_shifts(session=session, user=user, end=now + timedelta(days=60)),
+        "swaps": requests, "swap_names": swaps.names(session=session, swaps=[s for v in requests.values() for s in v]),
+        "asked_about": {s.shift_id for s in requests["mine"] if s.status in swaps.OPEN},
         "on_shift": service.on_shift_now(session=session, user=user),
         "feed_url": feed_url, "has_feed": service.has_feed(session=session, user=user),
         "time_off": service.time_off_of(session=session, user=user),
@@ -388,6 +397,106 @@ def add_availability(request: Request, session: SessionDep, user: Staff, weekday
     except HotlineError as error:
         return _mine(request, session, user, error=error)
     return _redirect("/roster/mine")
+
+
+# --- swaps -------------------------------------------------------------------------------------------
+
+def _optional_id(value: str, field: str) -> int | None:
+    return _int(value, field, 1, 2**31 - 1) if (value or "").strip() else None
+
+
+@pages.post("/roster/swaps")
+def ask_swap(request: Request, session: SessionDep, user: Staff, shift_id: Text = "", colleague_id: Text = "",
+             their_shift: Text = ""):
+    """Ask a named colleague, or everyone (no colleague chosen); `their_shift` is "shift:person" for an exchange."""
+    try:
+        colleague, theirs = _optional_id(colleague_id, "colleague_id"), None
+        if their_shift.strip():
+            shift_part, _sep, person_part = their_shift.partition(":")
+            theirs, person = _int(shift_part, "their_shift", 1, 2**31 - 1), _int(person_part, "their_shift", 1,
+                                                                                  2**31 - 1)
+            if colleague is not None and colleague != person:
+                raise InvalidInput(_("The shift to swap for belongs to someone other than the colleague you chose."),
+                                   field="their_shift")
+            colleague = person
+        swap = swaps.ask_swap(session=session, requester=user, shift_id=_int(shift_id, "shift_id", 1, 2**31 - 1),
+                              colleague_id=colleague, their_shift_id=theirs)
+    except HotlineError as error:
+        return _mine(request, session, user, error=error)
+    response = _redirect("/roster/mine#swaps")
+    if swap.colleague_id is None:
+        message = _("Offered to everyone who can take it. You stay on the shift until someone does.")
+    elif request.app.state.settings.roster_swaps_need_approval:
+        message = _("Request sent. You stay on the shift until it is accepted and approved.")
+    else:
+        message = _("Request sent. You stay on the shift until it is accepted.")
+    flash(response, request, message, "success")
+    return response
+
+
+def _answer(request: Request, session, user: User, action, message: str):
+    try:
+        action()
+    except HotlineError as error:
+        return _mine(request, session, user, error=error)
+    response = _redirect("/roster/mine#swaps")
+    flash(response, request, message, "success")
+    return response
+
+
+@pages.post("/roster/swaps/{swap_id}/accept")
+def accept_swap(request: Request, session: SessionDep, user: Staff, swap_id: int):
+    approval = request.app.state.settings.roster_swaps_need_approval
+    return _answer(request, session, user, lambda: swaps.accept_swap(session=session, user=user, swap_id=swap_id,
+                                                                     needs_approval=approval),
+                   _("Accepted. A coordinator will approve the swap; until then the shift stays as it is.")
+                   if approval else _("Accepted. The shift is yours now."))
+
+
+@pages.post("/roster/swaps/{swap_id}/decline")
+def decline_swap(request: Request, session: SessionDep, user: Staff, swap_id: int):
+    return _answer(request, session, user, lambda: swaps.decline_swap(session=session, user=user, swap_id=swap_id),
+                   _("Declined. Your colleague has been told."))
+
+
+@pages.post("/roster/swaps/{swap_id}/cancel")
+def cancel_swap(request: Request, session: SessionDep, user: Staff, swap_id: int):
+    return _answer(request, session, user, lambda: swaps.cancel_swap(session=session, user=user, swap_id=swap_id),
+                   _("Request cancelled. The shift stays yours."))
+
+
+def _swaps_page(request: Request, session, error: HotlineError | None = None):
+    waiting = swaps.awaiting_approval(session=session)
+    return render(request, "roster/swaps.html", {
+        "waiting": waiting, "names": swaps.names(session=session, swaps=waiting), "error": error and error.message,
+    }, status_code=error.status_code if error else 200)
+
+
+@pages.get("/roster/swaps")
+def swaps_page(request: Request, session: SessionDep, user: Coordinator):
+    return _swaps_page(request, session)
+
+
+def _decide(request: Request, session, action, message: str):
+    try:
+        action()
+    except HotlineError as error:
+        return _swaps_page(request, session, error)
+    response = _redirect("/roster/swaps")
+    flash(response, request, message, "success")
+    return response
+
+
+@pages.post("/roster/swaps/{swap_id}/approve")
+def approve_swap(request: Request, session: SessionDep, user: Coordinator, swap_id: int):
+    return _decide(request, session, lambda: swaps.approve_swap(session=session, actor=user, swap_id=swap_id),
+                   _("Swap approved. The roster has changed and both counsellors have been told."))
+
+
+@pages.post("/roster/swaps/{swap_id}/reject")
+def reject_swap(request: Request, session: SessionDep, user: Coordinator, swap_id: int):
+    return _decide(request, session, lambda: swaps.reject_swap(session=session, actor=user, swap_id=swap_id),
+                   _("Swap not approved. Both counsellors have been told; the roster is unchanged."))
 
 
 @pages.get("/roster/feed/{token}.ics", name="calendar_feed")
