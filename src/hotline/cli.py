@@ -15,7 +15,9 @@ app = typer.Typer(help="Hotline console: serve it, migrate its database, manage 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+roster_app = typer.Typer(help="Rosters: import counsellors.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(roster_app, name="roster")
 
 
 def _settings(**overrides) -> Settings:
@@ -289,6 +291,46 @@ def triage(
         typer.echo(f"  {item.level.value:<9} {item.rule_id:<28} {where}{who}{note}")
     for action in result.actions:
         typer.echo(f"  → {action.en}")
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[typer.FileBinaryRead, typer.Argument(help="CSV: username, display_name, extension, skills, "
+                                                              "languages, availability (see README).")],
+    apply: Annotated[bool, typer.Option("--apply", help="Write the good rows. Without it, only check.")] = False,
+):
+    """Check a CSV of counsellors and their availability; bad rows are listed by line number. With --apply
+    the good rows are written (bad rows are left out). Exits 1 when any row has a problem."""
+    from rich.progress import Progress
+    from sqlmodel import Session
+
+    from hotline.errors import HotlineError
+    from hotline.roster import staff_import
+
+    settings = _settings()
+    _check_schema(settings)
+    engine = _engine(settings)
+    with Session(engine) as session:
+        try:
+            plan = staff_import.read_staff_csv(session=session, content=file.read(staff_import.MAX_BYTES + 1))
+        except HotlineError as error:
+            typer.echo(f"hotline: {error.message}", err=True)
+            raise typer.Exit(2) from None
+        for problem in plan.errors:
+            typer.echo(f"line {problem.line}: {problem.message}", err=True)
+        new = sum(1 for row in plan.rows if not row.exists)
+        typer.echo(f"{len(plan.rows)} good rows ({new} new counsellors, {len(plan.rows) - new} updates), "
+                   f"{len(plan.errors)} rows with problems")
+        if apply and plan.rows:
+            with Progress(transient=True) as progress:
+                task = progress.add_task("importing", total=len(plan.rows))
+                created, updated = staff_import.apply_staff_import(
+                    session=session, plan=plan, actor=None, progress=lambda _row: progress.advance(task))
+            typer.echo(f"imported: {created} created, {updated} updated; an admin sets new people's passwords")
+        elif plan.rows:
+            typer.echo("nothing written; run again with --apply to import the good rows")
+    engine.dispose()
+    raise typer.Exit(1 if plan.errors else 0)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -13,11 +13,12 @@ from pydantic import BaseModel
 
 from hotline.accounts.guards import CurrentUser, require
 from hotline.accounts.models import Role, User
+from hotline.audit.service import record
 from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _, get_locale
-from hotline.pages import environment, flash, go_to, render
-from hotline.roster import service, swaps, wellbeing
+from hotline.pages import client_address, environment, flash, go_to, render
+from hotline.roster import export, service, staff_import, swaps, wellbeing
 from hotline.roster.ical import shifts_calendar
 from hotline.roster.models import SHIFT_ROLE_LABELS, SWAP_STATUS_LABELS, Line, ShiftRole
 
@@ -497,6 +498,102 @@ def approve_swap(request: Request, session: SessionDep, user: Coordinator, swap_
 def reject_swap(request: Request, session: SessionDep, user: Coordinator, swap_id: int):
     return _decide(request, session, lambda: swaps.reject_swap(session=session, actor=user, swap_id=swap_id),
                    _("Swap not approved. Both counsellors have been told; the roster is unchanged."))
+
+
+# --- CSV import of counsellors, export of the roster -------------------------------------------------
+
+def _import_page(request: Request, plan=None, content: str = "", error: HotlineError | None = None):
+    return render(request, "roster/import.html", {"plan": plan, "content": content, "error": error and error.message,
+                                                  "weekday_names": [_day_label(date(2026, 11, 23) + timedelta(days=i))
+                                                                    .split()[0] for i in range(7)],
+                                                  "columns": ", ".join(("username", "display_name", "extension",
+                                                                        "skills", "languages", "availability"))},
+                  status_code=error.status_code if error else 200)
+
+
+async def _uploaded(request: Request) -> str | bytes:
+    form = await request.form()
+    upload = form.get("file")
+    if hasattr(upload, "read"):
+        return await upload.read(staff_import.MAX_BYTES + 1)
+    return str(form.get("content", ""))
+
+
+@pages.get("/roster/import")
+def import_page(request: Request, user: Coordinator):
+    return _import_page(request)
+
+
+@pages.post("/roster/import")
+async def import_preview(request: Request, session: SessionDep, user: Coordinator):
+    """Check every row and show what would happen; nothing is written until the coordinator confirms."""
+    content = await _uploaded(request)
+    try:
+        plan = staff_import.read_staff_csv(session=session, content=content)
+        text = staff_import.decode(content)
+    except HotlineError as error:
+        return _import_page(request, error=error)
+    if not plan.rows and not plan.errors:
+        return _import_page(request, error=InvalidInput(_("The file has a header but no rows.")))
+    return _import_page(request, plan, text)
+
+
+@pages.post("/roster/import/apply")
+def import_apply(request: Request, session: SessionDep, user: Coordinator,
+                 content: Annotated[str, Form(max_length=staff_import.MAX_BYTES)] = ""):
+    try:
+        plan = staff_import.read_staff_csv(session=session, content=content)
+        if not plan.rows:
+            raise InvalidInput(_("No row can be imported; fix the rows with problems and upload the file again."))
+        created, updated = staff_import.apply_staff_import(session=session, plan=plan, actor=user)
+    except HotlineError as error:
+        return _import_page(request, error=error)
+    response = _redirect("/roster/import")
+    flash(response, request, _("Imported: %(created)s new counsellors (an admin sets their passwords), %(updated)s "
+                               "updated, %(skipped)s rows with problems left out.", created=created, updated=updated,
+                               skipped=len(plan.errors)), "success")
+    return response
+
+
+def _export_period(line: Line, start: str, end: str):
+    first = service.parse_day(start, field="start") if start else _monday(None, line)
+    last = service.parse_day(end, field="end") if end else first + timedelta(days=6)
+    export.check_period(first, last)
+    tz = service.line_zone(line)
+    return first, last, service.local_moment(first, time(0), tz), service.local_moment(last + timedelta(days=1),
+                                                                                      time(0), tz)
+
+
+Day = Annotated[str, Query(max_length=10)]
+
+
+@pages.get("/roster/lines/{line_id}/export.csv")
+def export_csv(request: Request, session: SessionDep, user: Coordinator, line_id: int, start: Day = "",
+               end: Day = ""):
+    line = service.get_line(session=session, line_id=line_id)
+    first, last, since, until = _export_period(line, start, end)
+    body = export.roster_csv(session=session, line=line, start=since, end=until)
+    record(session=session, actor_id=user.id, action="roster.export", target_type="line", target_id=line.id,
+           address=client_address(request), detail={"format": "csv", "from": first.isoformat(),
+                                                    "to": last.isoformat()})
+    return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="roster-{line.id}-{first.isoformat()}-{last.isoformat()}.csv"',
+        "Cache-Control": "no-store"})
+
+
+@pages.get("/roster/lines/{line_id}/export.ics")
+def export_ics(request: Request, session: SessionDep, user: Coordinator, line_id: int, start: Day = "",
+               end: Day = ""):
+    line = service.get_line(session=session, line_id=line_id)
+    first, last, since, until = _export_period(line, start, end)
+    body = export.roster_calendar(session=session, line=line, start=since, end=until,
+                                  domain=request.url.hostname or "hotline")
+    record(session=session, actor_id=user.id, action="roster.export", target_type="line", target_id=line.id,
+           address=client_address(request), detail={"format": "ics", "from": first.isoformat(),
+                                                    "to": last.isoformat()})
+    return Response(body, media_type="text/calendar; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="roster-{line.id}-{first.isoformat()}-{last.isoformat()}.ics"',
+        "Cache-Control": "no-store"})
 
 
 @pages.get("/roster/feed/{token}.ics", name="calendar_feed")
