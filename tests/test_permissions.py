@@ -90,6 +90,11 @@ ROUTES = {
     ("POST", "/roster/import/apply"): {CO},
     ("GET", "/roster/lines/{line_id}/export.csv"): {CO},
     ("GET", "/roster/lines/{line_id}/export.ics"): {CO},
+    ("POST", "/roster/templates/{template_id}/delete"): {CO},
+    ("POST", "/roster/holidays/{holiday_id}/delete"): {CO},
+    ("POST", "/roster/shifts/{shift_id}/delete"): {CO},
+    ("GET", "/roster/staff"): {CO},
+    ("POST", "/roster/staff/{user_id}"): {CO},
     ("GET", "/notifications"): LOGGED_IN,
     ("GET", "/notifications/bell"): LOGGED_IN,
     ("POST", "/notifications/read"): LOGGED_IN,
@@ -115,7 +120,8 @@ ROUTES = {
 
 SAMPLE_PATH_VALUES = {"user_id": "1", "call_id": "1", "referral_id": "1", "follow_up_id": "1", "debrief_id": "1",
                       "caller_id": "1", "line_id": "1", "shift_id": "1", "assignment_id": "1", "token": "x",
-                      "record_id": "1", "swap_id": "1", "notification_id": "1"}
+                      "record_id": "1", "swap_id": "1", "notification_id": "1",
+                      "template_id": "1", "holiday_id": "1"}
 
 
 def app_routes(app):

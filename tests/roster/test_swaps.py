@@ -111,7 +111,7 @@ def test_a_shift_deleted_or_changed_since_is_refused_clearly(session, week):
     service.assign(session=session, actor=coordinator, shift_id=shifts[4].id, user_id=li.id)
     gone = swaps.ask_swap(session=session, requester=li, shift_id=shifts[1].id, colleague_id=wang.id, now=BEFORE)
     moved = swaps.ask_swap(session=session, requester=li, shift_id=shifts[4].id, colleague_id=zhao.id, now=BEFORE)
-    service.delete_shift(session=session, shift_id=shifts[1].id)
+    service.delete_shift(session=session, shift_id=shifts[1].id, people_confirmed=True)
     with pytest.raises(Conflict, match=r"The shift Hope line Day 11-23 08:00–16:00 no longer exists; nothing"):
         swaps.accept_swap(session=session, user=wang, swap_id=gone.id)
     service.update_shift(session=session, shift_id=shifts[4].id, day=MONDAY + timedelta(days=1), start=time(9),

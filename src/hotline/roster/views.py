@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from hotline.accounts.guards import CurrentUser, require
 from hotline.accounts.models import Role, User
 from hotline.audit.service import record
 from hotline.deps import SessionDep
-from hotline.errors import HotlineError, InvalidInput
+from hotline.errors import HotlineError, InvalidInput, NotFound
 from hotline.i18n import _, get_locale
 from hotline.pages import client_address, environment, flash, go_to, render
 from hotline.roster import export, service, staff_import, swaps, wellbeing
@@ -187,6 +188,75 @@ def generate(request: Request, session: SessionDep, user: Coordinator, line_id: 
         return _line_page(request, session, line_id, error)
     response = _redirect(_week_url(line_id, start - timedelta(days=start.weekday())))
     flash(response, request, _("%(count)s shifts made.", count=len(made)), "success")
+    return response
+
+
+@pages.post("/roster/templates/{template_id}/delete")
+def delete_template(request: Request, session: SessionDep, user: Coordinator, template_id: int,
+                    confirm: Text = ""):
+    template = service.get_template(session=session, template_id=template_id)
+    if confirm != "on":
+        return _line_page(request, session, template.line_id, InvalidInput(
+            _("Tick the box to confirm deleting the template %(name)s.", name=template.name)))
+    service.delete_template(session=session, template_id=template_id)
+    response = _redirect(f"/roster/lines/{template.line_id}")
+    flash(response, request, _("Template %(name)s deleted. Shifts already made from it stay, with whoever is on "
+                               "them.", name=template.name), "success")
+    return response
+
+
+@pages.post("/roster/holidays/{holiday_id}/delete")
+def delete_holiday(request: Request, session: SessionDep, user: Coordinator, holiday_id: int):
+    holiday = service.delete_holiday(session=session, holiday_id=holiday_id)
+    response = _redirect(f"/roster/lines/{holiday.line_id}")
+    flash(response, request, _("Holiday removed. Shifts are not made or removed until you make shifts again."),
+          "success")
+    return response
+
+
+@pages.post("/roster/shifts/{shift_id}/delete")
+def delete_shift(request: Request, session: SessionDep, user: Coordinator, shift_id: int, confirm: Text = ""):
+    shift = service.get_shift(session=session, shift_id=shift_id)
+    line_id, monday = _week_of_shift(session, shift)
+    if confirm != "on":
+        return _week_page(request, session, line_id, monday.isoformat(), shift.id, error=InvalidInput(
+            _("Tick the box to confirm deleting this shift.")))
+    try:
+        service.delete_shift(session=session, shift_id=shift.id, people_confirmed=True)
+    except HotlineError as error:
+        return _week_page(request, session, line_id, monday.isoformat(), shift.id, error=error)
+    response = _redirect(_week_url(line_id, monday))
+    flash(response, request, _("Shift deleted."), "success")
+    return response
+
+
+# --- staff profiles ----------------------------------------------------------------------------------
+
+def _staff_page(request: Request, session, error: HotlineError | None = None):
+    people = service.staff(session=session)
+    return render(request, "roster/staff.html", {
+        "people": people, "profiles": service.profiles(session=session, user_ids=[p.id for p in people]),
+        "error": error and error.message}, status_code=error.status_code if error else 200)
+
+
+@pages.get("/roster/staff")
+def staff_page(request: Request, session: SessionDep, user: Coordinator):
+    return _staff_page(request, session)
+
+
+@pages.post("/roster/staff/{user_id}")
+def edit_staff(request: Request, session: SessionDep, user: Coordinator, user_id: int, phone_extension: Text = "",
+               skills: Text = ""):
+    person = session.get(User, user_id)
+    if person is None or not person.has_any(Role.counsellor, Role.supervisor):
+        return _staff_page(request, session, NotFound(_("There is no counsellor or supervisor %(id)s.", id=user_id)))
+    try:
+        service.set_profile(session=session, user=person, phone_extension=phone_extension.strip() or None,
+                            skills=[item for item in re.split(r"[;,；，]", skills)])
+    except HotlineError as error:
+        return _staff_page(request, session, error)
+    response = _redirect(f"/roster/staff#staff-{person.id}")
+    flash(response, request, _("Saved %(name)s's extension and skills.", name=person.display_name), "success")
     return response
 
 
