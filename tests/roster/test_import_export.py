@@ -60,6 +60,8 @@ def test_applying_creates_counsellors_without_a_usable_password_and_updates_othe
     assert [row.username for row in seen] == ["c.new", "admin.x", "c.old"]
     new = accounts.find_user(session=session, username="c.new")
     assert new.roles == {Role.counsellor} and new.display_name == "新同事 New Colleague"
+    with pytest.raises(accounts.LoginFailed):  # nobody knows the password until an admin sets one
+        accounts.authenticate(session=session, username="c.new", password="a guessed password", address="test")
     assert session.get(StaffProfile, new.id).phone_extension == "8021"
     assert session.get(StaffProfile, old.id).skills == ["medical staff"]
     windows = session.exec(select(Availability).where(Availability.user_id == old.id)).all()
