@@ -197,11 +197,18 @@ def _coordinators(session: Session) -> list[User]:
     return service.staff(session=session, roles=(Role.coordinator,))
 
 
-def accept_swap(*, session: Session, user: User, swap_id: int, needs_approval: bool = True) -> SwapRequest:
+def _refuse_if_started(swap: SwapRequest, now: datetime | None) -> None:
+    if swap.shift_starts_at <= (now or utcnow()):
+        raise Conflict(_("This shift has already started; ask the coordinator instead."))
+
+
+def accept_swap(*, session: Session, user: User, swap_id: int, needs_approval: bool = True,
+                now: datetime | None = None) -> SwapRequest:
     """The colleague (or, for an open offer, anyone who may work it) says yes. The checks run now, so a
     swap that cannot happen is refused at once; without approval the roster changes here."""
     swap = get_swap(session=session, swap_id=swap_id)
     _refuse_if_closed(swap, SwapStatus.asked)
+    _refuse_if_started(swap, now)
     if swap.requester_id == user.id:
         raise InvalidInput(_("You cannot accept your own request."))
     if swap.colleague_id is not None and swap.colleague_id != user.id:
@@ -259,10 +266,11 @@ def cancel_swap(*, session: Session, user: User, swap_id: int) -> SwapRequest:
     return get_swap(session=session, swap_id=swap_id)
 
 
-def approve_swap(*, session: Session, actor: User, swap_id: int) -> SwapRequest:
+def approve_swap(*, session: Session, actor: User, swap_id: int, now: datetime | None = None) -> SwapRequest:
     """A coordinator's yes: the roster changes now, if it still can and the checks still pass."""
     swap = get_swap(session=session, swap_id=swap_id)
     _refuse_if_closed(swap, SwapStatus.accepted)
+    _refuse_if_started(swap, now)
     taker = session.get(User, swap.colleague_id)
     requester_id, label = swap.requester_id, swap.shift_label
     try:
