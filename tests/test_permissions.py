@@ -95,6 +95,27 @@ ROUTES = {
     ("POST", "/roster/mine/availability"): {C, CO, S},
     ("GET", "/roster/feed/{token}.ics"): EVERYONE,  # the unguessable token is the key; a wrong one is a 404
     ("GET", "/api/v1/roster/now"): LOGGED_IN,
+    ("POST", "/roster/swaps"): {C, CO, S},
+    ("POST", "/roster/swaps/{swap_id}/accept"): {C, CO, S},
+    ("POST", "/roster/swaps/{swap_id}/decline"): {C, CO, S},
+    ("POST", "/roster/swaps/{swap_id}/cancel"): {C, CO, S},
+    ("GET", "/roster/swaps"): {CO},
+    ("POST", "/roster/swaps/{swap_id}/approve"): {CO},
+    ("POST", "/roster/swaps/{swap_id}/reject"): {CO},
+    ("GET", "/roster/import"): {CO},
+    ("POST", "/roster/import"): {CO},
+    ("POST", "/roster/import/apply"): {CO},
+    ("GET", "/roster/lines/{line_id}/export.csv"): {CO},
+    ("GET", "/roster/lines/{line_id}/export.ics"): {CO},
+    ("POST", "/roster/templates/{template_id}/delete"): {CO},
+    ("POST", "/roster/holidays/{holiday_id}/delete"): {CO},
+    ("POST", "/roster/shifts/{shift_id}/delete"): {CO},
+    ("GET", "/roster/staff"): {CO},
+    ("POST", "/roster/staff/{user_id}"): {CO},
+    ("GET", "/notifications"): LOGGED_IN,
+    ("GET", "/notifications/bell"): LOGGED_IN,
+    ("POST", "/notifications/read"): LOGGED_IN,
+    ("POST", "/notifications/{notification_id}/open"): LOGGED_IN,
     ("GET", "/roster/wellbeing"): {CO, S},
     ("POST", "/roster/rating"): {C, S},
     ("GET", "/reports"): {S, A},
@@ -131,7 +152,8 @@ ROUTES = {
 
 SAMPLE_PATH_VALUES = {"user_id": "1", "call_id": "1", "referral_id": "1", "follow_up_id": "1", "debrief_id": "1",
                       "caller_id": "1", "line_id": "1", "shift_id": "1", "assignment_id": "1", "token": "x",
-                      "record_id": "1"}
+                      "record_id": "1", "swap_id": "1", "notification_id": "1",
+                      "template_id": "1", "holiday_id": "1"}
 
 
 def app_routes(app):

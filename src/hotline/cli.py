@@ -18,9 +18,11 @@ user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys for notes and caller details.", no_args_is_help=True)
 retention_app = typer.Typer(help="Keep records as long as the rules require, and no longer.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+roster_app = typer.Typer(help="Rosters: import counsellors.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
+app.add_typer(roster_app, name="roster")
 
 
 def _settings(**overrides) -> Settings:
@@ -435,6 +437,46 @@ def restore(
         typer.echo(f"hotline: {error}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"restored {path} (schema {revision})")
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[typer.FileBinaryRead, typer.Argument(help="CSV: username, display_name, extension, skills, "
+                                                              "languages, availability (see README).")],
+    apply: Annotated[bool, typer.Option("--apply", help="Write the good rows. Without it, only check.")] = False,
+):
+    """Check a CSV of counsellors and their availability; bad rows are listed by line number. With --apply
+    the good rows are written (bad rows are left out). Exits 1 when any row has a problem."""
+    from rich.progress import Progress
+    from sqlmodel import Session
+
+    from hotline.errors import HotlineError
+    from hotline.roster import staff_import
+
+    settings = _settings()
+    _check_schema(settings)
+    engine = _engine(settings)
+    with Session(engine) as session:
+        try:
+            plan = staff_import.read_staff_csv(session=session, content=file.read(staff_import.MAX_BYTES + 1))
+        except HotlineError as error:
+            typer.echo(f"hotline: {error.message}", err=True)
+            raise typer.Exit(2) from None
+        for problem in plan.errors:
+            typer.echo(f"line {problem.line}: {problem.message}", err=True)
+        new = sum(1 for row in plan.rows if not row.exists)
+        typer.echo(f"{len(plan.rows)} good rows ({new} new counsellors, {len(plan.rows) - new} updates), "
+                   f"{len(plan.errors)} rows with problems")
+        if apply and plan.rows:
+            with Progress(transient=True) as progress:
+                task = progress.add_task("importing", total=len(plan.rows))
+                created, updated = staff_import.apply_staff_import(
+                    session=session, plan=plan, actor=None, progress=lambda _row: progress.advance(task))
+            typer.echo(f"imported: {created} created, {updated} updated; an admin sets new people's passwords")
+        elif plan.rows:
+            typer.echo("nothing written; run again with --apply to import the good rows")
+    engine.dispose()
+    raise typer.Exit(1 if plan.errors else 0)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     wellbeing_high_calls_per_week: int = Field(default=5, ge=1)
     # Finalised calls older than this are de-identified by `hotline retention run --apply`.
     retention_years: int = Field(default=3, ge=1, le=100)
+    # Roster: a swap both counsellors agreed to waits for a coordinator's approval before the roster changes.
+    roster_swaps_need_approval: bool = True
     # A rule file to use instead of the one shipped with the package (see README, "For supervisors").
     rules_file: Path | None = None
     # Field encryption (README, "Security and privacy"): keys newest first, comma-separated, or one per

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from hotline.accounts.models import ApiToken, LoginAttempt, RecoveryCode, User, UserRole  # noqa: F401
 from hotline.audit.models import AuditEntry  # noqa: F401
 from hotline.calls.models import Call, CallAddendum, CallAssessment, Caller, CrisisTick  # noqa: F401
+from hotline.notifications.models import Notification  # noqa: F401
 from hotline.referrals.models import (  # noqa: F401
     CallerAlert,
     CallReview,
@@ -27,6 +28,7 @@ from hotline.roster.models import (  # noqa: F401
     ShiftRating,
     ShiftTemplate,
     StaffProfile,
+    SwapRequest,
     TimeOff,
 )
 from hotline.rulebook.models import RuleSetRecord  # noqa: F401

@@ -11,6 +11,7 @@ from hotline.accounts.guards import CurrentUser
 from hotline.audit import views as audit
 from hotline.calls import views as calls
 from hotline.database import schema_revisions
+from hotline.notifications import views as notifications
 from hotline.pages import render
 from hotline.privacy import views as privacy
 from hotline.referrals import views as referrals
@@ -60,6 +61,7 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(calls.api, prefix="/api/v1", tags=["calls"])
     app.include_router(screening.pages, tags=["screening"], include_in_schema=False)
     app.include_router(screening.api, prefix="/api/v1", tags=["screening"])
+    app.include_router(notifications.pages, tags=["notifications"], include_in_schema=False)
     app.include_router(referrals.pages, tags=["referrals"], include_in_schema=False)
     app.include_router(referrals.api, prefix="/api/v1", tags=["referrals"])
     app.include_router(roster.pages, tags=["roster"], include_in_schema=False)

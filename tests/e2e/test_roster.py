@@ -1,5 +1,6 @@
 """A coordinator staffs a week in Chromium: makes it, sees the gaps, fills them, publishes; the counsellor
-then sees the shift and subscribes to it as a calendar."""
+then sees the shift, subscribes to it as a calendar, and asks a colleague to take it; the colleague
+accepts and the coordinator approves."""
 
 import re
 from datetime import date, timedelta
@@ -74,6 +75,7 @@ def test_coordinator_makes_a_week_fills_the_gaps_and_publishes(live_server, new_
     expect(page.locator("td[data-state=gap]")).to_have_count(0)
     page.click("[data-testid=publish-form] button[type=submit]")
     expect(page.locator(".flash")).to_contain_text("Week published. Counsellors can see their shifts.")
+    line_id = re.search(r"/roster/lines/(\d+)/week", page.url).group(1)
 
     # the counsellor sees it and subscribes
     counsellor = new_page("en-GB")
@@ -87,3 +89,37 @@ def test_coordinator_makes_a_week_fills_the_gaps_and_publishes(live_server, new_
     assert feed.ok
     events = [e for e in Calendar.from_ical(feed.body()).walk("VEVENT") if "E2E evening line" in str(e["summary"])]
     assert len(events) == 1 and events[0].decoded("dtend") - events[0].decoded("dtstart") == timedelta(hours=8)
+
+    # the counsellor asks Wang Fang to take it; she sees it under the bell and accepts
+    value = counsellor.locator("#swap-shift option", has_text="E2E evening line").get_attribute("value")
+    counsellor.select_option("#swap-shift", value)
+    counsellor.select_option("#swap-colleague", counsellor.locator(
+        '#swap-colleague option[data-name="王芳 Wang Fang"]').get_attribute("value"))
+    counsellor.click("[data-testid=swap-form] button[type=submit]")
+    expect(counsellor.locator(".flash")).to_contain_text("until it is accepted and approved")
+    expect(counsellor.locator("[data-testid=swaps]")).to_contain_text("Waiting for an answer")
+
+    colleague = new_page("en-GB")
+    log_in(colleague, live_server, "c.wang")
+    expect(colleague.locator("[data-testid=bell-count]")).to_have_text("1")
+    colleague.click("[data-testid=bell]")
+    colleague.locator("[data-testid=notifications] button",
+                      has_text="asks you to take their shift E2E evening line").click()
+    expect(colleague.locator("[data-testid=swaps]")).to_contain_text("Demo counsellor")
+    colleague.click("[data-testid=accept-swap]")
+    expect(colleague.locator(".flash")).to_contain_text("A coordinator will approve the swap")
+    expect(colleague.locator("[data-testid=bell-count]")).to_have_count(0)
+
+    # the coordinator approves; the week grid now shows Wang Fang on the shift
+    page.goto(live_server + "/roster")
+    expect(page.locator("[data-testid=bell-count]")).to_have_text("1")
+    page.click("text=Swaps to approve")
+    expect(page.locator("[data-testid=swaps-waiting]")).to_contain_text("王芳 Wang Fang")
+    page.click("[data-testid=approve-swap]")
+    expect(page.locator(".flash")).to_contain_text("Swap approved.")
+    expect(page.locator("[data-testid=no-swaps]")).to_be_visible()
+    page.goto(f"{live_server}/roster/lines/{line_id}/week?start={monday.isoformat()}")
+    expect(page.locator("[data-testid=shift-card]")).to_contain_text("王芳 Wang Fang")
+    expect(page.locator("[data-testid=shift-card]")).not_to_contain_text("Demo counsellor")
+    counsellor.goto(live_server + "/roster/mine")
+    expect(counsellor.locator("[data-testid=swaps]")).to_contain_text("Done")

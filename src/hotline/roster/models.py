@@ -190,3 +190,53 @@ class ShiftRating(SQLModel, table=True):
         Integer, ForeignKey("roster_shifts.id", ondelete="SET NULL"), nullable=True))
     rating: int
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class SwapStatus(StrEnum):
+    asked = "asked"  # waiting for the colleague (or anyone, for an open offer)
+    accepted = "accepted"  # the colleague said yes; waiting for the coordinator
+    done = "done"  # the roster changed
+    declined = "declined"  # by the colleague
+    rejected = "rejected"  # by the coordinator
+    cancelled = "cancelled"  # by the person who asked
+
+
+SWAP_STATUS_LABELS = {SwapStatus.asked: _l("Waiting for an answer"),
+                      SwapStatus.accepted: _l("Accepted; waiting for a coordinator"),
+                      SwapStatus.done: _l("Done"), SwapStatus.declined: _l("Declined"),
+                      SwapStatus.rejected: _l("Not approved"), SwapStatus.cancelled: _l("Cancelled")}
+
+
+class SwapRequest(SQLModel, table=True):
+    """A counsellor asks a colleague (or anyone) to take one of their shifts, or to swap it for one of theirs.
+
+    The shift's times are kept as they were when asked, so a shift changed since is refused, not swapped."""
+
+    __tablename__ = "roster_swaps"
+    __table_args__ = (Index("ix_roster_swaps_status", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("roster_assignments.id", ondelete="SET NULL"), nullable=True))
+    shift_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("roster_shifts.id", ondelete="SET NULL"), nullable=True))
+    shift_starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    shift_ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    shift_label: str = Field(max_length=160)  # line, name and local times, for lists after the shift is gone
+    requester_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+                                               index=True))
+    # Null: offered to anyone who may take it; set to whoever accepts.
+    colleague_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True))
+    # For a swap rather than a give-away: the colleague's assignment that comes back in exchange.
+    their_assignment_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("roster_assignments.id", ondelete="SET NULL"), nullable=True))
+    their_shift_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("roster_shifts.id", ondelete="SET NULL"), nullable=True))
+    their_shift_label: str | None = Field(default=None, max_length=160)
+    status: str = Field(default=SwapStatus.asked, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True))
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -229,12 +229,30 @@ def list_templates(*, session: Session, line_id: int) -> list[ShiftTemplate]:
                              .order_by(ShiftTemplate.start_time)))
 
 
-def delete_template(*, session: Session, template_id: int) -> None:
+def get_template(*, session: Session, template_id: int) -> ShiftTemplate:
+    template = session.get(ShiftTemplate, template_id)
+    if template is None:
+        raise NotFound(_("There is no shift template %(id)s.", id=template_id))
+    return template
+
+
+def delete_template(*, session: Session, template_id: int) -> ShiftTemplate:
+    """Shifts already made from it stay, with whoever is on them; only future generating stops using it."""
     template = session.get(ShiftTemplate, template_id)
     if template is None:
         raise NotFound(_("There is no shift template %(id)s.", id=template_id))
     session.delete(template)
     session.commit()
+    return template
+
+
+def delete_holiday(*, session: Session, holiday_id: int) -> Holiday:
+    holiday = session.get(Holiday, holiday_id)
+    if holiday is None:
+        raise NotFound(_("There is no such holiday."))
+    session.delete(holiday)
+    session.commit()
+    return holiday
 
 
 def add_holiday(*, session: Session, line_id: int, day: date, name: str) -> Holiday:
@@ -315,10 +333,21 @@ def update_shift(*, session: Session, shift_id: int, day: date, start: time, end
     return shift, problems_for_shift(session=session, shift=shift)
 
 
-def delete_shift(*, session: Session, shift_id: int) -> None:
+class ShiftHasPeople(Conflict):
+    """Deleting a shift would take people off it: refused until the coordinator confirms, naming them."""
+
+
+def delete_shift(*, session: Session, shift_id: int, people_confirmed: bool = False) -> Shift:
+    """Delete a shift. With people on it, only when confirmed: they are taken off, and open swap requests
+    for it are refused when answered (the shift no longer exists)."""
     shift = get_shift(session=session, shift_id=shift_id)
+    on_it = assignments_for(session=session, shift_ids=[shift.id])[shift.id]
+    if on_it and not people_confirmed:
+        raise ShiftHasPeople(_("On this shift: %(names)s. Deleting it takes them off; tick the box to confirm.",
+                               names=", ".join(user.display_name for _a, user in on_it)))
     session.delete(shift)
     session.commit()
+    return shift
 
 
 # --- people ------------------------------------------------------------------------------------------
@@ -339,7 +368,10 @@ def profiles(*, session: Session, user_ids) -> dict[int, StaffProfile]:
 def set_profile(*, session: Session, user: User, phone_extension: str | None, skills: list[str]) -> StaffProfile:
     if phone_extension and (len(phone_extension) > 16 or not re.fullmatch(r"[0-9#*+ -]+", phone_extension)):
         raise InvalidInput(_("A phone extension is digits only, at most 16."), field="phone_extension")
-    skills = [s.strip()[:40] for s in skills if s.strip()][:12]
+    skills = list(dict.fromkeys(s.strip() for s in skills if s.strip()))
+    if len(skills) > 12 or any(len(s) > 40 for s in skills):
+        raise InvalidInput(_("At most %(count)s skills and languages, each at most %(max)s characters.", count=12,
+                             max=40), field="skills")
     profile = session.get(StaffProfile, user.id) or StaffProfile(user_id=user.id)
     profile.phone_extension, profile.skills = phone_extension or None, skills
     session.add(profile)

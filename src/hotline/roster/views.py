@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
@@ -13,13 +14,14 @@ from pydantic import BaseModel
 
 from hotline.accounts.guards import CurrentUser, require
 from hotline.accounts.models import Role, User
+from hotline.audit.service import record
 from hotline.deps import SessionDep
-from hotline.errors import HotlineError, InvalidInput
+from hotline.errors import HotlineError, InvalidInput, NotFound
 from hotline.i18n import _, get_locale
-from hotline.pages import environment, flash, go_to, render
-from hotline.roster import service, wellbeing
+from hotline.pages import client_address, environment, flash, go_to, render
+from hotline.roster import export, service, staff_import, swaps, wellbeing
 from hotline.roster.ical import shifts_calendar
-from hotline.roster.models import SHIFT_ROLE_LABELS, Line, ShiftRole
+from hotline.roster.models import SHIFT_ROLE_LABELS, SWAP_STATUS_LABELS, Line, ShiftRole
 
 pages = APIRouter()
 api = APIRouter()
@@ -39,7 +41,8 @@ def _day_label(day: date) -> str:
 
 environment.filters["in_zone"] = _in_zone
 environment.globals.update(roster_day_label=_day_label,
-                           shift_role_label=lambda role: str(SHIFT_ROLE_LABELS.get(role, role)))
+                           shift_role_label=lambda role: str(SHIFT_ROLE_LABELS.get(role, role)),
+                           swap_status_label=lambda status: str(SWAP_STATUS_LABELS.get(status, status)))
 
 
 def _redirect(url: str) -> RedirectResponse:
@@ -188,6 +191,75 @@ def generate(request: Request, session: SessionDep, user: Coordinator, line_id: 
     return response
 
 
+@pages.post("/roster/templates/{template_id}/delete")
+def delete_template(request: Request, session: SessionDep, user: Coordinator, template_id: int,
+                    confirm: Text = ""):
+    template = service.get_template(session=session, template_id=template_id)
+    if confirm != "on":
+        return _line_page(request, session, template.line_id, InvalidInput(
+            _("Tick the box to confirm deleting the template %(name)s.", name=template.name)))
+    service.delete_template(session=session, template_id=template_id)
+    response = _redirect(f"/roster/lines/{template.line_id}")
+    flash(response, request, _("Template %(name)s deleted. Shifts already made from it stay, with whoever is on "
+                               "them.", name=template.name), "success")
+    return response
+
+
+@pages.post("/roster/holidays/{holiday_id}/delete")
+def delete_holiday(request: Request, session: SessionDep, user: Coordinator, holiday_id: int):
+    holiday = service.delete_holiday(session=session, holiday_id=holiday_id)
+    response = _redirect(f"/roster/lines/{holiday.line_id}")
+    flash(response, request, _("Holiday removed. Shifts are not made or removed until you make shifts again."),
+          "success")
+    return response
+
+
+@pages.post("/roster/shifts/{shift_id}/delete")
+def delete_shift(request: Request, session: SessionDep, user: Coordinator, shift_id: int, confirm: Text = ""):
+    shift = service.get_shift(session=session, shift_id=shift_id)
+    line_id, monday = _week_of_shift(session, shift)
+    if confirm != "on":
+        return _week_page(request, session, line_id, monday.isoformat(), shift.id, error=InvalidInput(
+            _("Tick the box to confirm deleting this shift.")))
+    try:
+        service.delete_shift(session=session, shift_id=shift.id, people_confirmed=True)
+    except HotlineError as error:
+        return _week_page(request, session, line_id, monday.isoformat(), shift.id, error=error)
+    response = _redirect(_week_url(line_id, monday))
+    flash(response, request, _("Shift deleted."), "success")
+    return response
+
+
+# --- staff profiles ----------------------------------------------------------------------------------
+
+def _staff_page(request: Request, session, error: HotlineError | None = None):
+    people = service.staff(session=session)
+    return render(request, "roster/staff.html", {
+        "people": people, "profiles": service.profiles(session=session, user_ids=[p.id for p in people]),
+        "error": error and error.message}, status_code=error.status_code if error else 200)
+
+
+@pages.get("/roster/staff")
+def staff_page(request: Request, session: SessionDep, user: Coordinator):
+    return _staff_page(request, session)
+
+
+@pages.post("/roster/staff/{user_id}")
+def edit_staff(request: Request, session: SessionDep, user: Coordinator, user_id: int, phone_extension: Text = "",
+               skills: Text = ""):
+    person = session.get(User, user_id)
+    if person is None or not person.has_any(Role.counsellor, Role.supervisor):
+        return _staff_page(request, session, NotFound(_("There is no counsellor or supervisor %(id)s.", id=user_id)))
+    try:
+        service.set_profile(session=session, user=person, phone_extension=phone_extension.strip() or None,
+                            skills=[item for item in re.split(r"[;,；，]", skills)])
+    except HotlineError as error:
+        return _staff_page(request, session, error)
+    response = _redirect(f"/roster/staff#staff-{person.id}")
+    flash(response, request, _("Saved %(name)s's extension and skills.", name=person.display_name), "success")
+    return response
+
+
 # --- the week grid -----------------------------------------------------------------------------------
 
 def _week_page(request: Request, session, line_id: int, start: str | None, shift_id: int | None = None,
@@ -333,9 +405,17 @@ def _mine(request: Request, session, user: User, *, feed_url: str | None = None,
           error: HotlineError | None = None):
     tz = request.app.state.settings.tz
     now = datetime.now(tz)
+    entries = service.my_shifts(session=session, user=user, start=now - timedelta(days=1),
+                                end=now + timedelta(days=60))
+    requests = swaps.swaps_for(session=session, user=user)
+    colleagues = [p for p in service.staff(session=session) if p.id != user.id]
     return render(request, "roster/mine.html", {
-        "entries": service.my_shifts(session=session, user=user, start=now - timedelta(days=1),
-                                     end=now + timedelta(days=60)),
+        "entries": entries,
+        "swappable": [(s, line) for s, _a, line in entries if s.starts_at > now],
+        "colleagues": colleagues,
+        "their_shifts": swaps.colleague_shifts(session=session, user=user, end=now + timedelta(days=60)),
+        "swaps": requests, "swap_names": swaps.names(session=session, swaps=[s for v in requests.values() for s in v]),
+        "asked_about": {s.shift_id for s in requests["mine"] if s.status in swaps.OPEN},
         "on_shift": service.on_shift_now(session=session, user=user),
         "feed_url": feed_url, "has_feed": service.has_feed(session=session, user=user),
         "time_off": service.time_off_of(session=session, user=user),
@@ -388,6 +468,202 @@ def add_availability(request: Request, session: SessionDep, user: Staff, weekday
     except HotlineError as error:
         return _mine(request, session, user, error=error)
     return _redirect("/roster/mine")
+
+
+# --- swaps -------------------------------------------------------------------------------------------
+
+def _optional_id(value: str, field: str) -> int | None:
+    return _int(value, field, 1, 2**31 - 1) if (value or "").strip() else None
+
+
+@pages.post("/roster/swaps")
+def ask_swap(request: Request, session: SessionDep, user: Staff, shift_id: Text = "", colleague_id: Text = "",
+             their_shift: Text = ""):
+    """Ask a named colleague, or everyone (no colleague chosen); `their_shift` is "shift:person" for an exchange."""
+    try:
+        colleague, theirs = _optional_id(colleague_id, "colleague_id"), None
+        if their_shift.strip():
+            shift_part, _sep, person_part = their_shift.partition(":")
+            theirs, person = _int(shift_part, "their_shift", 1, 2**31 - 1), _int(person_part, "their_shift", 1,
+                                                                                  2**31 - 1)
+            if colleague is not None and colleague != person:
+                raise InvalidInput(_("The shift to swap for belongs to someone other than the colleague you chose."),
+                                   field="their_shift")
+            colleague = person
+        swap = swaps.ask_swap(session=session, requester=user, shift_id=_int(shift_id, "shift_id", 1, 2**31 - 1),
+                              colleague_id=colleague, their_shift_id=theirs)
+    except HotlineError as error:
+        return _mine(request, session, user, error=error)
+    response = _redirect("/roster/mine#swaps")
+    if swap.colleague_id is None:
+        message = _("Offered to everyone who can take it. You stay on the shift until someone does.")
+    elif request.app.state.settings.roster_swaps_need_approval:
+        message = _("Request sent. You stay on the shift until it is accepted and approved.")
+    else:
+        message = _("Request sent. You stay on the shift until it is accepted.")
+    flash(response, request, message, "success")
+    return response
+
+
+def _answer(request: Request, session, user: User, action, message: str):
+    try:
+        action()
+    except HotlineError as error:
+        return _mine(request, session, user, error=error)
+    response = _redirect("/roster/mine#swaps")
+    flash(response, request, message, "success")
+    return response
+
+
+@pages.post("/roster/swaps/{swap_id}/accept")
+def accept_swap(request: Request, session: SessionDep, user: Staff, swap_id: int):
+    approval = request.app.state.settings.roster_swaps_need_approval
+    return _answer(request, session, user, lambda: swaps.accept_swap(session=session, user=user, swap_id=swap_id,
+                                                                     needs_approval=approval),
+                   _("Accepted. A coordinator will approve the swap; until then the shift stays as it is.")
+                   if approval else _("Accepted. The shift is yours now."))
+
+
+@pages.post("/roster/swaps/{swap_id}/decline")
+def decline_swap(request: Request, session: SessionDep, user: Staff, swap_id: int):
+    return _answer(request, session, user, lambda: swaps.decline_swap(session=session, user=user, swap_id=swap_id),
+                   _("Declined. Your colleague has been told."))
+
+
+@pages.post("/roster/swaps/{swap_id}/cancel")
+def cancel_swap(request: Request, session: SessionDep, user: Staff, swap_id: int):
+    return _answer(request, session, user, lambda: swaps.cancel_swap(session=session, user=user, swap_id=swap_id),
+                   _("Request cancelled. The shift stays yours."))
+
+
+def _swaps_page(request: Request, session, error: HotlineError | None = None):
+    waiting = swaps.awaiting_approval(session=session)
+    return render(request, "roster/swaps.html", {
+        "waiting": waiting, "names": swaps.names(session=session, swaps=waiting), "error": error and error.message,
+    }, status_code=error.status_code if error else 200)
+
+
+@pages.get("/roster/swaps")
+def swaps_page(request: Request, session: SessionDep, user: Coordinator):
+    return _swaps_page(request, session)
+
+
+def _decide(request: Request, session, action, message: str):
+    try:
+        action()
+    except HotlineError as error:
+        return _swaps_page(request, session, error)
+    response = _redirect("/roster/swaps")
+    flash(response, request, message, "success")
+    return response
+
+
+@pages.post("/roster/swaps/{swap_id}/approve")
+def approve_swap(request: Request, session: SessionDep, user: Coordinator, swap_id: int):
+    return _decide(request, session, lambda: swaps.approve_swap(session=session, actor=user, swap_id=swap_id),
+                   _("Swap approved. The roster has changed and both counsellors have been told."))
+
+
+@pages.post("/roster/swaps/{swap_id}/reject")
+def reject_swap(request: Request, session: SessionDep, user: Coordinator, swap_id: int):
+    return _decide(request, session, lambda: swaps.reject_swap(session=session, actor=user, swap_id=swap_id),
+                   _("Swap not approved. Both counsellors have been told; the roster is unchanged."))
+
+
+# --- CSV import of counsellors, export of the roster -------------------------------------------------
+
+def _import_page(request: Request, plan=None, content: str = "", error: HotlineError | None = None):
+    return render(request, "roster/import.html", {"plan": plan, "content": content, "error": error and error.message,
+                                                  "weekday_names": [_day_label(date(2026, 11, 23) + timedelta(days=i))
+                                                                    .split()[0] for i in range(7)],
+                                                  "columns": ", ".join(("username", "display_name", "extension",
+                                                                        "skills", "languages", "availability"))},
+                  status_code=error.status_code if error else 200)
+
+
+async def _uploaded(request: Request) -> str | bytes:
+    form = await request.form()
+    upload = form.get("file")
+    if hasattr(upload, "read"):
+        return await upload.read(staff_import.MAX_BYTES + 1)
+    return str(form.get("content", ""))
+
+
+@pages.get("/roster/import")
+def import_page(request: Request, user: Coordinator):
+    return _import_page(request)
+
+
+@pages.post("/roster/import")
+async def import_preview(request: Request, session: SessionDep, user: Coordinator):
+    """Check every row and show what would happen; nothing is written until the coordinator confirms."""
+    content = await _uploaded(request)
+    try:
+        plan = staff_import.read_staff_csv(session=session, content=content)
+        text = staff_import.decode(content)
+    except HotlineError as error:
+        return _import_page(request, error=error)
+    if not plan.rows and not plan.errors:
+        return _import_page(request, error=InvalidInput(_("The file has a header but no rows.")))
+    return _import_page(request, plan, text)
+
+
+@pages.post("/roster/import/apply")
+def import_apply(request: Request, session: SessionDep, user: Coordinator,
+                 content: Annotated[str, Form(max_length=staff_import.MAX_BYTES)] = ""):
+    try:
+        plan = staff_import.read_staff_csv(session=session, content=content)
+        if not plan.rows:
+            raise InvalidInput(_("No row can be imported; fix the rows with problems and upload the file again."))
+        created, updated = staff_import.apply_staff_import(session=session, plan=plan, actor=user)
+    except HotlineError as error:
+        return _import_page(request, error=error)
+    response = _redirect("/roster/import")
+    flash(response, request, _("Imported: %(created)s new counsellors (an admin sets their passwords), %(updated)s "
+                               "updated, %(skipped)s rows with problems left out.", created=created, updated=updated,
+                               skipped=len(plan.errors)), "success")
+    return response
+
+
+def _export_period(line: Line, start: str, end: str):
+    first = service.parse_day(start, field="start") if start else _monday(None, line)
+    last = service.parse_day(end, field="end") if end else first + timedelta(days=6)
+    export.check_period(first, last)
+    tz = service.line_zone(line)
+    return first, last, service.local_moment(first, time(0), tz), service.local_moment(last + timedelta(days=1),
+                                                                                      time(0), tz)
+
+
+Day = Annotated[str, Query(max_length=10)]
+
+
+@pages.get("/roster/lines/{line_id}/export.csv")
+def export_csv(request: Request, session: SessionDep, user: Coordinator, line_id: int, start: Day = "",
+               end: Day = ""):
+    line = service.get_line(session=session, line_id=line_id)
+    first, last, since, until = _export_period(line, start, end)
+    body = export.roster_csv(session=session, line=line, start=since, end=until)
+    record(session=session, actor_id=user.id, action="roster.export", target_type="line", target_id=line.id,
+           address=client_address(request), detail={"format": "csv", "from": first.isoformat(),
+                                                    "to": last.isoformat()})
+    return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="roster-{line.id}-{first.isoformat()}-{last.isoformat()}.csv"',
+        "Cache-Control": "no-store"})
+
+
+@pages.get("/roster/lines/{line_id}/export.ics")
+def export_ics(request: Request, session: SessionDep, user: Coordinator, line_id: int, start: Day = "",
+               end: Day = ""):
+    line = service.get_line(session=session, line_id=line_id)
+    first, last, since, until = _export_period(line, start, end)
+    body = export.roster_calendar(session=session, line=line, start=since, end=until,
+                                  domain=request.url.hostname or "hotline")
+    record(session=session, actor_id=user.id, action="roster.export", target_type="line", target_id=line.id,
+           address=client_address(request), detail={"format": "ics", "from": first.isoformat(),
+                                                    "to": last.isoformat()})
+    return Response(body, media_type="text/calendar; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="roster-{line.id}-{first.isoformat()}-{last.isoformat()}.ics"',
+        "Cache-Control": "no-store"})
 
 
 @pages.get("/roster/feed/{token}.ics", name="calendar_feed")
