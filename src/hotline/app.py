@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -78,6 +79,14 @@ def install_error_handlers(app: FastAPI) -> None:
         }
         return error_response(request, exc.status_code, messages.get(exc.status_code, _("The request failed.")),
                               headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(request: Request, exc: PoolTimeout):
+        # Every connection of this worker is busy: say so and when to retry, rather than a 500.
+        log.warning("database pool exhausted on %s %s", request.method, request.url.path)
+        return error_response(request, 503, _("The console is very busy right now. Nothing was lost; "
+                                               "please try again in a few seconds."),
+                              headers={"Retry-After": "2"})
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception):
@@ -227,7 +236,7 @@ def _csrf_failed_sender(default_locale: str):
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None):
     settings = settings or load_settings()
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, **settings.engine_options())
     secret_key = settings.resolved_secret_key()
 
     app = FastAPI(

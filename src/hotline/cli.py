@@ -33,7 +33,7 @@ def _settings(**overrides) -> Settings:
 def _engine(settings: Settings):
     from hotline.database import make_engine
 
-    return make_engine(settings.database_url)
+    return make_engine(settings.database_url, **settings.engine_options())
 
 
 def _upgrade(settings: Settings) -> None:

@@ -10,6 +10,7 @@ from hotline.accounts import views as accounts
 from hotline.accounts.guards import CurrentUser
 from hotline.calls import views as calls
 from hotline.database import schema_revisions
+from hotline.live import views as live
 from hotline.pages import render
 from hotline.referrals import views as referrals
 from hotline.roster import views as roster
@@ -58,5 +59,6 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(referrals.api, prefix="/api/v1", tags=["referrals"])
     app.include_router(roster.pages, tags=["roster"], include_in_schema=False)
     app.include_router(roster.api, prefix="/api/v1", tags=["roster"])
+    app.include_router(live.pages, tags=["live"], include_in_schema=False)
     app.include_router(rulebook.pages, tags=["triage"], include_in_schema=False)
     app.include_router(rulebook.api, prefix="/api/v1", tags=["triage"])

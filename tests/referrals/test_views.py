@@ -12,7 +12,8 @@ def test_queue_page_orders_and_polls(client, logged_in, flagged_call):
     logged_in(Role.supervisor)
     page = client.get("/referrals").text
     assert re.findall(r'data-referral="(\d+)"', page) == [str(imminent.id), str(high.id)]
-    assert 'hx-trigger="every 3s"' in page and "/static/js/queue.js" in page
+    assert 'hx-trigger="every 3s, live from:#queue-live"' in page and "/static/js/queue.js" in page
+    assert 'data-live-src="/live/queue"' in page and "/static/js/live.js" in page
     assert 'data-imminent-waiting="1"' in page
     rows = client.get("/referrals", headers={"HX-Request": "true"}).text
     assert rows.lstrip().startswith('<section id="queue"') and "<html" not in rows

@@ -28,6 +28,7 @@ from hotline.calls.models import Call, CallAddendum, CallAssessment, Caller, Cri
 from hotline.database import utcnow
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, describe_validation_errors
 from hotline.i18n import _
+from hotline.live import service as live
 from hotline.referrals.models import Referral
 from hotline.triage import Answers, Assessment, RiskLevel, RuleSet, assess
 
@@ -98,6 +99,14 @@ def _load(session: Session, call_id: int) -> Call:
 
 def can_read(user: User, call: Call) -> bool:
     return call.counsellor_id == user.id or Role.supervisor in user.roles
+
+
+def watch_call(*, session: Session, user: User, call_id: int) -> Call:
+    """May this user follow the call's risk level live? Not audited: the stream says only the level."""
+    call = _load(session, call_id)
+    if not can_read(user, call):
+        raise Forbidden(_("This call belongs to another counsellor."))
+    return call
 
 
 def read_call(*, session: Session, user: User, call_id: int, address: str | None = None) -> Call:
@@ -228,6 +237,8 @@ def save_call(
         session.add(CallAssessment(call_id=call_id, source="engine", level=result.level.value,
                                    engine_level=result.level.value, score=result.score,
                                    rules_version=result.rules_version, evidence=values["evidence"]))
+        live.announce(session, live.call_topic(call_id), call=call_id,
+                      level=call.override_level or result.level.value)
     session.commit()
     session.refresh(call)
     return call, result
@@ -254,6 +265,7 @@ def override_level(
     session.add(CallAssessment(call_id=call.id, source="override", level=call.level.value,
                                engine_level=call.engine_level, score=call.engine_score,
                                rules_version=call.rules_version, reason=call.override_reason, by_id=user.id))
+    live.announce(session, live.call_topic(call.id), call=call.id, level=call.level.value)
     session.commit()
     session.refresh(call)
     return call

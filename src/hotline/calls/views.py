@@ -195,6 +195,13 @@ def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: 
     })
 
 
+@pages.get("/calls/{call_id}/banner")
+def banner(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+    """The risk banner alone: what a page fetches when the call's level changed elsewhere."""
+    call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
+    return render(request, "calls/_banner.html", _banner_context(request, session, call))
+
+
 @pages.post("/calls/{call_id}/save")
 async def save_call(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
     form = await request.form()

@@ -19,6 +19,7 @@ from hotline.calls.models import Call, Caller
 from hotline.database import utcnow
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.i18n import _
+from hotline.live import service as live
 from hotline.referrals.choices import STATUS_LABELS
 from hotline.referrals.models import (
     OPEN_STATUSES,
@@ -95,6 +96,7 @@ def open_referral(*, session: Session, call: Call, by: User, policy: QueuePolicy
     session.add(referral)
     session.flush()
     _event(session, referral.id, by, "opened", ReferralStatus.new, at=now)
+    live.announce(session, live.QUEUE_TOPIC, referral=referral.id, what="opened", level=referral.level)
     if call.level >= RiskLevel.high:
         session.add(Debrief(call_id=call.id, counsellor_id=call.counsellor_id))
     return referral
@@ -175,6 +177,7 @@ def claim(*, session: Session, user: User, referral_id: int) -> Referral:
         raise Conflict(_("%(name)s has already taken this referral.", name=owner.display_name if owner else "?"),
                        extra={"owner": owner.username if owner else None})
     _event(session, referral_id, user, "claimed", ReferralStatus.acknowledged, at=now)
+    live.announce(session, live.QUEUE_TOPIC, referral=referral_id, what="claimed")
     session.commit()
     referral = session.get(Referral, referral_id)
     session.refresh(referral)
@@ -191,6 +194,7 @@ def release(*, session: Session, user: User, referral_id: int, reason: str = "")
     if outcome.rowcount != 1:
         raise Conflict(_("Only the supervisor who holds a referral can release it."))
     _event(session, referral_id, user, "released", detail=(reason or "").strip()[:1000] or None)
+    live.announce(session, live.QUEUE_TOPIC, referral=referral_id, what="released")
     session.commit()
     return _reload(session, referral_id)
 
@@ -215,6 +219,7 @@ def reassign(*, session: Session, user: User, referral_id: int, to_username: str
     if outcome.rowcount != 1:
         raise Conflict(_("The referral changed meanwhile; reload and try again."))
     _event(session, referral_id, user, "reassigned", detail=target.display_name)
+    live.announce(session, live.QUEUE_TOPIC, referral=referral_id, what="reassigned")
     session.commit()
     return _reload(session, referral_id)
 
@@ -287,6 +292,7 @@ def transition(
         today = now.astimezone(tz).date() if tz else now.date()
         for days in policy.follow_up_days.get(referral.level, ()):
             session.add(FollowUp(referral_id=referral_id, due_on=today + timedelta(days=days)))
+    live.announce(session, live.QUEUE_TOPIC, referral=referral_id, what=target.value)
     session.commit()
     return _reload(session, referral_id)
 
