@@ -131,10 +131,27 @@ class QueueFilter:
 def queue(*, session: Session, user: User, filters: QueueFilter | None = None, now: datetime | None = None,
           limit: int = 500) -> list[Referral]:
     """Open referrals, imminent first, then the longest waiting."""
+    statement = _queue_where(select(Referral), user, filters, now)
+    return list(session.exec(statement.order_by(LEVEL_ORDER, Referral.opened_at).limit(limit)))
+
+
+def queue_count(*, session: Session, user: User, filters: QueueFilter | None = None,
+                now: datetime | None = None) -> int:
+    """How many referrals the filters match, beyond the rows a page shows."""
+    return session.exec(_queue_where(select(func.count()).select_from(Referral), user, filters, now)).one()
+
+
+def imminent_waiting(*, session: Session) -> int:
+    """Open imminent referrals nobody has claimed: the number in the queue's tab title."""
+    return session.exec(select(func.count()).select_from(Referral).where(
+        col(Referral.status).in_([s.value for s in OPEN_STATUSES]), Referral.level == RiskLevel.imminent.value,
+        Referral.owner_id.is_(None))).one()
+
+
+def _queue_where(statement, user: User, filters: QueueFilter | None, now: datetime | None):
     _require_supervisor(user)
     filters = (filters or QueueFilter()).validate()
     now = now or utcnow()
-    statement = select(Referral)
     if filters.status == "open":
         statement = statement.where(col(Referral.status).in_([s.value for s in OPEN_STATUSES]))
     elif filters.status != "all":
@@ -145,7 +162,7 @@ def queue(*, session: Session, user: User, filters: QueueFilter | None = None, n
         statement = statement.where(Referral.owner_id == user.id)
     if filters.overdue:
         statement = statement.where(Referral.acknowledged_at.is_(None), Referral.deadline_at < now)
-    return list(session.exec(statement.order_by(LEVEL_ORDER, Referral.opened_at).limit(limit)))
+    return statement
 
 
 def is_overdue(referral: Referral, now: datetime | None = None) -> bool:
