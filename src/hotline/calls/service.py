@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import String, cast, func, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from hotline.accounts.models import Role, User
@@ -240,7 +241,9 @@ def save_call(
         live.announce(session, live.call_topic(call_id), call=call_id,
                       level=call.override_level or result.level.value)
     session.commit()
-    session.refresh(call)
+    # The row now holds exactly what was written: put it on the object rather than read it back.
+    for name, value in values.items():
+        set_committed_value(call, name, getattr(changes, name) if name == "follow_up_date" else value)
     return call, result
 
 

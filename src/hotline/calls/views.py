@@ -100,7 +100,9 @@ def _banner_context(request: Request, session, call: Call) -> dict:
     return {
         "call": call,
         "actions": _actions_for(call.level, request.app.state.rules.current),
-        "ticks": service.crisis_ticks(session=session, call=call),
+        # Ticks show only on a draft from moderate up: most saves need not ask for them.
+        "ticks": service.crisis_ticks(session=session, call=call)
+        if call.is_draft and call.level >= RiskLevel.moderate else {},
         "crisis_steps": list(CrisisStep),
         "levels": list(RiskLevel),
     }
