@@ -7,7 +7,7 @@
   "use strict";
   var FALLBACK_MS = 30000;
   var open = 0;
-  var lastPoll = 0;
+  var lastPoll = Date.now(); // the page was just rendered fresh
 
   function listen(element) {
     if (!window.EventSource || element.dataset.liveOpened) return;
