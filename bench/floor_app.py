@@ -30,17 +30,20 @@ UPDATE = text("UPDATE calls SET notes = :notes, version = :version + 1, updated_
               "WHERE id = :id AND version = :version AND status = 'draft'")
 
 
-def write(call_id: int, version: int, notes: str) -> int:
+def write(call_id: int, version: int, notes: str) -> int | None:
+    """None when saved, else the version the row is at (as our console's 409 says)."""
     with engine.begin() as connection:
-        return connection.execute(UPDATE, {"notes": notes, "version": version, "id": call_id,
-                                           "now": datetime.now(UTC)}).rowcount
+        if connection.execute(UPDATE, {"notes": notes, "version": version, "id": call_id,
+                                       "now": datetime.now(UTC)}).rowcount == 1:
+            return None
+        return connection.execute(text("SELECT version FROM calls WHERE id = :id"), {"id": call_id}).scalar()
 
 
 async def save(request):
     form = await request.form()
-    saved = await run_in_threadpool(write, int(request.path_params["call_id"]), int(form["version"]),
+    stale = await run_in_threadpool(write, int(request.path_params["call_id"]), int(form["version"]),
                                     str(form["notes"]))
-    return PlainTextResponse("saved" if saved == 1 else "stale", status_code=200 if saved == 1 else 409)
+    return PlainTextResponse("saved" if stale is None else f"stale {stale}", status_code=200 if stale is None else 409)
 
 
 app = Starlette(routes=[Route("/calls/{call_id:int}/save", save, methods=["POST"]),

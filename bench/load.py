@@ -168,6 +168,10 @@ class Counsellor:
         tally.timed(SAVE, began, response.status_code == 200, response.status_code)
         if response.status_code == 200:
             self.version += 1
+        elif response.status_code == 409:  # an earlier save timed out here but was written: take its version
+            found = re.search(r'data-server-version="(\d+)"|^stale (\d+)', response.text)
+            if found:
+                self.version = int(found.group(1) or found.group(2))
 
     async def paced(self, tally: Tally, until: float, client=None) -> None:
         await asyncio.sleep(hash(self.url) % 1000 / 1000)  # people do not type in step

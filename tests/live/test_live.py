@@ -187,6 +187,7 @@ def test_an_update_through_one_worker_reaches_a_page_served_by_another(database_
             with watcher.stream("GET", watching + "/live/queue") as stream:
                 assert stream.status_code == 200
                 assert stream.headers["content-type"].startswith("text/event-stream")
+                assert stream.headers["x-accel-buffering"] == "no"  # nginx passes each event on at once
                 lines = stream.iter_lines()
                 _next_event(lines, "ready")
                 claimed = claimer.post(acting + f"/referrals/{referral.id}/claim", data={"csrftoken": token})

@@ -43,8 +43,8 @@ def _stream(request: Request, topics: set[str]) -> EventSourceResponse:
         finally:
             hub.stop(watcher)
 
-    return EventSourceResponse(events(), ping=PING_SECONDS, headers={"Cache-Control": "no-store",
-                                                                       "X-Accel-Buffering": "no"})
+    # sse-starlette sends Cache-Control: no-store and X-Accel-Buffering: no (nginx passes events at once).
+    return EventSourceResponse(events(), ping=PING_SECONDS)
 
 
 @pages.get("/live/queue")
