@@ -36,6 +36,14 @@ messages: $(STAMP)
 ## Re-take the README's pictures (Chromium and CJK fonts needed: apt-get install chromium fonts-noto-cjk).
 screenshots: $(STAMP)
 	HOTLINE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/e2e/test_screenshots.py
+## Every benchmark, bounded in time (a few minutes). Set BENCH_PG to a PostgreSQL URL to add the PostgreSQL runs.
+BENCH_PG ?=
+bench: $(STAMP)
+	$(BIN)/python bench/triage_speed.py --seconds 2
+	$(BIN)/python bench/triage_eval.py --cases
+	$(BIN)/python bench/autosave.py --counsellors 50 --seconds 10 $(if $(BENCH_PG),--database $(BENCH_PG) --workers 2)
+	$(BIN)/python bench/referral_queue.py --requests 50 $(if $(BENCH_PG),--database $(BENCH_PG),--calls 100000 --referrals 10000)
+	$(BIN)/python bench/load.py --seconds 20 $(if $(BENCH_PG),--pg $(BENCH_PG))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -151,7 +151,7 @@ def main() -> int:
 
     kind = "PostgreSQL" if args.database else "SQLite"
     print(f"queue: {kind}, {args.calls:,} calls, {args.referrals:,} open referrals (loaded in {seconds:.1f} s), "
-          f"{args.requests} requests each, the page shows the 500 most urgent")
+          f"{args.requests} requests each, the page shows the 100 most urgent")
     print(f"  queue page (full HTML)  {summary(page_ms)}")
     print(f"  3-second poll (HTMX)    {summary(poll_ms)}")
     print(f"  overdue filter (HTMX)   {summary(overdue_ms)}")

@@ -92,3 +92,26 @@ def test_malformed_setting_stops_with_one_line_naming_it(env):
     assert len(lines) == 1 and lines[0].startswith("hotline: HOTLINE_DATABASE_URL:")
     result = run(["db", "current"], {**env, "HOTLINE_TIMEZONE": "Mars/Olympus"})
     assert "HOTLINE_TIMEZONE" in result.output
+
+
+def test_several_workers_need_postgresql(env):
+    if not env["HOTLINE_DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("this database is PostgreSQL")
+    result = run(["serve", "--workers", "2"], env)
+    assert result.exit_code == 2
+    assert "PostgreSQL" in result.output
+
+
+def test_serve_behind_a_proxy_trusts_only_its_forwarded_address(env, monkeypatch):
+    import uvicorn
+
+    started = {}
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: started.update(options, target=target))
+    assert run(["db", "upgrade"], env).exit_code == 0
+    workers = "1" if env["HOTLINE_DATABASE_URL"].startswith("sqlite") else "3"
+    result = run(["serve", "--workers", workers, "--behind-proxy", "10.0.0.5"], env)
+    assert result.exit_code == 0, result.output
+    assert started["target"] == "hotline.asgi:app" and started["workers"] == int(workers)
+    assert started["proxy_headers"] is True and started["forwarded_allow_ips"] == "10.0.0.5"
+    run(["serve"], env)
+    assert started["proxy_headers"] is False

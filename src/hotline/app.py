@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -127,6 +128,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def number_too_large(request: Request, exc: OverflowError):
         # SQLite's driver refuses integers past 64 bits before the database sees them.
         return error_response(request, 422, _("A number in the request is out of range."))
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(request: Request, exc: PoolTimeout):
+        # Every connection of this worker is busy: say so and when to retry, rather than a 500.
+        log.warning("database pool exhausted on %s %s", request.method, request.url.path)
+        return error_response(request, 503, _("The console is very busy right now. Nothing was lost; "
+                                               "please try again in a few seconds."),
+                              headers={"Retry-After": "2"})
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception):
@@ -323,7 +331,7 @@ def install_openapi(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None):
     settings = settings or load_settings()
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, **settings.engine_options())
     secret_key = settings.resolved_secret_key()
     ring, _made = settings.keyring()  # no key, no start: records must never be written in the clear
     keys.install(ring)

@@ -58,7 +58,7 @@ def _keyring(settings: Settings, *, create: bool = False):
 def _engine(settings: Settings):
     from hotline.database import make_engine
 
-    return make_engine(settings.database_url)
+    return make_engine(settings.database_url, **settings.engine_options())
 
 
 def _upgrade(settings: Settings) -> None:
@@ -95,7 +95,7 @@ def _check_rules(settings: Settings) -> None:
             raise typer.Exit(2) from None
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int, behind_proxy: str | None = None) -> None:
     import uvicorn
 
     # Workers re-read settings from the environment; pass what was decided here along.
@@ -103,22 +103,33 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     settings.resolved_secret_key()  # make the key file once, before workers race to create it
     from hotline.logs import log_config
 
-    uvicorn.run("hotline.asgi:app", host=host, port=port, workers=workers, proxy_headers=False,
-                log_config=log_config(json_lines=settings.json_logs), access_log=False)
+    # Behind nginx every request comes from the proxy: trust its X-Forwarded-For (only from that
+    # address), or login throttling and the audit log would see one address for everyone.
+    uvicorn.run("hotline.asgi:app", host=host, port=port, workers=workers, proxy_headers=bool(behind_proxy),
+                forwarded_allow_ips=behind_proxy, log_config=log_config(json_lines=settings.json_logs),
+                access_log=False,
+                timeout_graceful_shutdown=5)  # live-update streams would otherwise hold a restart open
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL; SQLite takes one).", min=1,
+                                         max=64)] = 1,
+    behind_proxy: Annotated[str | None, typer.Option(
+        help="Address(es) of the TLS proxy in front, comma-separated, whose X-Forwarded-For is trusted.")] = None,
 ):
     """Serve the console. Refuses to start on an out-of-date database schema."""
     settings = _settings()
     _keyring(settings)
+    if workers > 1 and settings.is_sqlite:
+        typer.echo("hotline: several workers need PostgreSQL (HOTLINE_DATABASE_URL); SQLite serves with one.",
+                   err=True)
+        raise typer.Exit(2)
     _check_schema(settings)
     _check_rules(settings)
-    _serve(settings, host, port, workers)
+    _serve(settings, host, port, workers, behind_proxy)
 
 
 @app.command()

@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     keep_callback_numbers: bool = False
     # A search for words opens at most this many calls' notes (newest first, after the other filters).
     search_scan_limit: int = Field(default=5_000, ge=100, le=1_000_000)
+    # Database connections each worker process keeps (pool_size) and may add under a burst (max_overflow);
+    # a request that waits pool_timeout seconds for one gets a 503 asking to try again.
+    pool_size: int = Field(default=10, ge=1, le=500)
+    pool_max_overflow: int = Field(default=10, ge=0, le=500)
+    pool_timeout: float = Field(default=10.0, gt=0, le=300)
+    # A live-update stream ends after this long and the browser opens a new one: the login is checked
+    # again, and reconnecting browsers spread over the workers.
+    live_stream_seconds: float = Field(default=600.0, gt=0, le=24 * 3600)
 
     @field_validator("database_url")
     @classmethod
@@ -130,6 +138,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def engine_options(self) -> dict:
+        return {"pool_size": self.pool_size, "max_overflow": self.pool_max_overflow,
+                "pool_timeout": self.pool_timeout}
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one kept in a 0600 file that is made on first run."""

@@ -11,6 +11,7 @@ from hotline.accounts.guards import CurrentUser
 from hotline.audit import views as audit
 from hotline.calls import views as calls
 from hotline.database import schema_revisions
+from hotline.live import views as live
 from hotline.notifications import views as notifications
 from hotline.pages import render
 from hotline.privacy import views as privacy
@@ -67,6 +68,7 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(roster.pages, tags=["roster"], include_in_schema=False)
     app.include_router(roster.api, prefix="/api/v1", tags=["roster"])
     app.include_router(reports.pages, tags=["reports"], include_in_schema=False)
+    app.include_router(live.pages, tags=["live"], include_in_schema=False)
     app.include_router(rulebook.pages, tags=["triage"], include_in_schema=False)
     app.include_router(rulebook.api, prefix="/api/v1", tags=["triage"])
     app.include_router(audit.pages, tags=["audit"], include_in_schema=False)

@@ -173,7 +173,8 @@ def _check_headers(response, where):
     assert headers.get("x-request-id"), where
 
 
-def test_every_main_page_carries_the_security_headers(client, logged_in):
+def test_every_main_page_carries_the_security_headers(app, client, logged_in):
+    app.state.settings = app.state.settings.model_copy(update={"live_stream_seconds": 0.2})  # streams end soon
     logged_in(Role.counsellor, Role.coordinator, Role.supervisor, Role.admin)
     pages = sorted(path for (method, path), _who in ROUTES.items() if method == "GET" and "{" not in path)
     assert len(pages) > 15

@@ -40,7 +40,7 @@ def test_main_page_has_no_serious_accessibility_problems(live_server, browser, r
         path = entry if isinstance(entry, str) else entry(page, live_server)
         response = page.goto(live_server + path)
         assert response.ok, f"{path}: {response.status}"
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("load")  # not "networkidle": live-update streams stay open
         assert page.get_attribute("html", "lang") == ("zh-CN" if locale == "zh-CN" else "en")
         assert axe_problems(page) == [], f"{path} in {locale}"
     finally:

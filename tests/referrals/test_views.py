@@ -12,7 +12,8 @@ def test_queue_page_orders_and_polls(client, logged_in, flagged_call):
     logged_in(Role.supervisor)
     page = client.get("/referrals").text
     assert re.findall(r'data-referral="(\d+)"', page) == [str(imminent.id), str(high.id)]
-    assert 'hx-trigger="every 3s"' in page and "/static/js/queue.js" in page
+    assert 'hx-trigger="every 3s, live from:#queue-live"' in page and "/static/js/queue.js" in page
+    assert 'data-live-src="/live/queue"' in page and "/static/js/live.js" in page
     assert 'data-imminent-waiting="1"' in page
     rows = client.get("/referrals", headers={"HX-Request": "true"}).text
     assert rows.lstrip().startswith('<section id="queue"') and "<html" not in rows
@@ -126,3 +127,20 @@ def test_referrals_api(client, session, flagged_call, make_user, destination):
     counsellor = {"Authorization": "Bearer " + accounts.issue_token(
         session=session, user=make_user(Role.counsellor))}
     assert client.get("/api/v1/referrals", headers=counsellor).status_code == 403
+
+
+def test_a_long_queue_shows_the_most_urgent_and_says_how_many_more(client, logged_in, flagged_call, monkeypatch):
+    from hotline.referrals import views
+
+    monkeypatch.setattr(views, "QUEUE_PAGE_ROWS", 2)
+    _, moderate = flagged_call("moderate")
+    _, high = flagged_call("high")
+    _, imminent = flagged_call("imminent")
+    logged_in(Role.supervisor)
+    page = client.get("/referrals", headers={"HX-Request": "true"}).text
+    assert re.findall(r'data-referral="(\d+)"', page) == [str(imminent.id), str(high.id)]
+    assert "Showing the 2 most urgent of 3." in page
+    assert 'data-imminent-waiting="1"' in page
+    narrowed = client.get("/referrals", params={"level": "moderate"}, headers={"HX-Request": "true"}).text
+    assert re.findall(r'data-referral="(\d+)"', narrowed) == [str(moderate.id)]
+    assert "most urgent" not in narrowed

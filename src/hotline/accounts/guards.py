@@ -68,6 +68,10 @@ def require(*roles: Role):
 
     def guard(request: Request, session: SessionDep) -> User:
         user = _user_from_request(request, session)
+        # Give the connection back before the route waits for its turn on a worker thread. Held across
+        # that wait, requests holding connections queue for threads taken by requests queued for
+        # connections, and under load everything stalls until the pool timeout.
+        session.commit()
         if user is None:
             if getattr(request.state, "idle_logout", False):
                 raise NotAuthenticated(_("You were logged out after a time without activity. Please log in "

@@ -32,6 +32,10 @@ class Call(SQLModel, table=True):
     __table_args__ = (
         Index("ix_calls_counsellor_started", "counsellor_id", "started_at"),
         Index("ix_calls_status_started", "status", "started_at"),
+        # Everyone's calls newest first (supervisors' search), and calls by hour (the roster forecast).
+        Index("ix_calls_started", "started_at"),
+        # Finished calls by when they ended: the wellbeing counts and the rule-set replay.
+        Index("ix_calls_status_ended", "status", "ended_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import String, cast, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from hotline.accounts.models import Role, User
@@ -29,6 +30,7 @@ from hotline.database import utcnow
 from hotline.encryption import keys
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, describe_validation_errors
 from hotline.i18n import _
+from hotline.live import service as live
 from hotline.referrals.models import Referral
 from hotline.triage import INSTRUMENT_FIELDS, Answers, Assessment, RiskLevel, RuleSet, assess
 
@@ -99,6 +101,14 @@ def _load(session: Session, call_id: int) -> Call:
 
 def can_read(user: User, call: Call) -> bool:
     return call.counsellor_id == user.id or Role.supervisor in user.roles
+
+
+def watch_call(*, session: Session, user: User, call_id: int) -> Call:
+    """May this user follow the call's risk level live? Not audited: the stream says only the level."""
+    call = _load(session, call_id)
+    if not can_read(user, call):
+        raise Forbidden(_("This call belongs to another counsellor."))
+    return call
 
 
 def read_call(*, session: Session, user: User, call_id: int, address: str | None = None) -> Call:
@@ -231,11 +241,15 @@ def save_call(
         session.add(CallAssessment(call_id=call_id, source="engine", level=result.level.value,
                                    engine_level=result.level.value, score=result.score,
                                    rules_version=result.rules_version, evidence=values["evidence"]))
+        live.announce(session, live.call_topic(call_id), call=call_id,
+                      level=call.override_level or result.level.value)
         if result.level == RiskLevel.imminent and not call.override_level:
             session.refresh(call)
             _bring_in_supervisor(session, call, user)
     session.commit()
-    session.refresh(call)
+    # The row now holds exactly what was written: put it on the object rather than read it back.
+    for name, value in values.items():
+        set_committed_value(call, name, getattr(changes, name) if name == "follow_up_date" else value)
     return call, result
 
 
@@ -268,6 +282,7 @@ def override_level(
     session.add(CallAssessment(call_id=call.id, source="override", level=call.level.value,
                                engine_level=call.engine_level, score=call.engine_score,
                                rules_version=call.rules_version, reason=call.override_reason, by_id=user.id))
+    live.announce(session, live.call_topic(call.id), call=call.id, level=call.level.value)
     if call.level == RiskLevel.imminent:
         _bring_in_supervisor(session, call, user)
     session.commit()

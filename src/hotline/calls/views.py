@@ -102,7 +102,9 @@ def _banner_context(request: Request, session, call: Call) -> dict:
     return {
         "call": call,
         "actions": _actions_for(call.level, request.app.state.rules.current),
-        "ticks": service.crisis_ticks(session=session, call=call),
+        # Ticks show only on a draft from moderate up: most saves need not ask for them.
+        "ticks": service.crisis_ticks(session=session, call=call)
+        if call.is_draft and call.level >= RiskLevel.moderate else {},
         "crisis_steps": list(CrisisStep),
         "levels": list(RiskLevel),
     }
@@ -197,6 +199,13 @@ def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: 
         "history": service.caller_history(session=session, user=user, call=call, address=client_address(request)),
         **screening.screening_context(request, session, user, call),
     })
+
+
+@pages.get("/calls/{call_id}/banner")
+def banner(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+    """The risk banner alone: what a page fetches when the call's level changed elsewhere."""
+    call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
+    return render(request, "calls/_banner.html", _banner_context(request, session, call))
 
 
 @pages.post("/calls/{call_id}/save")

@@ -19,6 +19,7 @@ from hotline.calls.models import Call, Caller
 from hotline.database import utcnow
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.i18n import _
+from hotline.live import service as live
 from hotline.referrals.choices import STATUS_LABELS
 from hotline.referrals.models import (
     OPEN_STATUSES,
@@ -103,6 +104,7 @@ def open_referral(*, session: Session, call: Call, by: User, policy: QueuePolicy
             existing.version += 1
             session.add(existing)
             _event(session, existing.id, by, "level_raised", at=now)
+            live.announce(session, live.QUEUE_TOPIC, referral=existing.id, what="level_raised", level=existing.level)
             _offer_debrief(session, call)
         return existing
     referral = Referral(call_id=call.id, level=call.level.value, opened_by_id=by.id, opened_at=now,
@@ -110,6 +112,7 @@ def open_referral(*, session: Session, call: Call, by: User, policy: QueuePolicy
     session.add(referral)
     session.flush()
     _event(session, referral.id, by, "opened", ReferralStatus.new, at=now)
+    live.announce(session, live.QUEUE_TOPIC, referral=referral.id, what="opened", level=referral.level)
     _offer_debrief(session, call)
     return referral
 
@@ -151,10 +154,27 @@ class QueueFilter:
 def queue(*, session: Session, user: User, filters: QueueFilter | None = None, now: datetime | None = None,
           limit: int = 500) -> list[Referral]:
     """Open referrals, imminent first, then the longest waiting."""
+    statement = _queue_where(select(Referral), user, filters, now)
+    return list(session.exec(statement.order_by(LEVEL_ORDER, Referral.opened_at).limit(limit)))
+
+
+def queue_count(*, session: Session, user: User, filters: QueueFilter | None = None,
+                now: datetime | None = None) -> int:
+    """How many referrals the filters match, beyond the rows a page shows."""
+    return session.exec(_queue_where(select(func.count()).select_from(Referral), user, filters, now)).one()
+
+
+def imminent_waiting(*, session: Session) -> int:
+    """Open imminent referrals nobody has claimed: the number in the queue's tab title."""
+    return session.exec(select(func.count()).select_from(Referral).where(
+        col(Referral.status).in_([s.value for s in OPEN_STATUSES]), Referral.level == RiskLevel.imminent.value,
+        Referral.owner_id.is_(None))).one()
+
+
+def _queue_where(statement, user: User, filters: QueueFilter | None, now: datetime | None):
     _require_supervisor(user)
     filters = (filters or QueueFilter()).validate()
     now = now or utcnow()
-    statement = select(Referral)
     if filters.status == "open":
         statement = statement.where(col(Referral.status).in_([s.value for s in OPEN_STATUSES]))
     elif filters.status != "all":
@@ -165,7 +185,7 @@ def queue(*, session: Session, user: User, filters: QueueFilter | None = None, n
         statement = statement.where(Referral.owner_id == user.id)
     if filters.overdue:
         statement = statement.where(Referral.acknowledged_at.is_(None), Referral.deadline_at < now)
-    return list(session.exec(statement.order_by(LEVEL_ORDER, Referral.opened_at).limit(limit)))
+    return statement
 
 
 def is_overdue(referral: Referral, now: datetime | None = None) -> bool:
@@ -197,6 +217,7 @@ def claim(*, session: Session, user: User, referral_id: int) -> Referral:
         raise Conflict(_("%(name)s has already taken this referral.", name=owner.display_name if owner else "?"),
                        extra={"owner": owner.username if owner else None})
     _event(session, referral_id, user, "claimed", ReferralStatus.acknowledged, at=now)
+    live.announce(session, live.QUEUE_TOPIC, referral=referral_id, what="claimed")
     session.commit()
     referral = session.get(Referral, referral_id)
     session.refresh(referral)
@@ -213,6 +234,7 @@ def release(*, session: Session, user: User, referral_id: int, reason: str = "")
     if outcome.rowcount != 1:
         raise Conflict(_("Only the supervisor who holds a referral can release it."))
     _event(session, referral_id, user, "released", detail=(reason or "").strip()[:1000] or None)
+    live.announce(session, live.QUEUE_TOPIC, referral=referral_id, what="released")
     session.commit()
     return _reload(session, referral_id)
 
@@ -237,6 +259,7 @@ def reassign(*, session: Session, user: User, referral_id: int, to_username: str
     if outcome.rowcount != 1:
         raise Conflict(_("The referral changed meanwhile; reload and try again."))
     _event(session, referral_id, user, "reassigned", detail=target.display_name)
+    live.announce(session, live.QUEUE_TOPIC, referral=referral_id, what="reassigned")
     session.commit()
     return _reload(session, referral_id)
 
@@ -309,6 +332,7 @@ def transition(
         today = now.astimezone(tz).date() if tz else now.date()
         for days in policy.follow_up_days.get(referral.level, ()):
             session.add(FollowUp(referral_id=referral_id, due_on=today + timedelta(days=days)))
+    live.announce(session, live.QUEUE_TOPIC, referral=referral_id, what=target.value)
     session.commit()
     return _reload(session, referral_id)
 

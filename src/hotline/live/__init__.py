@@ -1,0 +1,1 @@
+"""Live updates across worker processes: PostgreSQL LISTEN/NOTIFY, or an in-process hub on SQLite."""

@@ -1,0 +1,55 @@
+"""Live updates in the browser: the queue and a call's banner change on their own, faster than polling."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from support import DEMO_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+def log_in(page, base, username):
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def test_a_supervisor_sees_the_banner_and_the_queue_change_live(live_server, new_page):
+    counsellor = new_page("en-GB")
+    log_in(counsellor, live_server, "counsellor")
+    counsellor.goto(live_server + "/calls")
+    counsellor.click("[data-testid=start-call]")
+    counsellor.wait_for_url(re.compile(r".*/calls/\d+$"))
+    call_url = counsellor.url
+
+    supervisor = new_page("en-GB")
+    log_in(supervisor, live_server, "supervisor")
+    supervisor.goto(call_url)  # someone else's call in progress: the read-only record with its banner
+    expect(supervisor.locator("body")).to_have_attribute("data-live", "on")
+    expect(supervisor.locator("#risk-banner")).to_have_attribute("data-level", "none")
+
+    counsellor.click("#notes")
+    counsellor.keyboard.type("He says he has bought charcoal and will use it tonight in his car.", delay=2)
+    expect(counsellor.locator("#risk-banner")).to_have_attribute("data-level", re.compile("high|imminent"))
+    # Nothing polls the banner: only the stream can bring the change.
+    expect(supervisor.locator("#risk-banner")).to_have_attribute("data-level", re.compile("high|imminent"),
+                                                                  timeout=3000)
+
+    queue = new_page("en-GB")
+    log_in(queue, live_server, "lead")
+    queue.goto(live_server + "/referrals")
+    expect(queue.locator("body")).to_have_attribute("data-live", "on")
+    before = queue.locator("tr[data-referral]").count()
+    counsellor.check("input[name=call_type][value=about_self]")
+    counsellor.select_option("#caller_group", "general_public")
+    counsellor.check("input[name=concerns][value=low_mood]")
+    counsellor.check("input[name=interventions][value=safety_plan]")
+    counsellor.fill("#summary", "Safety plan.")
+    counsellor.click("[data-testid=finalise]")
+    counsellor.wait_for_selector("text=Finalised")
+    # While the stream is open the 3-second poll stands down; the new row comes through the stream.
+    expect(queue.locator("tr[data-referral]")).to_have_count(before + 1, timeout=2500)
