@@ -133,7 +133,7 @@ def test_database_away_mid_call_keeps_the_note_in_the_browser(logged_server, new
     with outage(engine):
         page.click("#notes")
         page.keyboard.type(text, delay=5)
-        expect(page.locator("#flash")).to_contain_text("暂时无法连接数据库", timeout=10_000)
+        expect(page.locator("#flash")).to_contain_text("暂时无法连接数据库", timeout=20_000)
         stored = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('hotline:call:')).length")
         assert stored == 1
     # Back again: the page sends the kept text by itself, no reload, no restart.
