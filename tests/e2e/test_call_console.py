@@ -7,18 +7,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from support import DEMO_PASSWORD
+from e2e.pages import log_in
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def log_in(page, base, username):
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 def wait_saved(page, timeout=10.0):

@@ -5,17 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from support import DEMO_PASSWORD
+from e2e.pages import log_in
 
 pytestmark = pytest.mark.e2e
-
-
-def log_in(page, base, username):
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 def test_a_supervisor_sees_the_banner_and_the_queue_change_live(live_server, new_page):

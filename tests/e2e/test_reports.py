@@ -4,7 +4,7 @@ draws, and no text runs outside its box. Screenshots go to the test's tmp direct
 import pytest
 from playwright.sync_api import expect
 
-from support import DEMO_PASSWORD
+from e2e.pages import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -32,14 +32,6 @@ OVERFLOW = """() => {
   }
   return out;
 }"""
-
-
-def log_in(page, base, username):
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 @pytest.mark.parametrize("locale, heading", [("en-GB", "The line at a glance"), ("zh-CN", "热线概览")])
