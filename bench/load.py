@@ -26,13 +26,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from pathlib import Path
 
 import httpx
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, text
+from autosave import prepare_database  # bench/ is on the path when a script runs: one throwaway-schema helper
 
 BENCH = Path(__file__).resolve().parent
 PASSWORD = "bench password 1"
@@ -63,22 +62,6 @@ class Tally:
 
 
 # --- the database ------------------------------------------------------------------------------------
-
-def prepare_database(pg: str | None, tmp: Path):
-    if not pg:
-        return f"sqlite:///{tmp / 'load.sqlite3'}", lambda: None
-    schema = "load_" + uuid.uuid4().hex[:10]
-    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return f"{pg}{'&' if '?' in pg else '?'}options=-csearch_path%3D{schema}", drop
-
 
 def seed(url: str, env: dict, counsellors: list[str], supervisors: list[str], referrals: int) -> None:
     """Schema by `hotline db upgrade`, accounts by the accounts service, open referrals by bench/referral_queue."""
