@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
 from hotline.accounts.models import Role
@@ -17,17 +18,24 @@ from support import PG_URL, csrf_token, login
 
 @contextmanager
 def outage(engine):
-    """The database refuses every new connection until the block ends; pooled ones are dropped."""
+    """The database refuses every new connection until the block ends, and every pooled one is dead."""
 
     def refuse(dialect, conn_rec, cargs, cparams):
         raise sqlite3.OperationalError("unable to open database file") if engine.dialect.name == "sqlite" else \
             __import__("psycopg").OperationalError("connection refused")
 
+    def dead(dbapi_connection, connection_record, connection_proxy):
+        # pool.dispose() closes only idle connections; one a request held at that moment comes back to the
+        # pool afterwards and would still work. In a real outage it is as dead as the rest.
+        raise DisconnectionError("the database went away")
+
     event.listen(engine, "do_connect", refuse)
+    event.listen(engine, "checkout", dead)
     engine.pool.dispose()
     try:
         yield
     finally:
+        event.remove(engine, "checkout", dead)
         event.remove(engine, "do_connect", refuse)
 
 
