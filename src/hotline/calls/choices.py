@@ -195,6 +195,7 @@ DISCOUNT_LABELS = {
     Discount.intensifier: _l("not counted: a figure of speech"),
     Discount.reported: _l("counted low: someone else's story or the news"),
     Discount.hesitant: _l("counted lower: holding back"),
+    Discount.dream: _l("counted moderate at most: in a dream"),
 }
 
 

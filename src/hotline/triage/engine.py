@@ -54,6 +54,7 @@ class _Hit:
     third_party: bool = False
     reported: str = ""  # the word that made it someone else's story
     hesitant: str = ""  # the word that held it back
+    dreamt: str = ""  # the word that puts it in a dream
     identified: str = ""  # the word by which the writer puts themself in someone else's story
 
 
@@ -173,6 +174,7 @@ class _Occ:
     clause: int
     reported: str
     hesitant: str
+    dreamt: str
 
 
 class _TextAnalysis:
@@ -248,7 +250,7 @@ class _TextAnalysis:
         self.identifying = {self.clauses.sentence_of(h.start): h for h in live.get("identification", ())}
         self.by_clause: dict[int, list[tuple[str, _Hit]]] = {}
         for kind in ("negation", "post_negation", "question", "past", "recent", "present", "third_party",
-                     "reported", "hesitation"):
+                     "reported", "hesitation", "dream"):
             for h in live.get(kind, ()):
                 self.by_clause.setdefault(self.clauses.of(h.start), []).append((kind, h))
 
@@ -303,13 +305,15 @@ class _TextAnalysis:
                 times.setdefault(kind, m)
             elif kind == "third_party" and m.end <= h.start and self._is_subject(m, h):
                 h.third_party = True
-            elif kind in ("reported", "hesitation"):
+            elif kind in ("reported", "hesitation", "dream"):
                 # either side of the phrase, within reach (0: anywhere in the clause)
                 gap = h.start - m.end if m.end <= h.start else m.start - h.end if m.start >= h.end else 0
                 reach = self.rules.modifiers[m.owner].reach
                 if reach == 0 or gap <= reach:
                     if kind == "reported":
                         h.reported = h.reported or self._word(m)
+                    elif kind == "dream":
+                        h.dreamt = h.dreamt or self._word(m)
                     else:
                         h.hesitant = h.hesitant or self._word(m)
         if h.reported and self.identifying:
@@ -351,7 +355,7 @@ class _TextAnalysis:
 
     def _evidence(self, rule: Rule | Pattern, start: int, end: int, discount, time: int,
                   time_word: str, third_party: bool, why: str, reported: str = "",
-                  hesitant: str = "", identified: str = "") -> Evidence:
+                  hesitant: str = "", identified: str = "", dreamt: str = "") -> Evidence:
         if discount in (Discount.negated, Discount.intensifier):
             level = RiskLevel.none
         elif time == _PAST:
@@ -366,6 +370,11 @@ class _TextAnalysis:
                 # someone else's story (news, "有人跳楼"): exposure to suicide, not the caller's intent
                 level = min(level, RiskLevel.low)
                 discount, why = Discount.reported, f"someone else's story: '{reported}'"
+            elif dreamt and level > RiskLevel.moderate:
+                # a dream of dying or of a method: thoughts, not an act or a plan (C-SSRS Q3 at most)
+                level = RiskLevel.moderate
+                if discount is None:
+                    discount, why = Discount.dream, f"in a dream: '{dreamt}'"
             elif hesitant and level > RiskLevel.moderate:
                 # held back (不敢): a method thought of without intent to act now (C-SSRS Q3)
                 level = max(RiskLevel.from_rank(level.rank - 1), RiskLevel.moderate)
@@ -382,7 +391,7 @@ class _TextAnalysis:
         rules = self.rules
         out = [
             self._evidence(rules.rules[h.owner], h.start, h.end, h.discount, h.time, h.time_word,
-                           h.third_party, h.why, h.reported, h.hesitant, h.identified)
+                           h.third_party, h.why, h.reported, h.hesitant, h.identified, h.dreamt)
             for h in self.risk
         ]
         out.extend(self._patterns())
@@ -403,7 +412,7 @@ class _TextAnalysis:
                     continue
                 occ.setdefault(table[h.owner].id, []).append(
                     _Occ(h.start, h.end, h.time, h.third_party, self.clauses.of(h.start), h.reported,
-                         h.hesitant)
+                         h.hesitant, h.dreamt)
                 )
         return occ
 
@@ -460,8 +469,10 @@ class _TextAnalysis:
                 why = pat.why + (" (history)" if time == _PAST else "")
                 reported = next((o.reported for o in chosen if o.reported), "")
                 hesitant = next((o.hesitant for o in chosen if o.hesitant), "")
+                dreamt = next((o.dreamt for o in chosen if o.dreamt), "")
                 fired.append(self._evidence(pat, start, end, discount, time, "",
-                                            any(o.third_party for o in chosen), why, reported, hesitant))
+                                            any(o.third_party for o in chosen), why, reported, hesitant,
+                                            dreamt=dreamt))
                 if len(fired) >= 20:  # a huge note needs a few examples, not thousands
                     break
         return fired
@@ -562,7 +573,7 @@ def default_rules() -> RuleSet:
     return parse_rules(ref.read_bytes(), "hotline/triage/rules.toml")
 
 
-_COUNTED = (None, Discount.past, Discount.reported, Discount.hesitant)
+_COUNTED = (None, Discount.past, Discount.reported, Discount.hesitant, Discount.dream)
 
 
 def _counts(e: Evidence) -> bool:

@@ -90,6 +90,7 @@ class Discount(str, Enum):  # noqa: UP042
     intensifier = "intensifier"  # inside an idiom such as 累死了 / "dead tired"
     reported = "reported"  # someone else's story or the news (看到有人跳楼): counted at most low
     hesitant = "hesitant"  # held back (不敢跳楼, "too scared to"): one level lower, never below moderate
+    dream = "dream"  # dreamt (梦见自己跳楼, "I dreamt I jumped"): at most moderate
 
     def __str__(self) -> str:
         return self.value

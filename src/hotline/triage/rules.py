@@ -35,10 +35,11 @@ MODIFIER_KINDS = frozenset(
         "soft_boundary",  # stops weak (reach > 0) negation only (and, 因为)
         "reported",  # someone else's story or the news, either side within `reach` (有人跳楼, 跳楼的女孩)
         "hesitation",  # held back by fear or lack of nerve, either side within `reach` (不敢跳楼)
+        "dream",  # dreamt, either side within `reach` (梦见自己跳楼): at most moderate
         "identification",  # the writer puts themself in the story: undoes `reported` in the sentence
     }
 )
-_REACH_KINDS = frozenset({"negation", "post_negation", "reported", "hesitation"})
+_REACH_KINDS = frozenset({"negation", "post_negation", "reported", "hesitation", "dream"})
 SUBJECTS = frozenset({"auto", "self"})
 SCOPES = frozenset({"clause", "sentence", "note"})
 
