@@ -88,8 +88,9 @@ async def log_in_and_start_call(client: httpx.AsyncClient, name: str) -> tuple[s
 
 
 async def counsellor(client: httpx.AsyncClient, token: str, call_url: str, seconds: float, latencies: list,
-                     errors: list):
+                     errors: list, offset: float = 0.0):
     version, notes = 1, ""
+    await asyncio.sleep(offset)  # people do not type in step: without this all N saves land in the same instant
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         tick = time.monotonic()
@@ -125,8 +126,8 @@ async def load(base: str, names: list[str], seconds: float):
 
         sessions = await asyncio.gather(*(ready(c, n) for c, n in zip(clients, names, strict=True)))
         began = time.monotonic()
-        await asyncio.gather(*(counsellor(c, token, url, seconds, latencies, errors)
-                               for c, (token, url) in zip(clients, sessions, strict=True)))
+        await asyncio.gather(*(counsellor(c, token, url, seconds, latencies, errors, i / len(clients))
+                               for i, (c, (token, url)) in enumerate(zip(clients, sessions, strict=True))))
         return latencies, errors, time.monotonic() - began
     finally:
         for client in clients:

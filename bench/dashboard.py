@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import seed as seeding  # noqa: E402
+from autosave import encryption_keys  # noqa: E402
 
 from hotline.database import alembic_config  # noqa: E402
 
@@ -118,7 +119,7 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_SECRET_KEY_FILE": str(Path(tmp) / "secret"),
-               "HOTLINE_DEFAULT_LOCALE": "zh_CN"}
+               "HOTLINE_DEFAULT_LOCALE": "zh_CN", **encryption_keys()}
         port = free_port()
         server = subprocess.Popen([sys.executable, "-m", "hotline", "serve", "--port", str(port)], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

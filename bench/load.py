@@ -31,7 +31,10 @@ from pathlib import Path
 
 import httpx
 from argon2 import PasswordHasher
-from autosave import prepare_database  # bench/ is on the path when a script runs: one throwaway-schema helper
+from autosave import (  # bench/ is on the path when a script runs
+    encryption_keys,
+    prepare_database,
+)
 
 BENCH = Path(__file__).resolve().parent
 PASSWORD = "bench password 1"
@@ -114,6 +117,52 @@ def stop(server: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:  # a worker still draining keep-alive or SSE connections
         os.killpg(server.pid, 9)
         server.wait(timeout=10)
+
+
+# --- CPU spent, read from /proc: steadier than latencies on a shared machine --------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent pid, command name, CPU seconds so far) for every process we may read."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2:].split()
+            found[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / TICK)
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by one server: the process and its workers."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+        self.began = self.used = 0.0
+
+    def read(self) -> float:
+        table = _processes()
+        tree, grew = {self.server_pid}, True
+        while grew:
+            more = {pid for pid, (parent, _n, _c) in table.items() if parent in tree} - tree
+            tree |= more
+            grew = bool(more)
+        return sum(table[pid][2] for pid in tree if pid in table)
+
+    def start(self) -> None:
+        self.began = self.read()
+
+    def stop(self) -> None:
+        self.used = self.read() - self.began
+
+    def per_request(self, count: int) -> str:
+        return f"server CPU per save {1000 * self.used / count:.2f} ms" if count else "no requests"
 
 
 # --- simulated people --------------------------------------------------------------------------------
@@ -203,7 +252,7 @@ def client(base: str) -> httpx.AsyncClient:
 
 
 async def run_console(base: str, counsellor_names, supervisor_names, seconds: float, flat_clients: int,
-                      flat_seconds: float):
+                      flat_seconds: float, meter: CpuMeter):
     people = [Counsellor(client(base)) for _ in counsellor_names]
     bosses = [client(base) for _ in supervisor_names]
     try:
@@ -223,14 +272,17 @@ async def run_console(base: str, counsellor_names, supervisor_names, seconds: fl
         flat = Tally()
         until = time.monotonic() + flat_seconds
         began = time.monotonic()
+        meter.start()
         await asyncio.gather(*(p.flat_out(flat, until) for p in people[:flat_clients]))
+        meter.stop()
         return paced, elapsed, streams, flat, time.monotonic() - began, people
     finally:
         for c in [p.client for p in people] + bosses:
             await c.aclose()
 
 
-async def run_floor(base: str, people: list[Counsellor], seconds: float, flat_clients: int, flat_seconds: float):
+async def run_floor(base: str, people: list[Counsellor], seconds: float, flat_clients: int, flat_seconds: float,
+                    meter: CpuMeter):
     clients = [client(base) for _ in people]
     try:
         paced = Tally()
@@ -241,8 +293,10 @@ async def run_floor(base: str, people: list[Counsellor], seconds: float, flat_cl
         flat = Tally()
         until = time.monotonic() + flat_seconds
         began = time.monotonic()
+        meter.start()
         await asyncio.gather(*(p.flat_out(flat, until, c) for p, c in zip(people[:flat_clients],
                                                                           clients[:flat_clients], strict=True)))
+        meter.stop()
         return paced, elapsed, flat, time.monotonic() - began
     finally:
         for c in clients:
@@ -270,18 +324,21 @@ def scenario(args, kind: str, pg: str | None, workers: int) -> dict:
             base = f"http://127.0.0.1:{port}"
             server = start([sys.executable, "-m", "hotline", "serve", "--port", str(port), "--workers", str(workers)],
                            env, base)
+            ours_cpu = CpuMeter(server.pid)
             try:
                 paced, elapsed, streams, flat, flat_elapsed, people = asyncio.run(run_console(
-                    base, counsellor_names, supervisor_names, args.seconds, args.flat_clients, args.flat_seconds))
+                    base, counsellor_names, supervisor_names, args.seconds, args.flat_clients, args.flat_seconds,
+                    ours_cpu))
             finally:
                 stop(server)
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             server = start([sys.executable, "-m", "uvicorn", "floor_app:app", "--app-dir", str(BENCH), "--port",
                             str(port), "--workers", str(workers), "--log-level", "warning"], env, base)
+            floor_cpu = CpuMeter(server.pid)
             try:
                 floor, floor_elapsed, floor_flat, floor_flat_elapsed = asyncio.run(run_floor(
-                    base, people, args.seconds, args.flat_clients, args.flat_seconds))
+                    base, people, args.seconds, args.flat_clients, args.flat_seconds, floor_cpu))
             finally:
                 stop(server)
         finally:
@@ -297,7 +354,9 @@ def scenario(args, kind: str, pg: str | None, workers: int) -> dict:
     print(line("floor: the same write", floor.latencies[SAVE], floor.errors[SAVE], floor_elapsed))
     print(f"  flat out, {args.flat_clients} clients saving back to back for {args.flat_seconds:.0f} s:")
     print(line("  ours", flat.latencies[SAVE], flat.errors[SAVE], flat_elapsed))
+    print(f"      {ours_cpu.per_request(len(flat.latencies[SAVE]))}")
     print(line("  floor", floor_flat.latencies[SAVE], floor_flat.errors[SAVE], floor_flat_elapsed))
+    print(f"      {floor_cpu.per_request(len(floor_flat.latencies[SAVE]))}")
     ours_p99, floor_p99 = percentile(paced.latencies[SAVE], .99), percentile(floor.latencies[SAVE], .99)
     capacity = len(flat.latencies[SAVE]) / flat_elapsed
     floor_capacity = len(floor_flat.latencies[SAVE]) / floor_flat_elapsed
@@ -318,6 +377,7 @@ def main() -> int:
     parser.add_argument("--only", choices=["sqlite", "pg1", "pg2"], action="append",
                         help="run only these scenarios (repeatable)")
     args = parser.parse_args()
+    os.environ.update(encryption_keys())  # the seeding here and every server started share one key ring
     if not (1 <= args.counsellors <= 500 and 0 <= args.supervisors <= 50 and 1 <= args.referrals <= 100_000
             and 1 <= args.seconds <= 120 and 1 <= args.flat_clients <= args.counsellors
             and 1 <= args.flat_seconds <= 60):

@@ -22,17 +22,10 @@ import uuid
 from pathlib import Path
 
 import httpx
+from autosave import encryption_keys  # bench/ is on the path when a script runs
 from sqlalchemy import create_engine, text
 
 PASSWORD = "bench password 1"
-
-
-def encryption_keys() -> dict[str, str]:
-    """The keys in the environment, or throwaway ones: the server refuses to start without them."""
-    from hotline.encryption.keys import new_key
-
-    return {"HOTLINE_ENCRYPTION_KEYS": os.environ.get("HOTLINE_ENCRYPTION_KEYS") or new_key(),
-            "HOTLINE_CALLER_HASH_KEY": os.environ.get("HOTLINE_CALLER_HASH_KEY") or new_key()}
 
 
 def free_port() -> int:

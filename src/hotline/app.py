@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from asgi_csrf import asgi_csrf
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -336,7 +338,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     ring, _made = settings.keyring()  # no key, no start: records must never be written in the clear
     keys.install(ring)
 
+    @asynccontextmanager
+    async def lifespan(_app):
+        # As many worker threads as pooled connections. With more threads than connections, the threads
+        # past the pool wait on it or open overflow connections that are closed again at once: under a
+        # burst the database forks a backend per request and the server pays the GIL for idle threads.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.pool_size
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Hotline",
         version="0.1.0",
         docs_url=None,

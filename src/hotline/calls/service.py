@@ -8,7 +8,8 @@ import re
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import String, cast, or_, update
+from sqlalchemy import String, bindparam, cast, or_, update
+from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -92,8 +93,10 @@ class MissingFields(InvalidInput):
 
 # --- reading -----------------------------------------------------------------------------------------
 
-def _load(session: Session, call_id: int) -> Call:
-    call = session.get(Call, call_id)
+def _load(session: Session, call_id: int, statement=None) -> Call:
+    """The call, or a 404. `statement` reads it another way (fewer columns: the rest load when touched)."""
+    call = session.get(Call, call_id) if statement is None else \
+        session.execute(statement, {"call_id": call_id}).scalar_one_or_none()
     if call is None:
         raise NotFound(_("There is no call %(id)s.", id=call_id))
     return call
@@ -122,8 +125,8 @@ def read_call(*, session: Session, user: User, call_id: int, address: str | None
     return call
 
 
-def _own_draft(session: Session, user: User, call_id: int) -> Call:
-    call = _load(session, call_id)
+def _own_draft(session: Session, user: User, call_id: int, *, statement=None) -> Call:
+    call = _load(session, call_id, statement)
     if call.counsellor_id != user.id:
         raise Forbidden(_("This call belongs to another counsellor."))
     if not call.is_draft:
@@ -198,6 +201,22 @@ def _answers_dict(answers: Answers | None) -> dict:
     return {} if answers is None else answers.model_dump(exclude_none=True)
 
 
+# An autosave runs every second or two for every counsellor on a call, so its statements are built
+# once: SQLAlchemy then reuses their compiled form without working out a cache key per request.
+# It reads only what the save and the banner it answers with need, not the sealed notes it replaces.
+_AUTOSAVE_READ = (
+    select(Call)
+    .options(load_only(Call.counsellor_id, Call.status, Call.version, Call.answers, Call.engine_level,
+                       Call.override_level, Call.override_reason))
+    .where(Call.id == bindparam("call_id"))
+)
+_calls = Call.__table__
+# The version check happens in the database, so two tabs saving at once cannot both win.
+_AUTOSAVE_WRITE = update(_calls).where(_calls.c.id == bindparam("call_id"),
+                                       _calls.c.version == bindparam("at_version"),
+                                       _calls.c.status == CallStatus.draft.value)
+
+
 def save_call(
     *,
     session: Session,
@@ -208,13 +227,15 @@ def save_call(
     rules: RuleSet | None = None,
 ) -> tuple[Call, Assessment]:
     """Save what the counsellor typed, if the call is still at `version`; reassess the risk."""
-    call = _own_draft(session, user, call_id)
+    call = _own_draft(session, user, call_id, statement=_AUTOSAVE_READ)
     values = changes.model_dump(exclude_unset=True, mode="json")
+    if "follow_up_date" in values:
+        values["follow_up_date"] = changes.follow_up_date  # a date column takes a date, not its text
     if "answers" in changes.model_fields_set:
         # The form carries only its yes/no questions; answers from a scored screening stay as they are.
         kept = {name: call.answers[name] for name in INSTRUMENT_FIELDS if name in call.answers}
         values["answers"] = {**kept, **_answers_dict(changes.answers)}
-    notes = values.get("notes", call.notes) or ""
+    notes = (values["notes"] if "notes" in values else call.notes) or ""  # not read when the save carries it
     values["notes"] = notes
     answers = values.get("answers", call.answers)
     result = assess(notes, Answers(**answers), rules)
@@ -227,13 +248,7 @@ def save_call(
         version=version + 1,
     )
     previous_level = call.engine_level
-    # The version check happens in the database, so two tabs saving at once cannot both win.
-    outcome = session.execute(
-        update(Call)
-        .where(Call.id == call_id, Call.version == version, Call.status == CallStatus.draft)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    outcome = session.execute(_AUTOSAVE_WRITE, {**values, "call_id": call_id, "at_version": version})
     if outcome.rowcount != 1:
         session.refresh(call)
         raise StaleVersion(call)
@@ -249,7 +264,7 @@ def save_call(
     session.commit()
     # The row now holds exactly what was written: put it on the object rather than read it back.
     for name, value in values.items():
-        set_committed_value(call, name, getattr(changes, name) if name == "follow_up_date" else value)
+        set_committed_value(call, name, value)
     return call, result
 
 
