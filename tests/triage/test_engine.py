@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -165,3 +166,20 @@ def test_library_has_no_web_or_database_imports():
         "print(bad); assert not bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_same_text_gives_the_same_evidence_in_every_process():
+    # Python salts string hashes per process, so anything that walks a set of names in its own order
+    # shows here: the supervisor re-running a case must see the very spans the counsellor saw.
+    texts = ["办公室在12楼，每次走到窗边，都想跳下去", "我今晚想吃安眠药，药已经买好了",
+             "He said he will jump off the bridge tonight"]
+    code = (
+        "import json, sys; from hotline.triage import assess;"
+        "print(json.dumps([assess(t).to_dict() for t in json.loads(sys.argv[1])], ensure_ascii=False))"
+    )
+    runs = {
+        subprocess.run([sys.executable, "-c", code, json.dumps(texts)], check=True, capture_output=True, text=True,
+                       env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+        for seed in range(8)
+    }
+    assert len(runs) == 1

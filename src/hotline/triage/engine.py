@@ -19,7 +19,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from .models import Answers, Assessment, Discount, Domain, Evidence, RiskLevel, Subject
 from .normalise import Normalised, normalise
@@ -56,6 +56,15 @@ class _Hit:
     hesitant: str = ""  # the word that held it back
     dreamt: str = ""  # the word that puts it in a dream
     identified: str = ""  # the word by which the writer puts themself in someone else's story
+
+
+class _Mark(NamedTuple):
+    """Where a modifier or an idiom stands. A note holds hundreds of these (every 不, every 了), and they
+    are never judged themselves, so they carry three fields, not a _Hit's thirteen."""
+
+    start: int
+    end: int
+    owner: int
 
 
 class _Clauses:
@@ -195,7 +204,7 @@ class _TextAnalysis:
         masked_term: set[tuple[int, int]] = set()
         masked_mod: set[tuple[int, int]] = set()
         sub_rb, sub_term, sub_mod = tables.sub_rb, tables.sub_term, tables.sub_mod
-        idiom_hits: list[_Hit] = []
+        idiom_hits: list[_Mark] = []
         for start, _end, idx in hits:
             inner = sub_mod[idx]
             if inner:
@@ -221,7 +230,7 @@ class _TextAnalysis:
                     if (start, idx) not in masked_rb:
                         buffers.append(_Hit(start, end, i))
                 elif bucket == "intensifier":
-                    idiom_hits.append(_Hit(start, end, i))
+                    idiom_hits.append(_Mark(start, end, i))
                 elif bucket != "neutral" and (start, idx) not in masked_mod:
                     modhits.append((bucket, start, end, i))
         self._idiom_hits = idiom_hits
@@ -233,10 +242,10 @@ class _TextAnalysis:
                 idiom_mask[h.start : h.end] = b"\x01" * (h.end - h.start)
         self.risk = risk
         self.buffers = buffers
-        live: dict[str, list[_Hit]] = {}
+        live: dict[str, list[_Mark]] = {}
         for kind, start, end, i in modhits:
             if idiom_mask is None or idiom_mask.find(1, start, end) < 0:
-                live.setdefault(kind, []).append(_Hit(start, end, i))
+                live.setdefault(kind, []).append(_Mark(start, end, i))
 
         # A denial or question right before a space, or a form-style denial right after one,
         # keeps the space from splitting the clause.
@@ -248,7 +257,7 @@ class _TextAnalysis:
         )
         # "如果是我也会…", "I wish I had the courage": someone else's story becomes the writer's own.
         self.identifying = {self.clauses.sentence_of(h.start): h for h in live.get("identification", ())}
-        self.by_clause: dict[int, list[tuple[str, _Hit]]] = {}
+        self.by_clause: dict[int, list[tuple[str, _Mark]]] = {}
         for kind in ("negation", "post_negation", "question", "past", "recent", "present", "third_party",
                      "reported", "hesitation", "dream"):
             for h in live.get(kind, ()):
@@ -280,7 +289,7 @@ class _TextAnalysis:
                 return self.norm.text[g.start : g.end]
         return ""
 
-    def _word(self, h: _Hit) -> str:
+    def _word(self, h: _Hit | _Mark) -> str:
         return self.norm.text[h.start : h.end]
 
     def _judge(self, h: _Hit) -> None:
@@ -337,7 +346,7 @@ class _TextAnalysis:
                 return True
         return False
 
-    def _is_subject(self, marker: _Hit, h: _Hit) -> bool:
+    def _is_subject(self, marker: _Mark, h: _Hit) -> bool:
         s = self.norm.text
         if marker.start > 0 and s[marker.start - 1] in _OBJECT_PARTICLES:
             return False
@@ -426,7 +435,9 @@ class _TextAnalysis:
                 continue
             parts = []
             for names in pat.parts:
-                merged = sorted((o for n in names for o in occ.get(n, ())), key=lambda o: o.start)
+                # By start, then longest first: names is a set, so without the second key two occurrences
+                # at one place came in hash order and the evidence span changed from one process to the next.
+                merged = sorted((o for n in names for o in occ.get(n, ())), key=lambda o: (o.start, -o.end))
                 if not merged:
                     break
                 parts.append(merged)

@@ -60,6 +60,15 @@ class Normalised:
 def _fold(text: str) -> tuple[str, list[int] | None]:
     if text.isascii():
         return text.lower(), None  # ASCII lower() is one-to-one
+    if unicodedata.is_normalized("NFKC", text) and "\u03a3" not in text:
+        # Nothing for NFKC to change, so per character it is lower() alone, done in C instead of a table
+        # lookup per character. (Σ is left to the table: lower() of a whole text makes a word-final ς.)
+        folded = text.lower()
+        if len(folded) == len(text):
+            for curly, straight in _EXTRA.items():
+                if curly in folded:
+                    folded = folded.replace(curly, straight)
+            return folded, None
     folded = text.translate(_FOLD)
     if len(folded) == len(text):  # every char mapped to exactly one char
         return folded, None
