@@ -242,6 +242,21 @@ class _TextAnalysis:
                 idiom_mask[h.start : h.end] = b"\x01" * (h.end - h.start)
         self.risk = risk
         self.buffers = buffers
+        # Terms matter only for patterns whose every part was seen at all; judging the
+        # rest (every 想 and 要 in a long note) would be wasted work.
+        term_ids, rule_ids = tables.term_ids, tables.rule_ids
+        seen = {term_ids[i] for _, _, i in raw_terms} | {rule_ids[h.owner] for h in self.risk}
+        wanted = set()
+        for pat in rules.patterns:
+            if all(names & seen for names in pat.parts) and (not pat.requires or pat.requires & seen):
+                for names in pat.parts:
+                    wanted |= names
+                wanted |= pat.requires | pat.unless
+        self.terms = [_Hit(a, b, i) for a, b, i in raw_terms if term_ids[i] in wanted] if wanted else []
+        if not (risk or self.terms or buffers):
+            # Most saves of most calls: nothing to judge, so no clauses to work out around it.
+            self.clauses, self.identifying, self.by_clause = None, {}, {}
+            return
         live: dict[str, list[_Mark]] = {}
         for kind, start, end, i in modhits:
             if idiom_mask is None or idiom_mask.find(1, start, end) < 0:
@@ -263,17 +278,6 @@ class _TextAnalysis:
             for h in live.get(kind, ()):
                 self.by_clause.setdefault(self.clauses.of(h.start), []).append((kind, h))
 
-        # Terms matter only for patterns whose every part was seen at all; judging the
-        # rest (every 想 and 要 in a long note) would be wasted work.
-        term_ids, rule_ids = tables.term_ids, tables.rule_ids
-        seen = {term_ids[i] for _, _, i in raw_terms} | {rule_ids[h.owner] for h in self.risk}
-        wanted = set()
-        for pat in rules.patterns:
-            if all(names & seen for names in pat.parts) and (not pat.requires or pat.requires & seen):
-                for names in pat.parts:
-                    wanted |= names
-                wanted |= pat.requires | pat.unless
-        self.terms = [_Hit(a, b, i) for a, b, i in raw_terms if term_ids[i] in wanted] if wanted else []
         for h in self.risk + self.terms + self.buffers:
             if idiom_mask is not None and idiom_mask.find(1, h.start, h.end) >= 0:
                 h.discount = Discount.intensifier
