@@ -69,23 +69,24 @@ def _user_from_request(request: Request, session) -> User | None:
 _USER_WITH_ROLES = select(User).options(joinedload(User.role_links)).where(User.id == bindparam("user_id"))
 
 
-def _read_without_transaction(session) -> None:
-    """Who is asking is one read: in autocommit it costs one round trip to the database instead of
-    three (BEGIN, SELECT, COMMIT). The route's own work starts a real transaction afterwards."""
+def _who_is_asking(request: Request, session) -> User | None:
+    """The user behind the request, read in autocommit: one round trip to the database instead of three
+    (BEGIN, SELECT, COMMIT). The connection goes back before the route waits for its turn on a worker
+    thread: held across that wait, requests holding connections queue for threads taken by requests
+    queued for connections, and under load everything stalls until the pool timeout. The route's own
+    work starts a real transaction afterwards."""
     if not session.in_transaction():
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    user = _user_from_request(request, session)
+    session.commit()
+    return user
 
 
 def require(*roles: Role):
     """A dependency that lets in a logged-in user holding any of `roles` (any user when none given)."""
 
     def guard(request: Request, session: SessionDep) -> User:
-        _read_without_transaction(session)
-        user = _user_from_request(request, session)
-        # Give the connection back before the route waits for its turn on a worker thread. Held across
-        # that wait, requests holding connections queue for threads taken by requests queued for
-        # connections, and under load everything stalls until the pool timeout.
-        session.commit()
+        user = _who_is_asking(request, session)
         if user is None:
             if getattr(request.state, "idle_logout", False):
                 raise NotAuthenticated(_("You were logged out after a time without activity. Please log in "
@@ -104,9 +105,7 @@ def require(*roles: Role):
 
 
 def optional_user(request: Request, session: SessionDep) -> User | None:
-    _read_without_transaction(session)
-    user = _user_from_request(request, session)
-    session.commit()  # as in require(): the connection goes back before the route's turn
+    user = _who_is_asking(request, session)
     request.state.user = user
     return user
 
