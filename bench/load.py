@@ -394,11 +394,13 @@ def main() -> int:
                      "flat clients 1..counsellors, flat seconds 1..60")
     plan = [("sqlite", "SQLite", None, 1), ("pg1", "PostgreSQL", args.pg, 1), ("pg2", "PostgreSQL", args.pg, 2)]
     plan = [p for p in plan if (p[2] or p[0] == "sqlite") and (not args.only or p[0] in args.only)]
+    speed_before = python_speed()
     errors = 0
     for _key, kind, pg, workers in plan:
         errors += scenario(args, kind, pg, workers)["errors"]
     print(f"\nmachine: {os.cpu_count()} cores, load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}, "
-          f"a 10,000,000-step Python loop takes {python_speed():.2f} s (compare machines by this before figures)")
+          f"a 10,000,000-step Python loop took {speed_before:.2f} s before the runs and {python_speed():.2f} s "
+          f"after (compare machines by this before figures)")
     return 0 if not errors else 1
 
 
