@@ -93,3 +93,27 @@ def test_edge_inputs():
                  "累死了" * 30_000, ("I want to die. 否认自杀念头。" * 4000)[:100_000]]:
         result = assess(text)
         assert isinstance(result.level, RiskLevel)
+
+
+# Notes are normalised and scanned sentence by sentence, from a cache of sentences already seen. What a
+# counsellor sees must not depend on that: the same note gives the same assessment as one pass over it
+# with nothing cached, whatever was saved before it.
+PIECES = HARMLESS + IDIOMS + DENIALS + IMMINENT + ["頭髮乾了", "ﬁne", "Σ", "①", "e\u0301", "  ", "否认", "想死"]
+note_text = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(SEPARATORS + ["", "？", "！", "；", "."])),
+                     max_size=30).map(lambda parts: "".join(a + b for a, b in parts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(note_text, note_text)
+def test_a_note_assessed_piecewise_matches_one_pass_over_it(earlier, text):
+    from hotline.triage import engine, normalise
+
+    assess(earlier)  # fills the sentence caches with whatever came before
+    cached = assess(earlier + text)
+    whole = normalise._normalise_piece.__wrapped__(earlier + text)
+    assert normalise.normalise(earlier + text) == whole
+    tables = engine._tables(engine.default_rules())
+    assert engine._find(engine.default_rules(), whole.text) == list(tables._scan(whole.text))
+    normalise._normalise_piece.cache_clear()
+    tables.matches_in.cache_clear()
+    assert assess(earlier + text).to_dict() == cached.to_dict()

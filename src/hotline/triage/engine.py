@@ -22,7 +22,7 @@ from importlib import resources
 from typing import Any, NamedTuple
 
 from .models import Answers, Assessment, Discount, Domain, Evidence, RiskLevel, Subject
-from .normalise import Normalised, normalise
+from .normalise import SENTENCE_ENDS, Normalised, normalise, sentences
 from .rules import Pattern, Rule, RuleSet, load_rules, parse_rules
 
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -134,6 +134,36 @@ class _Tables:
             self.sub_mod.append(found)
         self.rule_lowerable = {r.id: r.lowerable for r in rules.rules}
         self.rule_lowerable.update({p.id: p.lowerable for p in rules.patterns})
+        # A note is scanned sentence by sentence, each sentence's matches cached (see normalise.sentences),
+        # cut only where no phrase can span: at sentence ends that no phrase contains.
+        self.sentence_ends = tuple(end for end in SENTENCE_ENDS
+                                   if not any(end in entry.phrase for entry in rules.entries))
+        # Bound to this table, not to the rule set, so the cache never keeps an old rule set alive.
+        self.matches_in = lru_cache(maxsize=16384)(self._scan)
+
+    def _scan(self, s: str) -> tuple[tuple[int, int, int], ...]:
+        """Every phrase occurrence in `s` as (start, end, entry index), honouring ASCII word edges."""
+        shape, plain = self.shape, self.plain
+        word = _WORD
+        n = len(s)
+        out = []
+        append = out.append
+        for last, idx in self.automaton.iter(s):
+            if plain[idx]:  # most phrases (all Chinese ones) need no word-edge checks
+                append((last + 1 - shape[idx][0], last + 1, idx))
+                continue
+            length, left, right, extend = shape[idx]
+            end = last + 1
+            start = end - length
+            if left and start > 0 and s[start - 1] in word:
+                continue
+            if right and end < n and s[end] in word:
+                continue
+            if extend:
+                while end < n and s[end] in word:
+                    end += 1
+            append((start, end, idx))
+        return tuple(out)
 
 
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -147,30 +177,22 @@ def _tables(rules: RuleSet) -> _Tables:
 
 
 def _find(rules: RuleSet, s: str) -> list[tuple[int, int, int]]:
-    """Every phrase occurrence as (start, end, entry index), honouring ASCII word edges."""
+    """Every phrase occurrence as (start, end, entry index), in the automaton's order (by end)."""
     if not rules.entries:
         return []
     tables = _tables(rules)
-    shape, plain = tables.shape, tables.plain
-    word = _WORD
-    n = len(s)
-    out = []
-    append = out.append
-    for last, idx in rules.automaton.iter(s):
-        if plain[idx]:  # most phrases (all Chinese ones) need no word-edge checks
-            append((last + 1 - shape[idx][0], last + 1, idx))
-            continue
-        length, left, right, extend = shape[idx]
-        end = last + 1
-        start = end - length
-        if left and start > 0 and s[start - 1] in word:
-            continue
-        if right and end < n and s[end] in word:
-            continue
-        if extend:
-            while end < n and s[end] in word:
-                end += 1
-        out.append((start, end, idx))
+    matches_in = tables.matches_in
+    if len(s) <= 64:
+        return list(matches_in(s))
+    out: list[tuple[int, int, int]] = []
+    base = 0
+    # Word edges and extensions look one character past a match; a sentence end is never a word
+    # character, so a match judged inside its sentence is judged as it would be in the whole note.
+    for sentence in sentences(s, tables.sentence_ends):
+        found = matches_in(sentence)
+        if found:
+            out.extend([(start + base, end + base, idx) for start, end, idx in found] if base else found)
+        base += len(sentence)
     return out
 
 
