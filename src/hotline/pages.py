@@ -22,6 +22,7 @@ environment = Environment(
     extensions=["jinja2.ext.i18n"],
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # templates change only with a release: no stat() of each template on every render
 )
 environment.install_gettext_callables(
     lambda message: i18n.translations(i18n.get_locale()).gettext(message),
