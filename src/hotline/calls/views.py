@@ -12,7 +12,7 @@ from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from hotline.accounts import service as accounts
-from hotline.accounts.guards import require
+from hotline.accounts.guards import Gate, require, require_on_route_thread
 from hotline.accounts.models import Role, User
 from hotline.calls import service
 from hotline.calls.choices import (
@@ -59,6 +59,7 @@ environment.globals.update(
 )
 
 TakesCalls = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]
+TakesCallsOnRouteThread = Annotated[Gate, Depends(require_on_route_thread(Role.counsellor, Role.supervisor))]
 
 
 
@@ -209,13 +210,15 @@ def banner(request: Request, session: SessionDep, user: TakesCalls, call_id: int
 
 
 @pages.post("/calls/{call_id}/save")
-async def save_call(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+async def save_call(request: Request, session: SessionDep, gate: TakesCallsOnRouteThread, call_id: int):
     form = await request.form()
-    # The database and the triage are blocking work: off the event loop, so saves run side by side.
-    return await run_in_threadpool(_save_call, request, session, user, call_id, form)
+    # The login check, the database and the triage are blocking work: off the event loop in one hop,
+    # so saves run side by side.
+    return await run_in_threadpool(_save_call, request, session, gate, call_id, form)
 
 
-def _save_call(request: Request, session, user: User, call_id: int, form):
+def _save_call(request: Request, session, gate: Gate, call_id: int, form):
+    user = gate(session)
     try:
         version = int(form.get("version", ""))
     except ValueError:
