@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from hotline.database import make_engine
-from hotline.models import metadata
+from hotline.models import compared_by_autogenerate, metadata
 
 config = context.config
 
@@ -42,7 +42,8 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     # Batch mode lets SQLite alter tables by copying them.
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True)
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True,
+                      include_object=compared_by_autogenerate)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from hotline.database import alembic_config, make_engine, schema_revisions
-from hotline.models import metadata
+from hotline.models import compared_by_autogenerate, metadata
 
 
 def test_upgrade_to_head_and_back_to_nothing(database_url):
@@ -30,7 +30,8 @@ def test_models_match_the_migrations(database_url):
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                   "include_object": compared_by_autogenerate})
             differences = compare_metadata(context, metadata)
     finally:
         engine.dispose()

@@ -94,10 +94,14 @@ def _plan_nodes(plan: dict):
         yield from _plan_nodes(child)
 
 
-def _scans_of_calls(engine, statement: str, parameters) -> list[str]:
+def _plan(engine, statement: str, parameters) -> list[dict]:
     with engine.connect() as connection:
         explained = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).scalar_one()
-    return [node["Node Type"] for node in _plan_nodes(explained[0]["Plan"])
+    return list(_plan_nodes(explained[0]["Plan"]))
+
+
+def _scans_of_calls(engine, statement: str, parameters) -> list[str]:
+    return [node["Node Type"] for node in _plan(engine, statement, parameters)
             if node.get("Relation Name") == "calls" and node["Node Type"] == "Seq Scan"]
 
 
@@ -141,5 +145,16 @@ def test_no_list_scans_the_calls_table(engine, session, year_of_calls):
     assert not failures, "\n".join(failures)
     # And the check can fail: a query that must read every note is reported.
     assert _scans_of_calls(engine, "SELECT id FROM calls WHERE notes LIKE %(p)s", {"p": "%never%"}) == ["Seq Scan"]
+
+    # The queue's page reads its 100 rows off the open referrals' index, already in queue order, instead of
+    # sorting all 10,000 open referrals on every supervisor's 3-second refresh.
+    with captured(engine) as statements:
+        shown = referrals.queue(session=session, user=supervisor, limit=100)
+    session.rollback()
+    assert len(shown) == 100
+    statement, parameters = next((s, p) for s, p in statements if "FROM referrals" in s and "ORDER BY" in s)
+    nodes = _plan(engine, statement, parameters)
+    assert any(node.get("Index Name") == "ix_referrals_queue" for node in nodes), nodes
+    assert not any(node["Node Type"] in ("Sort", "Incremental Sort") for node in nodes), nodes
 
 

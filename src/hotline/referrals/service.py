@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, update
+from sqlalchemy import case, func, literal_column, text, update
 from sqlmodel import Session, col, select
 
 from hotline.accounts import service as accounts
@@ -33,12 +33,12 @@ from hotline.referrals.models import (
     Referral,
     ReferralEvent,
     ReferralStatus,
+    level_rank_sql,
+    open_status_sql,
 )
 from hotline.triage import RiskLevel
 
-LEVEL_ORDER = case(
-    {"imminent": 0, "high": 1, "moderate": 2, "low": 3, "none": 4}, value=Referral.level, else_=5
-)
+LEVEL_ORDER = literal_column(level_rank_sql("referrals.level"))
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def _queue_where(statement, user: User, filters: QueueFilter | None, now: dateti
     filters = (filters or QueueFilter()).validate()
     now = now or utcnow()
     if filters.status == "open":
-        statement = statement.where(col(Referral.status).in_([s.value for s in OPEN_STATUSES]))
+        statement = statement.where(text(open_status_sql("referrals.status")))
     elif filters.status != "all":
         statement = statement.where(Referral.status == filters.status)
     if filters.level:
