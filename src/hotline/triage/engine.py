@@ -22,7 +22,7 @@ from importlib import resources
 from typing import Any, NamedTuple
 
 from .models import Answers, Assessment, Discount, Domain, Evidence, RiskLevel, Subject
-from .normalise import SENTENCE_ENDS, Normalised, normalise, sentences
+from .normalise import SENTENCE_ENDS, WHOLE_UP_TO, Normalised, normalise, sentences
 from .rules import Pattern, Rule, RuleSet, load_rules, parse_rules
 
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -182,7 +182,7 @@ def _find(rules: RuleSet, s: str) -> list[tuple[int, int, int]]:
         return []
     tables = _tables(rules)
     matches_in = tables.matches_in
-    if len(s) <= 64:
+    if len(s) <= WHOLE_UP_TO:
         return list(matches_in(s))
     out: list[tuple[int, int, int]] = []
     base = 0

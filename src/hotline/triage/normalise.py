@@ -97,6 +97,8 @@ def _to_simplified(text: str) -> str:
 # from a cache: a 45-minute call's saves stay about as cheap as its first. Every step is per character
 # except OpenCC's phrases, which never span punctuation or a line break.
 SENTENCE_ENDS = ("\n", "。", "！", "？", "；", "!", "?", ";", ".")
+# Up to this length a text is taken whole: cutting it would cost more than the cache saves.
+WHOLE_UP_TO = 64
 
 
 def sentences(text: str, ends=SENTENCE_ENDS) -> list[str]:
@@ -116,7 +118,7 @@ def sentences(text: str, ends=SENTENCE_ENDS) -> list[str]:
 
 
 def normalise(text: str) -> Normalised:
-    pieces = sentences(text) if len(text) > 64 else [text]
+    pieces = sentences(text) if len(text) > WHOLE_UP_TO else [text]
     if len(pieces) == 1:
         return _normalise_piece(text)
     parts = [_normalise_piece(piece) for piece in pieces]
