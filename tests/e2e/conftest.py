@@ -42,6 +42,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class LiveServer(str):
+    """The server's base URL, carrying its engine for the rare setup a browser cannot do."""
+
+    engine = None
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """The console with demo users, migrated by Alembic, served by uvicorn in a thread."""
@@ -62,7 +68,9 @@ def live_server(tmp_path_factory):
             if time.monotonic() > deadline:
                 raise RuntimeError("live server did not start")
             time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
+        base = LiveServer(f"http://127.0.0.1:{port}")
+        base.engine = engine
+        yield base
         server.should_exit = True
         thread.join(timeout=10)
         engine.dispose()

@@ -34,11 +34,31 @@ def assign(page, name, role="counsellor"):
     expect(page.locator("[data-testid=shift-panel]")).to_contain_text(name)
 
 
+def free_for_tonight(base, usernames, start, end):
+    """The demo rotation has these people on the demo line one shift in five, so depending on the
+    hour the test runs, tonight's shift would book them twice (and the console rightly refuses). A
+    coordinator would take them off the other shift first; so does this, through the roster service."""
+    from sqlmodel import Session, col, select
+
+    from hotline.accounts import service as accounts
+    from hotline.roster import service as roster
+    from hotline.roster.models import Assignment, Shift
+
+    with Session(base.engine) as session:
+        for username in usernames:
+            user = accounts.find_user(session=session, username=username)
+            clashing = session.exec(select(Assignment.id).join(Shift, col(Shift.id) == Assignment.shift_id).where(
+                Assignment.user_id == user.id, Shift.starts_at < end, Shift.ends_at > start)).all()
+            for assignment_id in clashing:
+                roster.unassign(session=session, assignment_id=assignment_id)
+
+
 def staff_tonight(page, base):
     """The coordinator opens a line for tonight: one shift from this hour, two counsellors and a supervisor."""
     now = datetime.now(LINE_ZONE)
     start = now.replace(minute=0, second=0, microsecond=0)
     end = start + timedelta(hours=8)
+    free_for_tonight(base, ["counsellor", "c.chen", "supervisor"], start, end)
     page.goto(base + "/roster")
     page.fill("#line-name", "夜间热线 Night line")
     page.click("form[action='/roster/lines'] button[type=submit]")
