@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/triage_eval.py --cases
 	$(BIN)/python bench/autosave.py --counsellors 50 --seconds 10 $(if $(BENCH_PG),--database $(BENCH_PG) --workers 2)
 	$(BIN)/python bench/referral_queue.py --requests 50 $(if $(BENCH_PG),--database $(BENCH_PG),--calls 100000 --referrals 10000)
+	$(BIN)/python bench/save_cpu.py $(if $(BENCH_PG),--database $(BENCH_PG))
 	$(BIN)/python bench/load.py --seconds 20 $(if $(BENCH_PG),--pg $(BENCH_PG))
 
 clean:

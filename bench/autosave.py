@@ -15,50 +15,20 @@ import argparse
 import asyncio
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
+
+# bench/ is on the path when a script runs
+from serving import encryption_keys, free_port, hotline_serve, percentile, prepare_database, running
 
 PASSWORD = "bench password 1"
 SENTENCE = "来电者说最近总是失眠，担心隔离中的父母，白天上班也集中不了注意力。"
-
-
-def encryption_keys() -> dict[str, str]:
-    """The keys in the environment, or throwaway ones: the server refuses to start without them."""
-    from hotline.encryption.keys import new_key
-
-    return {"HOTLINE_ENCRYPTION_KEYS": os.environ.get("HOTLINE_ENCRYPTION_KEYS") or new_key(),
-            "HOTLINE_CALLER_HASH_KEY": os.environ.get("HOTLINE_CALLER_HASH_KEY") or new_key()}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def prepare_database(url: str | None, tmp: Path) -> tuple[str, callable]:
-    if not url:
-        return f"sqlite:///{tmp / 'bench.sqlite3'}", lambda: None
-    schema = "bench_" + uuid.uuid4().hex[:10]
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}", drop
 
 
 def add_counsellors(url: str, names: list[str]) -> None:
@@ -134,11 +104,6 @@ async def load(base: str, names: list[str], seconds: float):
             await client.aclose()
 
 
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--counsellors", type=int, default=50)
@@ -154,31 +119,15 @@ def main() -> int:
         env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_SECRET_KEY_FILE": str(Path(tmp) / "secret"),
                **encryption_keys(),
                "HOTLINE_LOGIN_MAX_FAILURES_ADDRESS": "100000"}
-        server = None
         try:
             run_cli(env, "db", "upgrade")
             names = [f"bench{i:03d}" for i in range(args.counsellors)]
             add_counsellors(url, names)
             port = free_port()
-            server = subprocess.Popen([sys.executable, "-m", "hotline", "serve", "--port", str(port),
-                                       "--workers", str(args.workers)], env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             base = f"http://127.0.0.1:{port}"
-            for _ in range(200):
-                try:
-                    if httpx.get(base + "/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            latencies, errors, elapsed = asyncio.run(load(base, names, args.seconds))
+            with running(hotline_serve(port, "--workers", str(args.workers)), env, base):
+                latencies, errors, elapsed = asyncio.run(load(base, names, args.seconds))
         finally:
-            if server:
-                server.terminate()
-                try:
-                    server.wait(timeout=10)
-                except subprocess.TimeoutExpired:  # a worker still draining keep-alive connections
-                    os.killpg(server.pid, 9)
-                    server.wait(timeout=10)
             drop()
 
     kind = "PostgreSQL" if args.database else "SQLite"

@@ -14,8 +14,6 @@ import argparse
 import os
 import random
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,18 +29,12 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import seed as seeding  # noqa: E402
-from autosave import encryption_keys  # noqa: E402
+from serving import encryption_keys, free_port, hotline_serve, percentile, running  # noqa: E402
 
 from hotline.database import alembic_config  # noqa: E402
 
 PASSWORD = "bench password 1"
 DEFAULT_SQLITE = "sqlite:////tmp/hotline-reports-bench.sqlite3"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def ensure_database(url: str) -> None:
@@ -80,9 +72,8 @@ def timings(client: httpx.Client, path: str, requests: int) -> list[float]:
 
 
 def summary(values: list[float]) -> str:
-    ordered = sorted(values)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return f"p50 {pick(0.5):8.1f}  p95 {pick(0.95):8.1f}  p99 {pick(0.99):8.1f} ms"
+    p50, p95, p99 = (percentile(values, q) for q in (0.5, 0.95, 0.99))
+    return f"p50 {p50:8.1f}  p95 {p95:8.1f}  p99 {p99:8.1f} ms"
 
 
 def main() -> int:
@@ -93,6 +84,7 @@ def main() -> int:
     args = parser.parse_args()
     if not (1 <= args.calls <= 5_000_000 and 5 <= args.requests <= 1000):
         parser.error("need 1..5,000,000 calls and 5..1000 requests")
+    os.environ.update(encryption_keys())  # the seeding here and the server share one key ring
     url = args.database_url
     ensure_database(url)
     found = calls_in(url)
@@ -121,31 +113,16 @@ def main() -> int:
         env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_SECRET_KEY_FILE": str(Path(tmp) / "secret"),
                "HOTLINE_DEFAULT_LOCALE": "zh_CN", **encryption_keys()}
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "hotline", "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as client:
-                for _ in range(300):
-                    try:
-                        if client.get("/healthz").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
-                page = client.get("/login")
-                token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
-                client.post("/login", data={"username": "supervisor", "password": PASSWORD, "csrftoken": token})
-                client.get("/reports").raise_for_status()  # warm up caches and the connection pool
-                for name, path, requests in pages:
-                    values = timings(client, path, requests)
-                    results.append((name, requests, values))
-                    print(f"  {name:<30} ({requests:>3}) {summary(values)}", flush=True)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, 9)
-                server.wait(timeout=10)
+        base = f"http://127.0.0.1:{port}"
+        with running(hotline_serve(port), env, base), httpx.Client(base_url=base, timeout=300) as client:
+            page = client.get("/login")
+            token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+            client.post("/login", data={"username": "supervisor", "password": PASSWORD, "csrftoken": token})
+            client.get("/reports").raise_for_status()  # warm up caches and the connection pool
+            for name, path, requests in pages:
+                values = timings(client, path, requests)
+                results.append((name, requests, values))
+                print(f"  {name:<30} ({requests:>3}) {summary(values)}", flush=True)
     kind = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     print(f"reports: {kind}, {found:,} calls over a year, one server worker on loopback")
     for name, requests, values in results:

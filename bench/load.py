@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,27 +30,13 @@ from pathlib import Path
 
 import httpx
 from argon2 import PasswordHasher
-from autosave import (  # bench/ is on the path when a script runs
-    encryption_keys,
-    prepare_database,
-)
-from lean_http import LeanClient, multipart
+from lean_http import LeanClient, multipart  # bench/ is on the path when a script runs
+from serving import encryption_keys, free_port, hotline_serve, percentile, prepare_database, running
 
 BENCH = Path(__file__).resolve().parent
 PASSWORD = "bench password 1"
 SENTENCE = "来电者说最近总是失眠，担心隔离中的父母，白天上班也集中不了注意力。"
 SAVE, QUEUE, STREAM = "POST /calls/{id}/save", "GET /referrals (3 s poll)", "SSE /live/queue"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 class Tally:
@@ -89,35 +74,6 @@ def seed(url: str, env: dict, counsellors: list[str], supervisors: list[str], re
     from referral_queue import load_rows
 
     load_rows(url, calls=referrals * 3, referrals=referrals)
-
-
-# --- servers -----------------------------------------------------------------------------------------
-
-def start(command: list[str], env: dict, base: str) -> subprocess.Popen:
-    assert base.startswith("http://127.0.0.1:"), "loopback only"
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None:
-            raise RuntimeError(f"{' '.join(command)} exited with {server.returncode}")
-        time.sleep(0.1)
-    stop(server)
-    raise RuntimeError(f"{' '.join(command)} did not answer within 60 s")
-
-
-def stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:  # a worker still draining keep-alive or SSE connections
-        os.killpg(server.pid, 9)
-        server.wait(timeout=10)
 
 
 # --- CPU spent, read from /proc: steadier than latencies on a shared machine --------------------------
@@ -340,25 +296,18 @@ def scenario(args, kind: str, pg: str | None, workers: int) -> dict:
             seed(url, env, counsellor_names, supervisor_names, args.referrals)
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            server = start([sys.executable, "-m", "hotline", "serve", "--port", str(port), "--workers", str(workers)],
-                           env, base)
-            ours_cpu = CpuMeter(server.pid)
-            try:
+            with running(hotline_serve(port, "--workers", str(workers)), env, base) as server:
+                ours_cpu = CpuMeter(server.pid)
                 paced, elapsed, streams, flat, flat_elapsed, people = asyncio.run(run_console(
                     base, counsellor_names, supervisor_names, args.seconds, args.flat_clients, args.flat_seconds,
                     ours_cpu))
-            finally:
-                stop(server)
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            server = start([sys.executable, "-m", "uvicorn", "floor_app:app", "--app-dir", str(BENCH), "--port",
-                            str(port), "--workers", str(workers), "--log-level", "warning"], env, base)
-            floor_cpu = CpuMeter(server.pid)
-            try:
+            with running([sys.executable, "-m", "uvicorn", "floor_app:app", "--app-dir", str(BENCH), "--port",
+                          str(port), "--workers", str(workers), "--log-level", "warning"], env, base) as server:
+                floor_cpu = CpuMeter(server.pid)
                 floor, floor_elapsed, floor_flat, floor_flat_elapsed = asyncio.run(run_floor(
                     base, people, args.seconds, args.flat_clients, args.flat_seconds, floor_cpu))
-            finally:
-                stop(server)
         finally:
             drop()
 

@@ -13,25 +13,19 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-from autosave import encryption_keys  # bench/ is on the path when a script runs
+
+# bench/ is on the path when a script runs
+from serving import encryption_keys, free_port, hotline_serve, percentile, prepare_database, running
 from sqlalchemy import create_engine, text
 
 PASSWORD = "bench password 1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def load_rows(url: str, calls: int, referrals: int) -> float:
@@ -74,9 +68,8 @@ def timings(client: httpx.Client, path: str, requests: int, headers=None) -> lis
 
 
 def summary(values: list[float]) -> str:
-    ordered = sorted(values)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return f"p50 {pick(0.5):7.1f}  p95 {pick(0.95):7.1f}  p99 {pick(0.99):7.1f} ms"
+    p50, p95, p99 = (percentile(values, q) for q in (0.5, 0.95, 0.99))
+    return f"p50 {p50:7.1f}  p95 {p95:7.1f}  p99 {p99:7.1f} ms"
 
 
 def main() -> int:
@@ -90,38 +83,17 @@ def main() -> int:
         parser.error("need 1 <= referrals <= calls <= 5,000,000 and 1..1000 requests")
 
     with tempfile.TemporaryDirectory() as tmp:
-        drop = None
-        if args.database:
-            schema = "bench_" + uuid.uuid4().hex[:10]
-            admin = create_engine(args.database, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-            url = f"{args.database}{'&' if '?' in args.database else '?'}options=-csearch_path%3D{schema}"
-
-            def drop():
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        else:
-            url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        url, drop = prepare_database(args.database, Path(tmp))
         env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_SECRET_KEY_FILE": str(Path(tmp) / "secret"),
                **encryption_keys(),
                "HOTLINE_DEMO_PASSWORD": PASSWORD}
-        server = None
         try:
             subprocess.run([sys.executable, "-m", "hotline", "demo", "--no-serve"], env=env, check=True,
                            capture_output=True)
             seconds = load_rows(url, args.calls, args.referrals)
             port = free_port()
-            server = subprocess.Popen([sys.executable, "-m", "hotline", "serve", "--port", str(port)], env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             base = f"http://127.0.0.1:{port}"
-            with httpx.Client(base_url=base, timeout=60) as client:
-                for _ in range(200):
-                    try:
-                        if client.get("/healthz").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
+            with running(hotline_serve(port), env, base), httpx.Client(base_url=base, timeout=60) as client:
                 page = client.get("/login")
                 token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
                 client.post("/login", data={"username": "supervisor", "password": PASSWORD, "csrftoken": token})
@@ -131,16 +103,7 @@ def main() -> int:
                 overdue_ms = timings(client, "/referrals?overdue=on", args.requests, headers={"HX-Request": "true"})
                 api_ms = timings(client, "/api/v1/referrals?status=open", args.requests)
         finally:
-            if server:
-                server.terminate()
-                try:
-                    server.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(server.pid, 9)
-                    server.wait(timeout=10)
-            if drop:
-                drop()
-                admin.dispose()
+            drop()
 
     kind = "PostgreSQL" if args.database else "SQLite"
     print(f"queue: {kind}, {args.calls:,} calls, {args.referrals:,} open referrals (loaded in {seconds:.1f} s), "

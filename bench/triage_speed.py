@@ -70,7 +70,7 @@ def naive_finder_factory(rules):
 
 def forget_sentences(rules) -> None:
     normalise._normalise_piece.cache_clear()
-    engine._tables(rules).matches_in.cache_clear()
+    engine._tables(rules).forget()
 
 
 def measure(fn, note: str, seconds: float, before=lambda: None) -> list[float]:

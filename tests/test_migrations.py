@@ -3,7 +3,7 @@
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from hotline.database import alembic_config, make_engine, schema_revisions
 from hotline.models import compared_by_autogenerate, metadata
@@ -36,3 +36,28 @@ def test_models_match_the_migrations(database_url):
     finally:
         engine.dispose()
     assert differences == [], "write a migration: alembic revision --autogenerate -m '...'"
+
+
+def test_two_step_login_secrets_already_there_are_sealed_by_the_upgrade(database_url):
+    from hotline.encryption import keys
+
+    config = alembic_config(database_url)
+    command.upgrade(config, "fe52b52dd085")  # before the secrets were sealed
+    engine = make_engine(database_url)
+    secret = "JBSWY3DPEHPK3PXP"
+    read = text("SELECT totp_secret, totp_pending_secret FROM users WHERE username = 'gao'")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO users (username, display_name, password_hash, is_active, session_version, created_at,"
+                " totp_secret) VALUES ('gao', 'Gao', 'x', true, 1, CURRENT_TIMESTAMP, :secret)"), {"secret": secret})
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            stored, pending = connection.execute(read).one()
+        assert stored.startswith(keys.PREFIX) and secret not in stored and pending is None
+        assert keys.current().open(stored, "users.totp_secret") == secret
+        command.downgrade(config, "fe52b52dd085")
+        with engine.connect() as connection:
+            assert connection.execute(read).one() == (secret, None)
+    finally:
+        engine.dispose()

@@ -31,7 +31,7 @@ from hotline.roster.models import (  # noqa: F401
     SwapRequest,
     TimeOff,
 )
-from hotline.rulebook.models import RuleSetRecord  # noqa: F401
+from hotline.rulebook.models import RuleFileReload, RuleSetRecord  # noqa: F401
 from hotline.screening.models import DistressMark, Screening  # noqa: F401
 
 metadata = SQLModel.metadata

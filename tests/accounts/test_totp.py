@@ -114,3 +114,18 @@ def test_codes_from_a_drifting_clock_are_accepted_one_step_either_side(session, 
     secret = user.totp_pending_secret
     previous = pyotp.TOTP(secret).at(datetime.datetime.now() - datetime.timedelta(seconds=30))
     assert totp.confirm_enrolment(session=session, user=user, code=previous)
+
+
+def test_the_secret_is_sealed_in_the_database(session, make_user):
+    """A copy of the database alone must not let anyone make a supervisor's codes."""
+    from sqlalchemy import text
+
+    from hotline.accounts.models import User
+
+    user = make_user(Role.supervisor, username="sealed")
+    pending = totp.start_enrolment(session=session, user=user)
+    assert totp.confirm_enrolment(session=session, user=user, code=pyotp.TOTP(pending).now())
+    stored = session.execute(text("SELECT totp_secret FROM users WHERE username = 'sealed'")).scalar_one()
+    assert stored.startswith("hl1:") and pending not in stored
+    session.expire_all()
+    assert session.get(User, user.id).totp_secret == pending

@@ -71,3 +71,19 @@ def test_session_writes_need_the_csrf_header(client, logged_in):
     assert client.post("/api/v1/calls", json={}).status_code == 403
     response = client.post("/api/v1/calls", json={}, headers={"X-CSRFToken": csrf_token(client)})
     assert response.status_code == 201
+
+
+def test_hand_over_over_the_api(client, session, make_user):
+    counsellor = make_user(Role.counsellor)
+    colleague = make_user(Role.counsellor, username="zhou")
+    headers = bearer(session, counsellor)
+    call = client.post("/api/v1/calls", json={}, headers=headers).json()
+    refused = client.post(f"/api/v1/calls/{call['id']}/hand-over", json={"to": "nobody"}, headers=headers)
+    assert refused.status_code == 422 and refused.json()["field"] == "to"
+    bad = client.post(f"/api/v1/calls/{call['id']}/hand-over", json={"to": "zhou", "extra": 1}, headers=headers)
+    assert bad.status_code == 422
+    handed = client.post(f"/api/v1/calls/{call['id']}/hand-over", json={"to": "zhou"}, headers=headers)
+    assert handed.status_code == 200 and handed.json()["counsellor_id"] == colleague.id
+    assert handed.json()["version"] == 2
+    again = client.patch(f"/api/v1/calls/{call['id']}", headers=headers, json={"version": 2, "notes": "x"})
+    assert again.status_code == 403

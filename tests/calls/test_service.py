@@ -256,3 +256,44 @@ def test_search_my_calls_and_everyones(session, counsellor, make_user):
     with pytest.raises(InvalidInput):
         service.search_calls(session=session, user=counsellor, tz=tz, query=service.CallSearch(
             date_from=datetime.date(2026, 5, 2), date_to=datetime.date(2026, 5, 1)))
+
+
+def test_a_draft_is_handed_over_with_its_notes_and_the_first_counsellor_can_no_longer_write(
+        session, counsellor, make_user):
+    from hotline.notifications.models import Notification
+
+    colleague = make_user(Role.counsellor, username="zhou")
+    call, _ = save(session, counsellor, start(session, counsellor), notes="来电者说今晚不想活了")
+    version_before = call.version
+    handed = service.hand_over_call(session=session, user=counsellor, call_id=call.id, to_username="zhou",
+                                    reason="my shift ended")
+    assert handed.counsellor_id == colleague.id and handed.notes == "来电者说今晚不想活了"
+    assert handed.version == version_before + 1
+    with pytest.raises(Forbidden):  # a save still coming from the first counsellor's screen
+        service.save_call(session=session, user=counsellor, call_id=call.id, version=handed.version,
+                          changes=CallUpdate.parse({"notes": "overwritten"}))
+    service.save_call(session=session, user=colleague, call_id=call.id, version=handed.version,
+                      changes=CallUpdate.parse({"notes": handed.notes + " 已联系家人"}))
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "call.hand_over")).one()
+    assert (entry.actor_id, entry.target_id, entry.reason) == (counsellor.id, call.id, "my shift ended")
+    assert entry.detail == {"from_user": counsellor.id, "to_user": colleague.id}
+    told = session.exec(select(Notification).where(Notification.user_id == colleague.id)).one()
+    assert told.link == f"/calls/{call.id}" and "不想活" not in str(told.params)
+
+
+def test_who_may_hand_a_call_over_and_to_whom(session, counsellor, make_user):
+    other = make_user(Role.counsellor, username="other")
+    supervisor = make_user(Role.supervisor, username="lead")
+    make_user(Role.coordinator, username="rota")
+    call, _ = save(session, counsellor, start(session, counsellor), notes="worried about exams")
+    with pytest.raises(Forbidden):  # another counsellor cannot take it
+        service.hand_over_call(session=session, user=other, call_id=call.id, to_username="other")
+    for nobody in ("rota", "no-such-person", counsellor.username):
+        with pytest.raises(InvalidInput):
+            service.hand_over_call(session=session, user=counsellor, call_id=call.id, to_username=nobody)
+    # A supervisor takes a call over (an imminent call, say) without asking the counsellor.
+    taken = service.hand_over_call(session=session, user=supervisor, call_id=call.id, to_username="lead")
+    assert taken.counsellor_id == supervisor.id
+    service.finalise_call(session=session, user=supervisor, call_id=call.id, version=taken.version, incomplete=True)
+    with pytest.raises(Conflict):
+        service.hand_over_call(session=session, user=supervisor, call_id=call.id, to_username="other")

@@ -204,3 +204,61 @@ def test_home_says_whether_i_am_on_a_published_shift(client, app, logged_in, mak
     with TestClient(app, follow_redirects=False) as other:
         login(other, "offduty")
         assert "You are not on a shift now." in other.get("/calls").text
+
+
+def test_a_call_started_on_shift_belongs_to_that_line(client, logged_in, session):
+    """Reports and the staffing forecast count calls per line: a call started from the console carries the
+    line of the counsellor's shift, and none when they are off shift."""
+    from datetime import timedelta
+
+    from hotline.calls.models import Call
+    from hotline.database import utcnow
+    from hotline.roster import service as roster
+    from hotline.roster.models import Assignment, Shift, ShiftStatus
+
+    counsellor = logged_in(Role.counsellor)
+    off_shift = session.get(Call, start_call(client))
+    line = roster.create_line(session=session, name="Hope line", timezone="Asia/Shanghai")
+    now = utcnow()
+    shift = Shift(line_id=line.id, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=7),
+                  status=ShiftStatus.published)
+    session.add(shift)
+    session.commit()
+    session.add(Assignment(shift_id=shift.id, user_id=counsellor.id))
+    session.commit()
+    on_shift = session.get(Call, start_call(client))
+    assert off_shift.line is None and on_shift.line == "Hope line"
+    # The phone system names the line itself over the API; without one the shift's line is taken.
+    from support import csrf_token
+
+    headers = {"X-CSRFToken": csrf_token(client)}
+    for body, line_name in (({}, "Hope line"), ({"line": "12356"}, "12356")):
+        response = client.post("/api/v1/calls", json=body, headers=headers)
+        assert response.status_code == 201 and session.get(Call, response.json()["id"]).line == line_name
+
+
+def test_hand_over_from_the_call_screen_and_the_supervisors_record(client, logged_in, make_user, session):
+    from hotline.calls.models import Call
+
+    make_user(Role.counsellor, username="zhou", display_name="Zhou Min")
+    make_user(Role.coordinator, username="rota", display_name="Rota Person")
+    logged_in(Role.counsellor)
+    call_id = start_call(client)
+    screen = client.get(f"/calls/{call_id}").text
+    assert 'data-testid="hand-over"' in screen and ">Zhou Min<" in screen and "Rota Person" not in screen
+    refused = post_form(client, f"/calls/{call_id}/hand-over", {"to": "rota"})
+    assert refused.status_code == 422 and "Choose an active counsellor or supervisor" in refused.text
+    done = post_form(client, f"/calls/{call_id}/hand-over", {"to": "zhou", "reason": "shift ended"})
+    assert done.status_code == 303 and done.headers["location"] == "/calls"
+    assert "Call handed over." in client.get("/calls").text
+    assert client.get(f"/calls/{call_id}").status_code == 403  # no longer theirs
+
+    # A supervisor reading a live call can take it over.
+    supervisor = logged_in(Role.supervisor, username="lead")
+    record = client.get(f"/calls/{call_id}").text
+    assert 'data-testid="hand-over"' in record and "hx-sync" not in record.split('data-testid="hand-over"')[1]
+    taken = post_form(client, f"/calls/{call_id}/hand-over", {"to": "lead"})
+    assert taken.headers["location"] == f"/calls/{call_id}"
+    session.expire_all()
+    assert session.get(Call, call_id).counsellor_id == supervisor.id
+    assert 'id="call-form"' in client.get(f"/calls/{call_id}").text  # now the supervisor's call screen

@@ -90,6 +90,30 @@ def test_a_risk_level_change_is_announced_on_that_call_only(engine, make_user):
     assert received == [{"topic": f"call:{call.id}", "call": call.id, "level": "high"}]
 
 
+def test_a_hand_over_is_announced_on_the_call_and_to_the_queue(engine, make_user):
+    counsellor = make_user(Role.counsellor)
+    supervisor = make_user(Role.supervisor, username="lead")
+    with Session(engine, expire_on_commit=False) as session:
+        quiet = calls.start_call(session=session, counsellor=counsellor)[0]
+        urgent = calls.start_call(session=session, counsellor=counsellor)[0]
+        # Imminent risk while the caller is on the line puts the call in the supervisors' queue at once.
+        calls.save_call(session=session, user=counsellor, call_id=urgent.id, version=1,
+                        changes=CallUpdate.parse({"notes": "She took an overdose of sleeping pills just now."}))
+
+    def hand_over_both():
+        with Session(engine, expire_on_commit=False) as session:
+            for call in (quiet, urgent):
+                calls.hand_over_call(session=session, user=supervisor, call_id=call.id, to_username="lead")
+
+    topics = {live.call_topic(quiet.id), live.call_topic(urgent.id), live.QUEUE_TOPIC}
+    received = _watch_while(engine, topics, hand_over_both, wait=2.0)
+    assert received == [
+        {"topic": f"call:{quiet.id}", "call": quiet.id, "what": "handed_over"},  # no referral: not the queue
+        {"topic": f"call:{urgent.id}", "call": urgent.id, "what": "handed_over"},
+        {"topic": "queue", "call": urgent.id, "what": "handed_over"},
+    ]
+
+
 def test_finalising_a_flagged_call_tells_the_queue(engine, make_user):
     counsellor = make_user(Role.counsellor)
 

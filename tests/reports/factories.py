@@ -8,6 +8,7 @@ from hotline.accounts.models import Role
 from hotline.calls.models import Call, Caller
 from hotline.referrals.models import CallReview, FollowUp, Referral
 from hotline.roster.models import Line
+from hotline.screening.models import DistressMark
 
 TODAY = date(2026, 3, 10)
 NOW = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
@@ -78,5 +79,10 @@ def week_of_calls(session, make_user) -> dict:
     ])
     session.add(CallReview(call_id=calls[0].id, reviewer_id=supervisor.id, at=utc(2026, 3, 2, 1, 0),
                            comment="good call"))
+    # Distress (0-10) as the counsellor rated it during the calls: fell on calls 0 and 3, rose on call 2,
+    # rated once on call 1 (no change to measure).
+    for call, levels in ((calls[0], (8, 6, 4)), (calls[1], (5,)), (calls[2], (5, 6)), (calls[3], (9, 3))):
+        session.add_all([DistressMark(call_id=call.id, level=level, by_id=call.counsellor_id,
+                                      at=call.started_at + timedelta(minutes=i)) for i, level in enumerate(levels)])
     session.commit()
     return {"counsellor": counsellor, "other": other, "supervisor": supervisor, "calls": calls}

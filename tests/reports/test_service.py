@@ -40,6 +40,8 @@ def test_dashboard_counts_match_the_hand_count(session, week):
         {"level": "imminent", "opened": 1, "closed": 0, "on_time": 0, "on_time_share": 0.0},
     ]
     assert figures.follow_ups == {"on_time": 1, "late": 1, "overdue": 1, "cancelled": 1, "not_yet_due": 0}
+    assert (figures.distress_rated, figures.distress_fell) == (3, 2)
+    assert figures.distress_fell_share == pytest.approx(2 / 3)
 
 
 def test_a_line_narrows_every_figure(session, week):
@@ -51,11 +53,14 @@ def test_a_line_narrows_every_figure(session, week):
     hope = service.dashboard(session=session, period=Period(FIRST, LAST, "Hope line"), tz=SHANGHAI, now=NOW)
     assert hope.calls == 4
     assert hope.follow_ups["overdue"] == 1
+    assert (figures.distress_rated, figures.distress_fell) == (1, 1)
+    assert (hope.distress_rated, hope.distress_fell) == (2, 1)
 
 
 def test_an_empty_period_has_zeros_not_errors(session, week):
     figures = service.dashboard(session=session, period=Period(date(2025, 1, 1), date(2025, 1, 3)), tz=SHANGHAI)
     assert figures.calls == 0 and figures.average_minutes is None and figures.repeat_share is None
+    assert figures.distress_rated == 0 and figures.distress_fell_share is None
     assert [count for _day, count in figures.per_day] == [0, 0, 0]
 
 

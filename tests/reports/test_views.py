@@ -37,6 +37,11 @@ def test_dashboard_shows_every_chart_with_its_table(client, logged_in, week):
     assert page.text.count("<svg") == 8 and page.text.count("<table") == 8
     assert 'data-testid="figure-calls">5<' in page.text
     assert 'data-testid="figure-repeat">80%<' in page.text
+    assert 'data-testid="figure-distress-fell">67% <small>(2 of 3 calls rated twice or more)' in page.text
+    hope = client.get("/reports?start=2026-03-01&end=2026-03-07&line=Hope+line").text
+    assert 'data-testid="figure-distress-fell">50% <small>(1 of 2 calls' in hope
+    empty = client.get("/reports?start=2026-01-01&end=2026-01-07").text
+    assert 'data-testid="figure-distress-fell">–</dd>' in empty
     assert "Student" in page.text and "Anxiety or panic" in page.text
 
 
@@ -110,6 +115,8 @@ def test_monthly_summary_page_and_csv(client, logged_in, session, week):
     assert ["Caller group", "Student", "2"] in rows
     assert ["Follow-ups", "Done late", "1"] in rows
     assert ["Referrals acknowledged within deadline", "High risk", "1"] in rows
+    assert ["Caller's distress", "Calls rated twice or more", "2"] in rows
+    assert ["Caller's distress", "Lower at the end than at the start", "1"] in rows
     actions = [e.target_type for e in session.exec(select(AuditEntry).order_by(AuditEntry.id))]
     assert actions[-2:] == ["summary", "summary"]
     assert client.get("/reports/summary?month=2999-01").status_code == 422

@@ -178,6 +178,9 @@ def test_who_is_on_now_reads_published_shifts_only(session, make_user):
     service.set_profile(session=session, user=counsellor, phone_extension="8012", skills=["bereavement"])
     now = service.who_is_on_now(session=session, at=noon)
     assert [(o.role, o.extension) for o in now] == [("supervisor", None), ("counsellor", "8012")]
+    # A call this counsellor starts now belongs to the line they are on shift for.
+    assert service.line_on_shift(session=session, user=counsellor, at=noon) == "Hope line"
+    assert service.line_on_shift(session=session, user=counsellor, at=noon + timedelta(hours=8)) is None
 
 
 def test_candidates_show_hours_availability_and_time_off(session, make_user):
@@ -241,3 +244,18 @@ def test_forecast_needs_more_seats_where_calls_come(session, make_user):
     assert quiet.needed == 2  # the line's minimum while open
     assert len(hours) == 7 * 24
     assert Shift  # imported for readers: forecast counts counsellors on this line's shifts
+
+    # With a second line, each line's forecast counts its own calls only: calls naming no line could be
+    # either's and are left out.
+    other = make_line(session, name="Night line")
+    monday_20_other_line = datetime(2026, 11, 16, 12, 1, tzinfo=UTC)
+    session.add_all([Call(counsellor_id=counsellor.id, started_at=monday_20_other_line + timedelta(minutes=i),
+                          ended_at=monday_20_other_line + timedelta(minutes=i + 10), status="final",
+                          line="Night line") for i in range(6)])
+    session.add(Call(counsellor_id=counsellor.id, started_at=monday_20_other_line, status="final", line="Hope line",
+                     ended_at=monday_20_other_line + timedelta(minutes=30)))
+    session.commit()
+    _hours, _handle, counted = service.forecast(session=session, line=line, week_start=MONDAY, weeks=4)
+    assert counted == 1
+    _hours, handle, counted = service.forecast(session=session, line=other, week_start=MONDAY, weeks=4)
+    assert counted == 6 and handle == 10.0

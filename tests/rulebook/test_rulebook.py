@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 from hotline.accounts.models import Role
 from hotline.cli import app as cli
 from hotline.rulebook.service import ActiveRules, highlight
+from hotline.triage import assess
 from support import post_form
 
 
@@ -86,6 +87,31 @@ def test_a_bad_reload_keeps_the_last_good_rules(tmp_path):
     assert active.current is good and "suicide.passive_wish" in active.last_error
     path.write_text(shipped_rules_text(), encoding="utf-8")
     assert active.reload() is not good and active.last_error is None
+
+
+def test_a_reload_on_one_worker_reaches_the_others_with_what_it_read(tmp_path, engine, make_user):
+    """Workers of one console each hold the rules in memory: a reload on whichever worker served the
+    admin must reach the rest, with the file as it was read then, not as it is when they look."""
+    path = tmp_path / "rules.toml"
+    path.write_text(shipped_rules_text(), encoding="utf-8")
+    admin = make_user(Role.admin)
+    worker_a = ActiveRules(path, engine=engine, refresh_seconds=0)
+    worker_b = ActiveRules(path, engine=engine, refresh_seconds=0)
+    before = worker_b.current.version
+    assert worker_a.current.version == before
+
+    stricter = shipped_rules_text().replace('"took a whole bottle",', '"took a whole bottle", "ate the whole pack",', 1)
+    path.write_text(stricter, encoding="utf-8")
+    fresh = worker_a.reload(by_id=admin.id)
+    assert fresh.version != before and worker_a.current is fresh
+    path.write_text("[[rule]\nhalf-edited again", encoding="utf-8")  # someone goes on editing the file
+    assert worker_b.current.version == fresh.version and worker_b.last_error is None
+    assert assess("She says she ate the whole pack an hour ago.", None, worker_b.current).level.value == "imminent"
+
+    # A worker that starts reads the file; earlier reloads are not replayed over it.
+    path.write_text(shipped_rules_text(), encoding="utf-8")
+    worker_c = ActiveRules(path, engine=engine, refresh_seconds=0)
+    assert worker_c.current.version == before
 
 
 def test_admin_reload_reports_a_refused_file_in_the_page(client, app, logged_in, tmp_path):

@@ -5,6 +5,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String
 from sqlmodel import Field, Relationship, SQLModel
 
 from hotline.database import UTCDateTime, utcnow
+from hotline.encryption.columns import SealedText
 from hotline.i18n import _l
 
 
@@ -40,8 +41,9 @@ class User(SQLModel, table=True):
     session_version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     # Two-step login (TOTP, RFC 6238). The secret waits in totp_pending_secret until a code confirms it.
-    totp_secret: str | None = Field(default=None, max_length=64)
-    totp_pending_secret: str | None = Field(default=None, max_length=64)
+    # Sealed like notes: with a copy of the database alone, no one can make a supervisor's codes.
+    totp_secret: str | None = Field(default=None, sa_column=Column(SealedText("users.totp_secret")))
+    totp_pending_secret: str | None = Field(default=None, sa_column=Column(SealedText("users.totp_pending_secret")))
     totp_last_step: int | None = Field(default=None)  # a code is good once: the last time step used
 
     role_links: list["UserRole"] = Relationship(

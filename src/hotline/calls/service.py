@@ -13,6 +13,7 @@ from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from hotline.accounts import service as accounts
 from hotline.accounts.models import Role, User
 from hotline.audit import service as audit
 from hotline.calls.choices import (
@@ -30,8 +31,9 @@ from hotline.calls.models import Call, CallAddendum, CallAssessment, Caller, Cri
 from hotline.database import utcnow
 from hotline.encryption import keys
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, describe_validation_errors
-from hotline.i18n import _
+from hotline.i18n import _, _l
 from hotline.live import service as live
+from hotline.notifications import service as notifications
 from hotline.referrals.models import Referral
 from hotline.triage import INSTRUMENT_FIELDS, Answers, Assessment, RiskLevel, RuleSet, assess
 
@@ -393,6 +395,58 @@ def end_non_data_call(*, session: Session, user: User, call_id: int, version: in
     changes = CallUpdate.parse({"call_type": CallType.non_data.value, "non_data_reason": reason})
     call, _assessment = save_call(session=session, user=user, call_id=call_id, version=version, changes=changes)
     call, _referral = finalise_call(session=session, user=user, call_id=call_id, version=call.version)
+    return call
+
+
+HANDED_OVER = notifications.kind("call_handed_over",
+                                 _l("%(name)s handed you call #%(call)s to finish."))
+
+
+def may_hand_over(user: User, call: Call) -> bool:
+    """Its own counsellor or a supervisor may hand a call over (the call must still be a draft)."""
+    return call.counsellor_id == user.id or Role.supervisor in user.roles
+
+
+def hand_over_call(*, session: Session, user: User, call_id: int, to_username: str, reason: str = "") -> Call:
+    """Give a draft call, notes and all, to another counsellor or a supervisor, who finishes the record:
+    a supervisor taking over a call at imminent risk, a counsellor whose shift ends mid-write-up. Its own
+    counsellor or a supervisor may do it. No version is asked for: the notes do not change, and from the
+    moment of the hand-over the first counsellor's saves are refused (the call is no longer theirs), so
+    nothing is written under the new owner's name by someone else; what they typed stays on their device."""
+    call = _load(session, call_id)
+    if not may_hand_over(user, call):
+        raise Forbidden(_("This call belongs to another counsellor."))
+    if not call.is_draft:
+        raise Conflict(_("This call is finalised; its notes can no longer change. Add an addendum instead."))
+    target = accounts.find_user(session=session, username=(to_username or "").strip())
+    if target is None or not target.is_active or not target.has_any(Role.counsellor, Role.supervisor):
+        raise InvalidInput(_("Choose an active counsellor or supervisor to hand the call to."), field="to")
+    if target.id == call.counsellor_id:
+        raise InvalidInput(_("The call is already %(name)s's.", name=target.display_name), field="to")
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="reason", max=500))
+    previous = call.counsellor_id
+    # Only if still a draft and still where it was: two supervisors taking the same call over at once
+    # must not both succeed.
+    moved = session.execute(update(Call).where(col(Call.id) == call_id, col(Call.counsellor_id) == previous,
+                                               col(Call.status) == CallStatus.draft)
+                            .values(counsellor_id=target.id, version=col(Call.version) + 1, updated_at=utcnow()))
+    if moved.rowcount != 1:
+        session.rollback()
+        raise Conflict(_("This call changed hands or ended a moment ago. Reload the page."))
+    audit.record(session=session, actor_id=user.id, action="call.hand_over", target_type="call", target_id=call_id,
+                 reason=reason or None, detail={"from_user": previous, "to_user": target.id}, commit=False)
+    # Screens showing the call learn at once: the first counsellor's banner refresh is refused and says
+    # why, rather than their next save; a queue row showing the counsellor's name is refreshed.
+    live.announce(session, live.call_topic(call_id), call=call_id, what="handed_over")
+    if session.exec(select(Referral.id).where(Referral.call_id == call_id)).first() is not None:
+        live.announce(session, live.QUEUE_TOPIC, call=call_id, what="handed_over")
+    # The reason stays in the audit log: notifications show in every page's header, so no free text.
+    notifications.notify(session=session, user_id=target.id, kind=HANDED_OVER, link=f"/calls/{call_id}",
+                         params={"name": user.display_name, "call": call_id})
+    session.commit()
+    session.refresh(call)
     return call
 
 

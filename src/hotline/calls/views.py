@@ -34,7 +34,7 @@ from hotline.calls.models import Call
 from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _, get_locale
-from hotline.pages import client_address, environment, go_to, is_htmx, line_today, render
+from hotline.pages import client_address, environment, flash, go_to, is_htmx, line_today, render
 from hotline.screening import views as screening
 from hotline.triage import PROTECTIVE_FIELDS, RISK_FACTOR_FIELDS, SCREENER_FIELDS, RiskLevel, default_rules
 
@@ -89,6 +89,7 @@ def _form_context(request: Request, session, user, call: Call) -> dict:
         "history": service.caller_history(session=session, user=user, call=call, address=client_address(request)),
         "alerts": _alerts(request, session, call),
         **screening.screening_context(request, session, user, call),
+        **_hand_over_context(session, user, call),
     }
 
 
@@ -135,7 +136,11 @@ def calls_home(request: Request, session: SessionDep, user: TakesCalls):
 
 @pages.post("/calls")
 def start_call(request: Request, session: SessionDep, user: TakesCalls):
-    call, _created = service.start_call(session=session, counsellor=user)
+    from hotline.roster import service as roster
+
+    # The line the counsellor is on shift for: reports and the staffing forecast count calls per line.
+    call, _created = service.start_call(session=session, counsellor=user,
+                                        line=roster.line_on_shift(session=session, user=user))
     return go_to(f"/calls/{call.id}", request)
 
 
@@ -199,6 +204,7 @@ def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: 
         "answer_labels": ANSWER_LABELS,
         "history": service.caller_history(session=session, user=user, call=call, address=client_address(request)),
         **screening.screening_context(request, session, user, call),
+        **_hand_over_context(session, user, call),
     })
 
 
@@ -325,6 +331,34 @@ def non_data(
     return go_to("/calls", request)
 
 
+@pages.post("/calls/{call_id}/hand-over")
+def hand_over(
+    request: Request,
+    session: SessionDep,
+    user: TakesCalls,
+    call_id: int,
+    to: Annotated[str, Form(max_length=64)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+):
+    call = service.hand_over_call(session=session, user=user, call_id=call_id, to_username=to, reason=reason)
+    response = go_to("/calls" if call.counsellor_id != user.id else f"/calls/{call.id}", request)
+    flash(response, request, _("Call handed over."), "success")
+    return response
+
+
+def _hand_over_context(session, user: User, call: Call) -> dict:
+    """Who a draft call may be handed to: people on shift now first, then everyone else who takes calls."""
+    if not call.is_draft or not service.may_hand_over(user, call):
+        return {"hand_over_to": []}
+    from hotline.roster import service as roster
+
+    on_shift = {o.user.id for o in roster.who_is_on_now(session=session)}
+    people = {u.id: u for role in (Role.counsellor, Role.supervisor)
+              for u in accounts.active_users_with(session=session, role=role) if u.id != call.counsellor_id}
+    return {"hand_over_to": sorted(people.values(), key=lambda u: (u.id not in on_shift, u.display_name)),
+            "on_shift_ids": on_shift}
+
+
 @pages.post("/calls/{call_id}/addenda")
 def add_addendum(
     request: Request,
@@ -346,6 +380,13 @@ class CallStart(BaseModel):
     seat: str | None = Field(default=None, max_length=64)
     external_id: str | None = Field(default=None, max_length=128, description="The phone system's call id")
     caller_number: str | None = Field(default=None, max_length=64)
+
+
+class HandOver(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    to: str = Field(max_length=64, description="Username of the counsellor or supervisor taking the call")
+    reason: str = Field(default="", max_length=500, description="Kept in the audit log only")
 
 
 class CallSave(service.CallUpdate):
@@ -402,8 +443,11 @@ class Finalise(BaseModel):
 
 @api.post("/calls", response_model=CallOut, status_code=201)
 def api_start_call(request: Request, session: SessionDep, user: TakesCalls, body: CallStart | None = None):
+    from hotline.roster import service as roster
+
     body = body or CallStart()
-    call, created = service.start_call(session=session, counsellor=user, line=body.line, seat=body.seat,
+    line = body.line if body.line is not None else roster.line_on_shift(session=session, user=user)
+    call, created = service.start_call(session=session, counsellor=user, line=line, seat=body.seat,
                                        external_id=body.external_id)
     if body.caller_number and call.caller_id is None:
         service.link_caller(session=session, user=user, call_id=call.id, identifier=body.caller_number,
@@ -425,6 +469,13 @@ def api_save_call(request: Request, session: SessionDep, user: TakesCalls, call_
     changes = service.CallUpdate.model_validate(body.model_dump(exclude={"version"}, exclude_unset=True))
     call, _result = service.save_call(session=session, user=user, call_id=call_id, version=body.version,
                                       changes=changes, rules=request.app.state.rules.current)
+    return CallOut.of(call, request.app.state.rules.current)
+
+
+@api.post("/calls/{call_id}/hand-over", response_model=CallOut)
+def api_hand_over(request: Request, session: SessionDep, user: TakesCalls, call_id: int, body: HandOver):
+    call = service.hand_over_call(session=session, user=user, call_id=call_id, to_username=body.to,
+                                  reason=body.reason)
     return CallOut.of(call, request.app.state.rules.current)
 
 

@@ -140,6 +140,8 @@ def summary_rows(summary: service.Summary, outcome_labels: dict, band_labels=Non
         yield [_("Referral destination"), name, count]
     for outcome, count in summary.follow_ups.items():
         yield [_("Follow-ups"), str(outcome_labels[outcome]), count]
+    yield [_("Caller's distress"), _("Calls rated twice or more"), summary.distress_rated]
+    yield [_("Caller's distress"), _("Lower at the end than at the start"), summary.distress_fell]
 
 
 def label_or_unrecorded(value: str) -> str:

@@ -22,6 +22,7 @@ from hotline.errors import InvalidInput
 from hotline.i18n import _
 from hotline.referrals.models import CallReview, Destination, FollowUp, FollowUpStatus, Referral
 from hotline.roster.models import Line
+from hotline.screening.service import distress_fell_share
 
 MAX_DAYS = 5 * 366  # "over 5 years" is refused; leap days are not the reader's problem
 LEVELS = ("none", "low", "moderate", "high", "imminent")
@@ -187,10 +188,18 @@ class Dashboard:
     repeat_calls: int = 0
     referrals: list[dict] = field(default_factory=list)  # per level: opened, closed, on_time
     follow_ups: dict[str, int] = field(default_factory=dict)
+    # Calls whose caller's distress was rated at least twice, and those whose last rating was lower
+    # than the first: the one outcome figure a line has about how callers leave the call.
+    distress_rated: int = 0
+    distress_fell: int = 0
 
     @property
     def repeat_share(self) -> float | None:
         return self.repeat_calls / self.calls if self.calls else None
+
+    @property
+    def distress_fell_share(self) -> float | None:
+        return self.distress_fell / self.distress_rated if self.distress_rated else None
 
 
 def finished_calls_in(period: Period, since: datetime, until: datetime, counsellor_id: int | None = None):
@@ -267,6 +276,7 @@ def dashboard(*, session: Session, period: Period, tz: ZoneInfo, now: datetime |
                  .group_by(Call.caller_id).having(func.count() > 1).subquery())
     result.repeat_calls = int(session.execute(select(func.coalesce(func.sum(repeaters.c.calls), 0))).scalar_one())
 
+    result.distress_rated, result.distress_fell = distress_fell_share(session, since, until, line=period.line)
     result.referrals = referral_figures(session=session, period=period, since=since, until=until)
     result.follow_ups = follow_up_figures(session=session, period=period, clock=clock,
                                           today=(now or datetime.now(UTC)).astimezone(tz).date())
@@ -399,6 +409,8 @@ class Summary:
     referrals: list[dict]
     by_destination: list[tuple[str, int]]
     follow_ups: dict[str, int]
+    distress_rated: int = 0
+    distress_fell: int = 0
 
 
 def summary(*, session: Session, period: Period, tz: ZoneInfo, now: datetime | None = None) -> Summary:
@@ -412,4 +424,4 @@ def summary(*, session: Session, period: Period, tz: ZoneInfo, now: datetime | N
     destinations = sorted(((str(name), int(count)) for name, count in session.execute(statement)),
                           key=lambda item: (-item[1], item[0]))
     return Summary(period, figures.calls, figures.by_group, figures.by_concern, figures.by_level,
-                   figures.referrals, destinations, figures.follow_ups)
+                   figures.referrals, destinations, figures.follow_ups, figures.distress_rated, figures.distress_fell)

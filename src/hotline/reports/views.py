@@ -131,6 +131,7 @@ def dashboard_page(request: Request, session: SessionDep, user: Overseer, start:
     return render(request, "reports/dashboard.html", {
         **_filters_context(session, period, start, end, line), "figures": figures,
         "panels": dashboard_panels(figures), "repeat_share": _percent(figures.repeat_share),
+        "distress_fell_share": _percent(figures.distress_fell_share),
         "referrals_opened": sum(row["opened"] for row in figures.referrals),
         "month": period.last.strftime("%Y-%m"),
     })

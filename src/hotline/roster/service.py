@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
 from hotline.accounts.models import Role, User, UserRole
@@ -653,6 +654,14 @@ def on_shift_now(*, session: Session, user: User, at: datetime | None = None) ->
     return session.exec(_published_at(at).where(Assignment.user_id == user.id)).first() is not None
 
 
+def line_on_shift(*, session: Session, user: User, at: datetime | None = None) -> str | None:
+    """The name of the line this person is on a published shift for at `at` (now by default); None when
+    off shift or on shifts of more than one line (the phone system then says which)."""
+    shifts = session.exec(_published_at(at).where(Assignment.user_id == user.id))
+    line_ids = {shift.line_id for shift, _assignment in shifts}
+    return session.get(Line, line_ids.pop()).name if len(line_ids) == 1 else None
+
+
 def on_call_supervisors(*, session: Session, at: datetime | None = None) -> list[User]:
     """The supervisors on call on a published shift at `at` (now by default), any line."""
     ids = {a.user_id for _s, a in session.exec(_published_at(at).where(Assignment.role == ShiftRole.supervisor))}
@@ -749,7 +758,7 @@ class ForecastHour:
 def forecast(*, session: Session, line: Line, week_start: date, weeks: int = 4, handle_minutes: float | None = None,
              target_share: float = 0.8, within_seconds: int = 60,
              minimum_seats: int = 2) -> tuple[list[ForecastHour], float, int]:
-    """Per hour of the week: calls per hour over the last `weeks` weeks before `week_start`, counsellors
+    """Per hour of the week: the line's calls per hour over the last `weeks` weeks before `week_start`, counsellors
     needed (Erlang C, never fewer than the line's minimum while open), and counsellors assigned that week.
     Returns (hours, handle minutes used, calls counted)."""
     if not 1 <= weeks <= 52:
@@ -757,8 +766,13 @@ def forecast(*, session: Session, line: Line, week_start: date, weeks: int = 4, 
     tz = line_zone(line)
     until = local_moment(week_start, time(0), tz)
     since = until - timedelta(weeks=weeks)
+    # This line's calls; calls that name no line (taken before calls carried one) count only on a
+    # hotline with a single line, where they can only be its.
+    on_line = col(Call.line) == line.name
+    if session.exec(select(func.count()).select_from(Line)).one() == 1:
+        on_line = or_(on_line, col(Call.line).is_(None))
     calls = list(session.exec(select(Call.started_at, Call.ended_at)
-                              .where(Call.started_at >= since, Call.started_at < until)))
+                              .where(Call.started_at >= since, Call.started_at < until, on_line)))
     counts = [[0] * 24 for _day in range(7)]
     durations = []
     for started, ended in calls:

@@ -21,3 +21,17 @@ class RuleSetRecord(SQLModel, table=True):
     published_by_id: int | None = Field(default=None, foreign_key="users.id")
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     reason: str | None = Field(default=None, max_length=1000)
+
+
+class RuleFileReload(SQLModel, table=True):
+    """An admin reloaded the rule file. The content read then is kept so every worker, on any server,
+    takes the same rules from here instead of reading its own copy of the file later (which may have
+    changed again or differ between servers)."""
+
+    __tablename__ = "rule_file_reloads"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(max_length=64)
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    reloaded_by_id: int | None = Field(default=None, foreign_key="users.id")
+    reloaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

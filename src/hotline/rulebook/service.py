@@ -24,9 +24,11 @@ from hotline.triage import (
     default_rules,
     load_rules,
     parse_rules,
+    shipped_rules_file,
 )
 
 TEXT_MAX = 100_000
+_UNSEEN = object()
 
 
 class ActiveRules:
@@ -34,7 +36,9 @@ class ActiveRules:
 
     A rule set an admin published in the database wins over the file. Every worker process looks for a
     newly published one at most every `refresh_seconds`, so a publication reaches all workers without
-    a restart and without a broker.
+    a restart and without a broker. A reload of the file works the same way: the worker that reloads
+    keeps what it read in the database, and the others take that, not their own later read of the file.
+    A worker that starts reads the file.
     """
 
     def __init__(self, path: Path | None = None, engine=None, refresh_seconds: float = 5.0):
@@ -49,6 +53,9 @@ class ActiveRules:
         self._from_file = self._current
         self._checked_at = float("-inf")
         self.published_id: int | None = None
+        # The newest file reload this worker has taken; _UNSEEN until its first look, which takes
+        # note of the newest without applying it (a worker that starts has just read the file).
+        self.reload_id: int | None | object = _UNSEEN
         self.loaded_at: datetime = utcnow()
         self.last_error: str | None = None
 
@@ -76,6 +83,7 @@ class ActiveRules:
 
         self._checked_at = time.monotonic()
         with Session(self.engine) as session:
+            self._pick_up_file_reload(session)
             # Only the id on each look; the file itself only when it changed.
             newest = session.exec(select(RuleSetRecord.id).where(RuleSetRecord.status == "published")
                                   .order_by(col(RuleSetRecord.published_at).desc())).first()
@@ -92,18 +100,63 @@ class ActiveRules:
                 return
             self.published_id, self.loaded_at = record.id, utcnow()
 
-    def reload(self) -> RuleSet:
+    def _pick_up_file_reload(self, session) -> None:
+        from sqlmodel import col, select
+
+        from hotline.rulebook.models import RuleFileReload
+
+        newest = session.exec(select(RuleFileReload.id, RuleFileReload.version)
+                              .order_by(col(RuleFileReload.id).desc()).limit(1)).first()
+        newest_id = newest[0] if newest else None
+        if self.reload_id is _UNSEEN or newest_id == self.reload_id:
+            self.reload_id = newest_id
+            return
+        self.reload_id = newest_id
+        if newest[1] == self._from_file.version:
+            return
+        record = session.get(RuleFileReload, newest_id)
+        try:
+            fresh = parse_rules(record.content.encode("utf-8"), f"rule file reload {record.id}")
+        except RuleFileError as error:  # it was valid when reloaded; keep the last good set
+            self.last_error = str(error)
+            return
+        self._take_file_rules(fresh)
+
+    def _take_file_rules(self, fresh: RuleSet) -> None:
+        self._from_file, self.loaded_at, self.last_error = fresh, utcnow(), None
+        if self.published_id is None:
+            self._current = fresh
+
+    def reload(self, by_id: int | None = None) -> RuleSet:
+        """Read the rule file again; when it is sound, put it in force here and, through the database,
+        in every other worker at its next look."""
         with self._lock:
             try:
-                fresh = load_rules(self.path) if self.path else default_rules()
+                if self.path:
+                    content = Path(self.path).read_bytes()
+                    fresh = parse_rules(content, self.path)
+                else:
+                    content, fresh = shipped_rules_file(), default_rules()
             except (RuleFileError, OSError) as error:
                 self.last_error = str(error)
                 raise InvalidInput(_("The rule file was refused; the rules in force are unchanged. %(problem)s",
                                      problem=str(error))) from None
-            self._from_file, self.loaded_at, self.last_error = fresh, utcnow(), None
-            if self.published_id is None:
-                self._current = fresh
+            if self.engine is not None:
+                self.reload_id = self._record_reload(fresh, content, by_id)
+            self._take_file_rules(fresh)
             return fresh
+
+    def _record_reload(self, rules: RuleSet, content: bytes, by_id: int | None) -> int:
+        from sqlmodel import Session
+
+        from hotline.rulebook.models import RuleFileReload
+
+        with Session(self.engine) as session:
+            record = RuleFileReload(version=rules.version[:64], content=content.decode("utf-8"),
+                                    reloaded_by_id=by_id)
+            session.add(record)
+            session.commit()
+            return record.id
 
 
 def parse_answers(answers: dict | None) -> Answers | None:

@@ -63,7 +63,7 @@ def rules_page(request: Request, user: ReadsRules):
 def reload_rules(request: Request, session: SessionDep, admin: AdminUser):
     response = RedirectResponse("/triage/rules", status_code=303)
     try:
-        fresh = _rules(request).reload()
+        fresh = _rules(request).reload(by_id=admin.id)
     except HotlineError as error:
         flash(response, request, error.message, "error")
         return response

@@ -7,7 +7,7 @@
 Rules live in rules.toml beside this file; see its header for the format.
 """
 
-from .engine import assess, default_rules
+from .engine import assess, default_rules, shipped_rules_file
 from .models import (
     INSTRUMENT_FIELDS,
     PROTECTIVE_FIELDS,
@@ -41,6 +41,7 @@ __all__ = [
     "Subject",
     "assess",
     "default_rules",
+    "shipped_rules_file",
     "load_rules",
     "parse_rules",
 ]

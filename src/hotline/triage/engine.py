@@ -140,6 +140,17 @@ class _Tables:
                                    if not any(end in entry.phrase for entry in rules.entries))
         # Bound to this table, not to the rule set, so the cache never keeps an old rule set alive.
         self.matches_in = lru_cache(maxsize=16384)(self._scan)
+        self.sorted_in = lru_cache(maxsize=16384)(self._sort_sentence)
+
+    def forget(self) -> None:
+        """Empty the sentence caches (to measure cold notes, or to compare with one pass)."""
+        self.matches_in.cache_clear()
+        self.sorted_in.cache_clear()
+
+    def _sort_sentence(self, s: str) -> _Sorted:
+        """The matches of one sentence sorted (_sort). Masking never reaches past a sentence: the
+        phrase that masks contains the one it masks, and no phrase spans a sentence end."""
+        return _sort(self, self.matches_in(s))
 
     def _scan(self, s: str) -> tuple[tuple[int, int, int], ...]:
         """Every phrase occurrence in `s` as (start, end, entry index), honouring ASCII word edges."""
@@ -176,24 +187,77 @@ def _tables(rules: RuleSet) -> _Tables:
     return t
 
 
+def _pieces(tables: _Tables, s: str):
+    """(offset, piece) for the pieces a note is scanned in: the whole of a short note, else its
+    sentences. Word edges and extensions look one character past a match; a sentence end is never a
+    word character, so a match judged inside its sentence is judged as it would be in the whole note."""
+    if len(s) <= WHOLE_UP_TO:
+        yield 0, s
+        return
+    base = 0
+    for sentence in sentences(s, tables.sentence_ends):
+        yield base, sentence
+        base += len(sentence)
+
+
 def _find(rules: RuleSet, s: str) -> list[tuple[int, int, int]]:
     """Every phrase occurrence as (start, end, entry index), in the automaton's order (by end)."""
     if not rules.entries:
         return []
     tables = _tables(rules)
     matches_in = tables.matches_in
-    if len(s) <= WHOLE_UP_TO:
-        return list(matches_in(s))
     out: list[tuple[int, int, int]] = []
-    base = 0
-    # Word edges and extensions look one character past a match; a sentence end is never a word
-    # character, so a match judged inside its sentence is judged as it would be in the whole note.
-    for sentence in sentences(s, tables.sentence_ends):
-        found = matches_in(sentence)
+    for base, piece in _pieces(tables, s):
+        found = matches_in(piece)
         if found:
             out.extend([(start + base, end + base, idx) for start, end, idx in found] if base else found)
-        base += len(sentence)
     return out
+
+
+class _Sorted(NamedTuple):
+    """The matches of a text by what they are, each as (start, end, index into its table); modifiers
+    as (kind, start, end, index). Phrases inside longer ones are already dropped."""
+
+    terms: tuple[tuple[int, int, int], ...]
+    risk: tuple[tuple[int, int, int], ...]
+    buffers: tuple[tuple[int, int, int], ...]
+    idioms: tuple[tuple[int, int, int], ...]
+    modifiers: tuple[tuple[str, int, int, int], ...]
+
+
+def _sort(tables: _Tables, hits) -> _Sorted:
+    """Matches sorted by what they are, phrases inside longer ones masked: the 不 of 不想活了 negates
+    nothing, nor does the 没 of 没人; a modifier inside a longer modifier is part of it (有没有)."""
+    masked_rb: set[tuple[int, int]] = set()
+    masked_term: set[tuple[int, int]] = set()
+    masked_mod: set[tuple[int, int]] = set()
+    sub_rb, sub_term, sub_mod = tables.sub_rb, tables.sub_term, tables.sub_mod
+    for start, _end, idx in hits:
+        inner = sub_mod[idx]
+        if inner:
+            masked_mod.update([(start + off, q) for off, q in inner])
+            if sub_rb[idx]:
+                masked_rb.update([(start + off, q) for off, q in inner])
+            if sub_term[idx]:
+                masked_term.update([(start + off, q) for off, q in inner])
+    terms, risk, buffers, idioms, modifiers = [], [], [], [], []
+    owners = tables.owners
+    for start, end, idx in hits:
+        for bucket, i in owners[idx]:
+            if bucket == "term":
+                if (start, idx) not in masked_term:
+                    terms.append((start, end, i))
+            elif bucket == "rule":
+                if (start, idx) not in masked_rb:
+                    risk.append((start, end, i))
+            elif bucket == "buffer":
+                if (start, idx) not in masked_rb:
+                    buffers.append((start, end, i))
+            elif bucket == "intensifier":
+                idioms.append((start, end, i))
+            elif bucket != "neutral" and (start, idx) not in masked_mod:
+                modifiers.append((bucket, start, end, i))
+    return _Sorted(tuple(terms), tuple(risk), tuple(buffers), tuple(idioms), tuple(modifiers))
 
 
 @dataclass(slots=True)
@@ -217,51 +281,13 @@ class _TextAnalysis:
         self.norm = norm
         s = norm.text
         tables = _tables(rules)
-        owners = tables.owners
-        hits = finder(rules, s)
-
-        # Phrases inside longer ones are masked (see _Tables): the 不 of 不想活了 negates nothing,
-        # nor does the 没 of 没人; a modifier inside a longer modifier is part of it (有没有).
-        masked_rb: set[tuple[int, int]] = set()
-        masked_term: set[tuple[int, int]] = set()
-        masked_mod: set[tuple[int, int]] = set()
-        sub_rb, sub_term, sub_mod = tables.sub_rb, tables.sub_term, tables.sub_mod
-        idiom_hits: list[_Mark] = []
-        for start, _end, idx in hits:
-            inner = sub_mod[idx]
-            if inner:
-                masked_mod.update([(start + off, q) for off, q in inner])
-                if sub_rb[idx]:
-                    masked_rb.update([(start + off, q) for off, q in inner])
-                if sub_term[idx]:
-                    masked_term.update([(start + off, q) for off, q in inner])
-
-        risk: list[_Hit] = []
-        buffers: list[_Hit] = []
-        raw_terms: list[tuple[int, int, int]] = []
-        modhits: list[tuple[str, int, int, int]] = []
-        for start, end, idx in hits:
-            for bucket, i in owners[idx]:
-                if bucket == "term":
-                    if (start, idx) not in masked_term:
-                        raw_terms.append((start, end, i))
-                elif bucket == "rule":
-                    if (start, idx) not in masked_rb:
-                        risk.append(_Hit(start, end, i))
-                elif bucket == "buffer":
-                    if (start, idx) not in masked_rb:
-                        buffers.append(_Hit(start, end, i))
-                elif bucket == "intensifier":
-                    idiom_hits.append(_Mark(start, end, i))
-                elif bucket != "neutral" and (start, idx) not in masked_mod:
-                    modhits.append((bucket, start, end, i))
-        self._idiom_hits = idiom_hits
-        # Characters covered by an idiom such as 累死了: anything overlapping them is discounted.
-        idiom_mask = None
-        if idiom_hits:
-            idiom_mask = bytearray(len(s))
-            for h in idiom_hits:
-                idiom_mask[h.start : h.end] = b"\x01" * (h.end - h.start)
+        if finder is _find:  # sentence by sentence, each sorted once and cached (an autosave repeats most)
+            pieces = [(base, tables.sorted_in(piece)) for base, piece in _pieces(tables, s)] if rules.entries else []
+        else:
+            pieces = [(0, _sort(tables, finder(rules, s)))]
+        risk = [_Hit(a + base, b + base, i) for base, found in pieces for a, b, i in found.risk]
+        buffers = [_Hit(a + base, b + base, i) for base, found in pieces for a, b, i in found.buffers]
+        raw_terms = [(a + base, b + base, i) for base, found in pieces for a, b, i in found.terms]
         self.risk = risk
         self.buffers = buffers
         # Terms matter only for patterns whose every part was seen at all; judging the
@@ -276,11 +302,20 @@ class _TextAnalysis:
                 wanted |= pat.requires | pat.unless
         self.terms = [_Hit(a, b, i) for a, b, i in raw_terms if term_ids[i] in wanted] if wanted else []
         if not (risk or self.terms or buffers):
-            # Most saves of most calls: nothing to judge, so no clauses to work out around it.
-            self.clauses, self.identifying, self.by_clause = None, {}, {}
+            # Most saves of most calls: nothing to judge, so no modifiers or clauses to place around it.
+            self.clauses, self.identifying, self.by_clause, self._idiom_hits = None, {}, {}, []
             return
+        self._idiom_hits = idiom_hits = [_Mark(a + base, b + base, i) for base, found in pieces
+                                         for a, b, i in found.idioms]
+        # Characters covered by an idiom such as 累死了: anything overlapping them is discounted.
+        idiom_mask = None
+        if idiom_hits:
+            idiom_mask = bytearray(len(s))
+            for h in idiom_hits:
+                idiom_mask[h.start : h.end] = b"\x01" * (h.end - h.start)
         live: dict[str, list[_Mark]] = {}
-        for kind, start, end, i in modhits:
+        for kind, start, end, i in [(kind, a + base, b + base, i) for base, found in pieces
+                                    for kind, a, b, i in found.modifiers]:
             if idiom_mask is None or idiom_mask.find(1, start, end) < 0:
                 live.setdefault(kind, []).append(_Mark(start, end, i))
 
@@ -603,11 +638,15 @@ def _answer_evidence(ans: Answers, desire: bool) -> tuple[list[Evidence], dict[s
 # ---------------------------------------------------------------- entry points
 
 
+def shipped_rules_file() -> bytes:
+    """The rule file shipped with the package, as it is on disk."""
+    return resources.files("hotline.triage").joinpath("rules.toml").read_bytes()
+
+
 @lru_cache(maxsize=1)
 def default_rules() -> RuleSet:
     """The rule file shipped with the package, loaded once."""
-    ref = resources.files("hotline.triage").joinpath("rules.toml")
-    return parse_rules(ref.read_bytes(), "hotline/triage/rules.toml")
+    return parse_rules(shipped_rules_file(), "hotline/triage/rules.toml")
 
 
 _COUNTED = (None, Discount.past, Discount.reported, Discount.hesitant, Discount.dream)

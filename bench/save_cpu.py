@@ -1,0 +1,164 @@
+"""Server CPU per autosave, measured in process: the figure the load bench's capacity comes down to.
+
+Builds the app as `hotline serve` does, logs one counsellor in, opens a call, then drives the ASGI app
+directly (no socket, no HTTP client) with the call screen's autosave: a multipart POST with session
+cookie, CSRF header and version, notes growing by a sentence up to 4,000 characters. Counts the
+process's CPU time per save (the route's worker thread included), in rounds, and prints the median
+and spread. A machine whose speed swings from minute to minute still gives comparable figures here,
+because nothing else shares the measurement.
+
+    python bench/save_cpu.py                        # SQLite file in a temp dir
+    python bench/save_cpu.py --database postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python bench/save_cpu.py --profile 20           # also the 20 functions with most own time
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+from lean_http import multipart  # bench/ is on the path when a script runs
+from serving import encryption_keys, prepare_database
+
+PASSWORD = "bench password 1"
+SENTENCE = "来电者说最近总是失眠，担心隔离中的父母，白天上班也集中不了注意力。"
+
+
+async def asgi_post(app, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+    """One request straight into the app: what uvicorn would hand it, minus the socket."""
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {}}
+    sent = False
+    status, chunks = 0, []
+
+    async def receive():
+        nonlocal sent
+        if sent:
+            await asyncio.Event().wait()  # the app does not read past the body here
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message):
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def main_async(args, url: str) -> int:
+    from argon2 import PasswordHasher
+    from sqlmodel import Session
+
+    from hotline.accounts import service as accounts
+    from hotline.app import create_app
+    from hotline.config import Settings
+    from hotline.database import make_engine
+    from hotline.models import metadata
+
+    engine = make_engine(url)
+    metadata.create_all(engine)
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # login is not measured
+    with Session(engine) as session:
+        accounts.create_user(session=session, username="counsellor", password=PASSWORD, roles=["counsellor"])
+    settings = Settings(database_url=url, secret_key="bench-secret-key-" + "x" * 32,
+                        secret_key_file=Path(tempfile.gettempdir()) / "bench-secret", json_logs=True)
+    app = create_app(settings, engine)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+            page = await client.get("/login")
+            token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+            logged = await client.post("/login", data={"username": "counsellor", "password": PASSWORD,
+                                                      "csrftoken": token})
+            assert logged.status_code == 303, logged.status_code
+            started = await client.post("/calls", data={"csrftoken": token})
+            path = urlsplit(started.headers["location"]).path + "/save"
+            cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+
+        version, notes = 1, ""
+
+        async def save() -> None:
+            nonlocal version, notes
+            notes = (notes + SENTENCE)[-4000:]
+            body, content_type = multipart({"form": "call", "version": str(version), "notes": notes,
+                                            "summary": ""})
+            status, _body = await asgi_post(app, path, {
+                "host": "127.0.0.1:8000", "cookie": cookie, "hx-request": "true", "x-csrftoken": token,
+                "content-type": content_type, "content-length": str(len(body))}, body)
+            if status != 200:
+                raise RuntimeError(f"save answered {status}")
+            version += 1
+
+        for _ in range(args.warm):
+            await save()
+        rounds = []
+        for _ in range(args.rounds):
+            began = time.process_time()
+            for _ in range(args.saves):
+                await save()
+            rounds.append((time.process_time() - began) * 1000 / args.saves)
+        print(f"CPU per save: median {statistics.median(rounds):.2f} ms, "
+              f"min {min(rounds):.2f}, max {max(rounds):.2f} ({args.rounds} rounds of {args.saves})")
+        if args.profile:
+            # cProfile sees one thread: run the worker-thread hops inline so the route's work shows.
+            import anyio.to_thread
+
+            async def inline(func, *args, **_options):
+                return func(*args)
+
+            anyio.to_thread.run_sync = inline
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.saves):
+                await save()
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.profile)
+    engine.dispose()
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", help="a PostgreSQL URL; a scratch schema is made and dropped")
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--saves", type=int, default=100)
+    parser.add_argument("--warm", type=int, default=50)
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
+    args = parser.parse_args()
+    os.environ.update(encryption_keys())
+    import logging.config
+
+    from hotline.logs import log_config
+
+    # The server's own logging, as `hotline serve` sets it up: its request line is part of each save's
+    # cost. It goes to /dev/null.
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+    logging.config.dictConfig(log_config(json_lines=True))
+    with tempfile.TemporaryDirectory() as tmp:
+        url, drop = prepare_database(args.database, Path(tmp))
+        try:
+            return asyncio.run(main_async(args, url))
+        finally:
+            drop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
