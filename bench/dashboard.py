@@ -11,6 +11,7 @@ A PostgreSQL database named in the URL is created if missing. A database that al
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import random
 import re
@@ -84,8 +85,10 @@ def main() -> int:
     args = parser.parse_args()
     if not (1 <= args.calls <= 5_000_000 and 5 <= args.requests <= 1000):
         parser.error("need 1..5,000,000 calls and 5..1000 requests")
-    os.environ.update(encryption_keys())  # the seeding here and the server share one key ring
     url = args.database_url
+    # The seeding here and the server share one key ring, kept beside a database that is reused across runs.
+    name = hashlib.sha256(make_url(url).render_as_string(hide_password=True).encode()).hexdigest()[:12]
+    os.environ.update(encryption_keys(kept_in=Path(tempfile.gettempdir()) / f"hotline-reports-bench-{name}.keys"))
     ensure_database(url)
     found = calls_in(url)
     if found:

@@ -11,6 +11,7 @@ and key ring, percentiles. One copy, so that a fix to how a server is waited for
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -39,12 +40,22 @@ def percentile(values, q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def encryption_keys() -> dict[str, str]:
-    """The keys in the environment, or throwaway ones: the server refuses to start without them."""
+def encryption_keys(kept_in: Path | None = None) -> dict[str, str]:
+    """The keys in the environment, or throwaway ones: the server refuses to start without them. With
+    `kept_in`, throwaway keys are written there (owner-only) and read back next time, so a database a bench
+    keeps between runs stays readable by the next run's server."""
     from hotline.encryption.keys import new_key
 
-    return {"HOTLINE_ENCRYPTION_KEYS": os.environ.get("HOTLINE_ENCRYPTION_KEYS") or new_key(),
+    if os.environ.get("HOTLINE_ENCRYPTION_KEYS") and os.environ.get("HOTLINE_CALLER_HASH_KEY"):
+        return {name: os.environ[name] for name in ("HOTLINE_ENCRYPTION_KEYS", "HOTLINE_CALLER_HASH_KEY")}
+    if kept_in is not None and kept_in.exists():
+        return json.loads(kept_in.read_text())
+    keys = {"HOTLINE_ENCRYPTION_KEYS": os.environ.get("HOTLINE_ENCRYPTION_KEYS") or new_key(),
             "HOTLINE_CALLER_HASH_KEY": os.environ.get("HOTLINE_CALLER_HASH_KEY") or new_key()}
+    if kept_in is not None:
+        kept_in.touch(mode=0o600)
+        kept_in.write_text(json.dumps(keys))
+    return keys
 
 
 def prepare_database(url: str | None, tmp: Path) -> tuple[str, Callable[[], None]]:

@@ -10,6 +10,8 @@
   var key = "hotline:call:" + screen.dataset.callId + ":notes";
   var pending = false;
   var sentNotes = null;
+  var confirmedNotes = notes.value; // what the server holds, as far as this screen knows
+  var handedOver = false;
 
   function version() { return Number(document.getElementById("version").value); }
   function setVersion(value) {
@@ -33,7 +35,7 @@
     } catch (e) { /* storage full or disabled: the server copy is all we have */ }
   }
   function forget() { try { window.localStorage.removeItem(key); } catch (e) { /* ignore */ } }
-  function save() { pending = true; window.htmx.trigger(form, "retry"); }
+  function save() { if (handedOver) return; pending = true; window.htmx.trigger(form, "retry"); }
 
   // Running timer, mm:ss (h:mm:ss past an hour).
   var started = Date.parse(screen.dataset.startedAt);
@@ -69,6 +71,7 @@
   });
   form.addEventListener("htmx:afterRequest", function (event) {
     if (!event.detail.successful) return;
+    confirmedNotes = sentNotes;
     var copy = localCopy();
     if (copy && copy.notes === sentNotes) {
       forget();
@@ -95,6 +98,32 @@
   });
   window.setInterval(function () { if (pending && navigator.onLine) save(); }, 5000);
 
+  // Handed over to someone else (the server says so on a refused save or banner refresh): stop saving and
+  // retrying, lock the screen, and show what never reached the record so it can be passed on.
+  document.addEventListener("hotline:handed-over", function () {
+    if (handedOver) return;
+    handedOver = true;
+    pending = false;
+    screen.dataset.handedOver = "1";
+    status(screen.dataset.handedOverText, "offline");
+    screen.querySelectorAll("input, select, textarea, button").forEach(function (control) {
+      if (control.closest("[data-after-hand-over]")) return;
+      if (control === notes) { control.readOnly = true; } else { control.disabled = true; }
+    });
+    var unsent = notes.value !== confirmedNotes ? notes.value : "";
+    var template = document.getElementById("handed-over-unsent");
+    if (unsent && template) {
+      var copy = template.content.cloneNode(true);
+      copy.querySelector("textarea").value = unsent;
+      document.getElementById("conflict").replaceChildren(copy);
+    } else {
+      forget();
+    }
+  });
+  document.addEventListener("htmx:confirm", function (event) {
+    if (handedOver && screen.contains(event.detail.elt)) event.preventDefault();
+  });
+
   // A conflict: the server holds a newer version. If it already holds exactly our text (a save whose
   // answer was lost), adopt its version quietly; otherwise show both texts and let the counsellor choose.
   document.body.addEventListener("htmx:afterSwap", function (event) {
@@ -119,6 +148,12 @@
     copy.querySelector("#server-notes").value = theirs;
     box.replaceChildren(copy);
   }
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("[data-dismiss-unsent]")) return;
+    forget();
+    document.getElementById("conflict").replaceChildren();
+  });
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-conflict]");

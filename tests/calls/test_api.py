@@ -86,4 +86,4 @@ def test_hand_over_over_the_api(client, session, make_user):
     assert handed.status_code == 200 and handed.json()["counsellor_id"] == colleague.id
     assert handed.json()["version"] == 2
     again = client.patch(f"/api/v1/calls/{call['id']}", headers=headers, json={"version": 2, "notes": "x"})
-    assert again.status_code == 403
+    assert again.status_code == 403 and again.json()["handed_over_to"] == "zhou"

@@ -269,9 +269,19 @@ def test_a_draft_is_handed_over_with_its_notes_and_the_first_counsellor_can_no_l
                                     reason="my shift ended")
     assert handed.counsellor_id == colleague.id and handed.notes == "来电者说今晚不想活了"
     assert handed.version == version_before + 1
-    with pytest.raises(Forbidden):  # a save still coming from the first counsellor's screen
+    # A save still coming from the first counsellor's screen is refused, saying who has the call now.
+    with pytest.raises(service.CallHandedOver, match="handed over to zhou") as refused:
         service.save_call(session=session, user=counsellor, call_id=call.id, version=handed.version,
                           changes=CallUpdate.parse({"notes": "overwritten"}))
+    assert refused.value.extra == {"handed_over_to": "zhou"}
+    # Someone who never held it is only told it is not theirs.
+    stranger = make_user(Role.counsellor, username="stranger")
+    with pytest.raises(Forbidden) as not_theirs:
+        service.save_call(session=session, user=stranger, call_id=call.id, version=handed.version,
+                          changes=CallUpdate.parse({"notes": "overwritten"}))
+    assert not isinstance(not_theirs.value, service.CallHandedOver)
+    [move] = service.hand_overs(session=session, call=call)
+    assert (move.from_user_id, move.to_user_id, move.by_id) == (counsellor.id, colleague.id, counsellor.id)
     service.save_call(session=session, user=colleague, call_id=call.id, version=handed.version,
                       changes=CallUpdate.parse({"notes": handed.notes + " 已联系家人"}))
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "call.hand_over")).one()

@@ -83,7 +83,7 @@ def test_stale_save_is_a_409_fragment_showing_the_saved_text(client, logged_in):
 def test_bad_field_values_get_a_422_message_and_save_nothing(client, logged_in):
     logged_in(Role.counsellor)
     call_id = start_call(client)
-    response = post_form(client, f"/calls/{call_id}/save", call_form(1, caller_group="aliens", notes="typed"),
+    response = post_form(client, f"/calls/{call_id}/save", call_form(1, caller_group="aliens", notes="refused-text"),
                          headers=HX)
     assert response.status_code == 422
     assert "caller_group: aliens is not one of the choices." in response.text
@@ -92,7 +92,7 @@ def test_bad_field_values_get_a_422_message_and_save_nothing(client, logged_in):
     response = post_form(client, f"/calls/{call_id}/save", {"notes": "no version"}, headers=HX)
     assert response.status_code == 422
     page = client.get(f"/calls/{call_id}").text
-    assert "typed" not in page and 'id="version" value="1"' in page
+    assert "refused-text" not in page and 'id="version" value="1"' in page
 
 
 def test_finalise_with_missing_fields_lists_them_then_ends(client, logged_in):
@@ -242,7 +242,7 @@ def test_hand_over_from_the_call_screen_and_the_supervisors_record(client, logge
 
     make_user(Role.counsellor, username="zhou", display_name="Zhou Min")
     make_user(Role.coordinator, username="rota", display_name="Rota Person")
-    logged_in(Role.counsellor)
+    logged_in(Role.counsellor, display_name="Li Na")
     call_id = start_call(client)
     screen = client.get(f"/calls/{call_id}").text
     assert 'data-testid="hand-over"' in screen and ">Zhou Min<" in screen and "Rota Person" not in screen
@@ -251,14 +251,27 @@ def test_hand_over_from_the_call_screen_and_the_supervisors_record(client, logge
     done = post_form(client, f"/calls/{call_id}/hand-over", {"to": "zhou", "reason": "shift ended"})
     assert done.status_code == 303 and done.headers["location"] == "/calls"
     assert "Call handed over." in client.get("/calls").text
-    assert client.get(f"/calls/{call_id}").status_code == 403  # no longer theirs
+    # No longer theirs, and the pages say to whom: a save still coming from the old screen, its banner
+    # refresh, and the page itself. The screen is told to stop saving (HX-Trigger).
+    late_save = post_form(client, f"/calls/{call_id}/save", call_form(2, notes="one more line"), headers=HX)
+    assert late_save.status_code == 403 and "handed over to Zhou Min" in late_save.text
+    assert "hotline:handed-over" in late_save.headers["HX-Trigger"]
+    banner = client.get(f"/calls/{call_id}/banner", headers=HX)
+    assert banner.status_code == 403 and "hotline:handed-over" in banner.headers["HX-Trigger"]
+    page = client.get(f"/calls/{call_id}")
+    assert page.status_code == 403 and "handed over to Zhou Min" in page.text
 
     # A supervisor reading a live call can take it over.
     supervisor = logged_in(Role.supervisor, username="lead")
     record = client.get(f"/calls/{call_id}").text
     assert 'data-testid="hand-over"' in record and "hx-sync" not in record.split('data-testid="hand-over"')[1]
+    assert "Li Na handed the call to Zhou Min" in record
     taken = post_form(client, f"/calls/{call_id}/hand-over", {"to": "lead"})
     assert taken.headers["location"] == f"/calls/{call_id}"
     session.expire_all()
     assert session.get(Call, call_id).counsellor_id == supervisor.id
-    assert 'id="call-form"' in client.get(f"/calls/{call_id}").text  # now the supervisor's call screen
+    screen = client.get(f"/calls/{call_id}").text
+    assert 'id="call-form"' in screen  # now the supervisor's call screen, which shows how it got there
+    hand_overs = screen.split('data-testid="hand-overs"')[1].split("</ul>")[0]
+    assert "Li Na handed the call to Zhou Min" in hand_overs
+    assert f"Zhou Min handed the call to {supervisor.display_name} (by {supervisor.display_name})" in hand_overs

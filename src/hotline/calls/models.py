@@ -137,3 +137,18 @@ class CallAddendum(SQLModel, table=True):
     author_id: int = Field(foreign_key="users.id")
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     text: str = Field(sa_column=Column(SealedText("call_addenda.text"), nullable=False))
+
+
+class CallHandOver(SQLModel, table=True):
+    """A draft call passing from one counsellor to another: who wrote the record is part of the record.
+    The reason stays in the audit log only."""
+
+    __tablename__ = "call_hand_overs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(sa_column=Column(Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False,
+                                          index=True))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    from_user_id: int = Field(foreign_key="users.id")
+    to_user_id: int = Field(foreign_key="users.id")
+    by_id: int = Field(foreign_key="users.id")

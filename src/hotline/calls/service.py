@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 from datetime import date, datetime, timedelta
+from typing import NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import String, bindparam, cast, or_, update
@@ -27,7 +28,7 @@ from hotline.calls.choices import (
     Intervention,
     NonDataReason,
 )
-from hotline.calls.models import Call, CallAddendum, CallAssessment, Caller, CrisisTick
+from hotline.calls.models import Call, CallAddendum, CallAssessment, Caller, CallHandOver, CrisisTick
 from hotline.database import utcnow
 from hotline.encryption import keys
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, describe_validation_errors
@@ -87,6 +88,19 @@ class StaleVersion(Conflict):
         self.call = call
 
 
+class CallHandedOver(Forbidden):
+    """A call its counsellor no longer holds because it was handed over: their screen stops saving and
+    says to whom, rather than retrying a refused save every few seconds."""
+
+    def __init__(self, new_owner: User):
+        super().__init__(
+            _("This call was handed over to %(name)s, who finishes its record. Nothing more you type is saved "
+              "to it; what you typed since the last save stays on this screen.", name=new_owner.display_name),
+            headers={"HX-Trigger": '{"hotline:handed-over": {}}'},
+            extra={"handed_over_to": new_owner.display_name},
+        )
+
+
 class MissingFields(InvalidInput):
     def __init__(self, problems: dict[str, str]):
         super().__init__(" ".join(problems.values()), extra={"fields": problems})
@@ -112,15 +126,25 @@ def watch_call(*, session: Session, user: User, call_id: int) -> Call:
     """May this user follow the call's risk level live? Not audited: the stream says only the level."""
     call = _load(session, call_id)
     if not can_read(user, call):
-        raise Forbidden(_("This call belongs to another counsellor."))
+        _refuse(session, user, call)
     return call
+
+
+def _refuse(session: Session, user: User, call: Call) -> NoReturn:
+    """Not this user's call: say so, and say to whom if they handed it over (or had it taken over)."""
+    handed = session.exec(select(CallHandOver.id).where(CallHandOver.call_id == call.id,
+                                                         CallHandOver.from_user_id == user.id)).first()
+    new_owner = session.get(User, call.counsellor_id) if handed is not None else None
+    if new_owner is not None:
+        raise CallHandedOver(new_owner)
+    raise Forbidden(_("This call belongs to another counsellor."))
 
 
 def read_call(*, session: Session, user: User, call_id: int, address: str | None = None) -> Call:
     """A call for reading. Anyone but its own counsellor reading it leaves an audit entry."""
     call = _load(session, call_id)
     if not can_read(user, call):
-        raise Forbidden(_("This call belongs to another counsellor."))
+        _refuse(session, user, call)
     if call.counsellor_id != user.id:
         audit.record(session=session, actor_id=user.id, action="call.read", target_type="call",
                      target_id=call.id, address=address)
@@ -130,7 +154,7 @@ def read_call(*, session: Session, user: User, call_id: int, address: str | None
 def _own_draft(session: Session, user: User, call_id: int, *, statement=None) -> Call:
     call = _load(session, call_id, statement)
     if call.counsellor_id != user.id:
-        raise Forbidden(_("This call belongs to another counsellor."))
+        _refuse(session, user, call)
     if not call.is_draft:
         raise Conflict(_("This call is finalised; its notes can no longer change. Add an addendum instead."))
     return call
@@ -159,6 +183,11 @@ def assessment_history(*, session: Session, call: Call) -> list[CallAssessment]:
 def crisis_ticks(*, session: Session, call: Call) -> dict[str, CrisisTick]:
     ticks = session.exec(select(CrisisTick).where(CrisisTick.call_id == call.id).order_by(CrisisTick.id))
     return {tick.step: tick for tick in ticks}
+
+
+def hand_overs(*, session: Session, call: Call) -> list[CallHandOver]:
+    return list(session.exec(select(CallHandOver).where(CallHandOver.call_id == call.id)
+                             .order_by(CallHandOver.id)))
 
 
 def addenda(*, session: Session, call: Call) -> list[CallAddendum]:
@@ -435,6 +464,7 @@ def hand_over_call(*, session: Session, user: User, call_id: int, to_username: s
     if moved.rowcount != 1:
         session.rollback()
         raise Conflict(_("This call changed hands or ended a moment ago. Reload the page."))
+    session.add(CallHandOver(call_id=call_id, from_user_id=previous, to_user_id=target.id, by_id=user.id))
     audit.record(session=session, actor_id=user.id, action="call.hand_over", target_type="call", target_id=call_id,
                  reason=reason or None, detail={"from_user": previous, "to_user": target.id}, commit=False)
     # Screens showing the call learn at once: the first counsellor's banner refresh is refused and says

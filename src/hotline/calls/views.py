@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
 from hotline.accounts import service as accounts
@@ -90,6 +90,7 @@ def _form_context(request: Request, session, user, call: Call) -> dict:
         "alerts": _alerts(request, session, call),
         **screening.screening_context(request, session, user, call),
         **_hand_over_context(session, user, call),
+        **_custody_context(session, call),
     }
 
 
@@ -205,6 +206,7 @@ def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: 
         "history": service.caller_history(session=session, user=user, call=call, address=client_address(request)),
         **screening.screening_context(request, session, user, call),
         **_hand_over_context(session, user, call),
+        **_custody_context(session, call),
     })
 
 
@@ -344,6 +346,17 @@ def hand_over(
     response = go_to("/calls" if call.counsellor_id != user.id else f"/calls/{call.id}", request)
     flash(response, request, _("Call handed over."), "success")
     return response
+
+
+def _custody_context(session, call: Call) -> dict:
+    """Who holds the call and who held it before: a handed-over record was written by more than one person."""
+    moves = service.hand_overs(session=session, call=call)
+    ids = {call.counsellor_id} | {i for m in moves for i in (m.from_user_id, m.to_user_id, m.by_id)}
+    names = {u.id: u.display_name for u in session.exec(select(User).where(col(User.id).in_(ids)))}
+    return {"counsellor_name": names.get(call.counsellor_id, ""),
+            "hand_overs": [{"at": m.at, "from": names.get(m.from_user_id, ""), "to": names.get(m.to_user_id, ""),
+                            "by": names.get(m.by_id, "") if m.by_id != m.from_user_id else None}
+                           for m in moves]}
 
 
 def _hand_over_context(session, user: User, call: Call) -> dict:
