@@ -53,7 +53,7 @@ MAIN_PAGES = {
         line_week, line_forecast,
     ],
     "supervisor": [
-        "/referrals", "/follow-ups", "/triage", "/triage/rules", "/reports", "/reports/summary",
+        "/referrals", "/calls/now", "/follow-ups", "/triage", "/triage/rules", "/reports", "/reports/summary",
     ],
     "admin": ["/admin/users", "/admin/destinations", "/triage/rule-sets", "/admin/audit", "/admin/data-requests"],
 }

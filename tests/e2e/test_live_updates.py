@@ -47,6 +47,28 @@ def test_a_supervisor_sees_the_banner_and_the_queue_change_live(live_server, new
     expect(queue.locator("tr[data-referral]")).to_have_count(before + 1, timeout=2500)
 
 
+def test_the_board_of_calls_in_progress_follows_a_call_live(live_server, new_page):
+    supervisor = new_page("zh-CN")
+    log_in(supervisor, live_server, "supervisor")
+    supervisor.goto(live_server + "/calls/now")
+    expect(supervisor.locator("body")).to_have_attribute("data-live", "on")
+
+    counsellor = new_page("zh-CN")
+    log_in(counsellor, live_server, "counsellor")
+    counsellor.goto(live_server + "/calls")
+    counsellor.click("[data-testid=start-call]")
+    counsellor.wait_for_url(re.compile(r".*/calls/\d+$"))
+    call_id = counsellor.url.rsplit("/", 1)[1]
+    row = supervisor.locator(f"tr[data-call='{call_id}']")
+    # The board polls only every 30 s while its stream is open: these arrive through the stream.
+    expect(row).to_have_attribute("data-level", "none", timeout=3000)
+    counsellor.click("#notes")
+    counsellor.keyboard.type("他说已经买好了木炭，今晚就在车里烧炭。", delay=5)
+    expect(counsellor.locator("#risk-banner")).to_have_attribute("data-level", re.compile("high|imminent"))
+    expect(row).to_have_attribute("data-level", re.compile("high|imminent"), timeout=3000)
+    expect(supervisor.locator("[data-testid=board-summary]")).to_contain_text("高风险或紧急风险")
+
+
 def test_a_call_handed_over_stops_the_first_counsellors_screen_and_keeps_what_never_reached_it(
         live_server, new_page):
     counsellor = new_page("en-GB")

@@ -132,6 +132,22 @@ def test_finalising_a_flagged_call_tells_the_queue(engine, make_user):
     assert [(m["what"], m["level"]) for m in received] == [("opened", "high")]
 
 
+def test_the_board_of_calls_in_progress_hears_every_call_start_change_and_end(engine, make_user):
+    counsellor = make_user(Role.counsellor)
+
+    def a_call():
+        with Session(engine, expire_on_commit=False) as session:
+            call, _ = calls.start_call(session=session, counsellor=counsellor)
+            call, _ = calls.save_call(session=session, user=counsellor, call_id=call.id, version=1,
+                                      changes=CallUpdate.parse({"notes": "He has bought charcoal."}))
+            calls.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version,
+                                incomplete=True)
+
+    received = _watch_while(engine, {live.LINE_TOPIC}, a_call)
+    assert [m.get("what") or m.get("level") for m in received] == ["started", "high", "ended"]
+    assert len({m["call"] for m in received}) == 1
+
+
 # --- real worker processes ---------------------------------------------------------------------------
 
 def _free_port() -> int:

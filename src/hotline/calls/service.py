@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NoReturn
 
@@ -35,7 +36,7 @@ from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, describe
 from hotline.i18n import _, _l
 from hotline.live import service as live
 from hotline.notifications import service as notifications
-from hotline.referrals.models import Referral
+from hotline.referrals.models import OPEN_STATUSES, Referral
 from hotline.triage import INSTRUMENT_FIELDS, Answers, Assessment, RiskLevel, RuleSet, assess
 
 NOTES_MAX = 100_000
@@ -167,6 +168,55 @@ def list_drafts(*, session: Session, user: User) -> list[Call]:
     ))
 
 
+STALE_DRAFT = timedelta(hours=3)  # calls last 25–45 minutes: a draft this old was most likely abandoned
+
+
+@dataclass(frozen=True)
+class CallInProgress:
+    """A call on the line now, as a supervisor's board shows it: who, where, how long, how risky. Nothing the
+    caller said is read for it (so it is not a read of the record, and no notes are unsealed)."""
+
+    call_id: int
+    counsellor_id: int
+    counsellor: str
+    line: str | None
+    started_at: datetime
+    minutes: int
+    level: RiskLevel
+    judged: bool  # the level is the counsellor's judgement, not the engine's
+    referral_id: int | None  # an open referral: a supervisor was asked for, or the level brought one in
+    handed_over: bool
+    stale: bool
+
+
+def calls_in_progress(*, session: Session, user: User, now: datetime | None = None) -> list[CallInProgress]:
+    """Every draft call, most urgent first, then the longest running: what a supervisor on shift watches."""
+    if Role.supervisor not in user.roles:
+        raise Forbidden(_("Only supervisors see every call in progress."))
+    now = now or utcnow()
+    rows = session.execute(
+        select(Call.id, Call.counsellor_id, Call.line, Call.started_at, Call.engine_level, Call.override_level,
+               User.display_name)
+        .join(User, col(User.id) == Call.counsellor_id)
+        .where(Call.status == CallStatus.draft)).all()
+    ids = [row.id for row in rows]
+    referrals = dict(session.execute(
+        select(Referral.call_id, Referral.id).where(col(Referral.call_id).in_(ids),
+                                                    col(Referral.status).in_([s.value for s in OPEN_STATUSES]))
+    ).all()) if ids else {}
+    handed = set(session.scalars(select(CallHandOver.call_id).where(col(CallHandOver.call_id).in_(ids)))) \
+        if ids else set()
+    found = [CallInProgress(
+        call_id=row.id, counsellor_id=row.counsellor_id, counsellor=row.display_name, line=row.line,
+        started_at=row.started_at,
+        minutes=max(0, int((now - row.started_at).total_seconds() // 60)),
+        level=RiskLevel(row.override_level or row.engine_level), judged=bool(row.override_level),
+        referral_id=referrals.get(row.id), handed_over=row.id in handed, stale=now - row.started_at >= STALE_DRAFT,
+    ) for row in rows]
+    found.sort(key=lambda c: (-c.level.rank, c.started_at))
+    return found
+
+
 def list_since(*, session: Session, user: User, since: datetime) -> list[Call]:
     return list(session.exec(
         select(Call).where(Call.counsellor_id == user.id, Call.started_at >= since)
@@ -219,6 +269,8 @@ def start_call(
             return existing, False
     call = Call(counsellor_id=counsellor.id, line=line, seat=seat, external_id=external_id)
     session.add(call)
+    session.flush()
+    live.announce(session, live.call_topic(call.id), call=call.id, what="started")
     session.commit()
     session.refresh(call)
     return call, True
@@ -412,6 +464,7 @@ def finalise_call(
     if call.level >= RiskLevel.moderate or referral is not None:
         referral = referrals.open_referral(session=session, call=call, by=user, now=now,
                                            **({"policy": policy} if policy else {}))
+    live.announce(session, live.call_topic(call_id), call=call_id, what="ended")
     session.commit()
     session.refresh(call)
     if referral is not None:

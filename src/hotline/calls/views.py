@@ -59,6 +59,7 @@ environment.globals.update(
 )
 
 TakesCalls = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]
+Supervises = Annotated[User, Depends(require(Role.supervisor))]
 TakesCallsOnRouteThread = Annotated[Gate, Depends(require_on_route_thread(Role.counsellor, Role.supervisor))]
 
 
@@ -143,6 +144,23 @@ def start_call(request: Request, session: SessionDep, user: TakesCalls):
     call, _created = service.start_call(session=session, counsellor=user,
                                         line=roster.line_on_shift(session=session, user=user))
     return go_to(f"/calls/{call.id}", request)
+
+
+@pages.get("/calls/now")
+def calls_now(request: Request, session: SessionDep, user: Supervises):
+    """Every call on the line now, most urgent first, and who on shift is free to take the next one."""
+    from hotline.roster import service as roster
+
+    board = service.calls_in_progress(session=session, user=user)
+    busy = {c.counsellor_id for c in board}
+    on_now = roster.who_is_on_now(session=session)
+    free = sorted({o.user.id: o for o in on_now if o.role == "counsellor" and o.user.id not in busy}.values(),
+                  key=lambda o: (o.line.name, o.user.display_name))
+    return render(request, "calls/now.html", {
+        "board": board, "free": free, "roster_live": bool(on_now),
+        "urgent": sum(1 for c in board if c.level >= RiskLevel.high),
+        "stale_hours": int(service.STALE_DRAFT.total_seconds() // 3600),
+    }, block="board")
 
 
 @pages.get("/calls/search")
@@ -469,6 +487,25 @@ def api_start_call(request: Request, session: SessionDep, user: TakesCalls, body
         session.refresh(call)
     out = CallOut.of(call, request.app.state.rules.current).model_dump(mode="json")
     return JSONResponse(out, status_code=201 if created else 200)
+
+
+class CallInProgressOut(BaseModel):
+    call_id: int
+    counsellor: str
+    line: str | None
+    started_at: datetime
+    minutes: int
+    level: RiskLevel
+    judged: bool
+    referral_id: int | None
+    handed_over: bool
+    stale: bool
+
+
+@api.get("/calls/in-progress", response_model=list[CallInProgressOut])
+def api_calls_in_progress(session: SessionDep, user: Supervises):
+    return [CallInProgressOut(**{k: getattr(c, k) for k in CallInProgressOut.model_fields})
+            for c in service.calls_in_progress(session=session, user=user)]
 
 
 @api.get("/calls/{call_id}", response_model=CallOut)

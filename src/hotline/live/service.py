@@ -25,6 +25,7 @@ log = logging.getLogger("hotline.live")
 CHANNEL = "hotline"
 PENDING = "hotline_live_pending"
 QUEUE_TOPIC = "queue"
+LINE_TOPIC = "line"  # every call's messages: the supervisors' board of calls in progress
 QUEUE_DEPTH = 64  # a watcher this far behind only needs to refresh once; older hints are dropped
 
 
@@ -78,8 +79,11 @@ class Hub:
             message = json.loads(raw)
         except ValueError:
             return
+        topic = str(message.get("topic", ""))
+        # One announcement reaches both the call's own watchers and the board of every call.
+        topics = {topic, LINE_TOPIC} if topic.startswith("call:") else {topic}
         with self._lock:
-            watchers = [w for w in self._watchers if message.get("topic") in w.topics]
+            watchers = [w for w in self._watchers if not topics.isdisjoint(w.topics)]
         for watcher in watchers:
             try:
                 watcher.loop.call_soon_threadsafe(watcher.offer, message)

@@ -1,4 +1,4 @@
-"""Server-Sent Events streams: the referral queue and one call's risk level."""
+"""Server-Sent Events streams: the referral queue, every call on the line, and one call's risk level."""
 
 from __future__ import annotations
 
@@ -52,6 +52,13 @@ def queue_stream(request: Request, session: SessionDep, user: Supervisor):
     # A stream lasts for hours: give the connection the guard used back to the pool now.
     session.close()
     return _stream(request, {service.QUEUE_TOPIC})
+
+
+@pages.get("/live/line")
+def line_stream(request: Request, session: SessionDep, user: Supervisor):
+    """Every call's changes, for the board of calls in progress."""
+    session.close()
+    return _stream(request, {service.LINE_TOPIC})
 
 
 @pages.get("/live/calls/{call_id}")
