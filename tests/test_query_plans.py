@@ -123,6 +123,7 @@ def test_no_list_scans_the_calls_table(engine, session, year_of_calls):
                                                        query=calls.CallSearch(everyone=True, level="high")),
         "everyone's, newest": lambda: calls.search_calls(session=session, user=supervisor, tz=tz,
                                                          query=calls.CallSearch(everyone=True)),
+        "calls on the line now": lambda: calls.calls_in_progress(session=session, user=supervisor),
         "referral queue": lambda: _rows(session, referrals.queue(session=session, user=supervisor)),
         "overdue referrals": lambda: _rows(session, referrals.queue(
             session=session, user=supervisor, filters=referrals.QueueFilter(overdue=True))),

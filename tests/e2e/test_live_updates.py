@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from e2e.pages import log_in
+from e2e.pages import log_in, started_call
 
 pytestmark = pytest.mark.e2e
 
@@ -55,10 +55,7 @@ def test_the_board_of_calls_in_progress_follows_a_call_live(live_server, new_pag
 
     counsellor = new_page("zh-CN")
     log_in(counsellor, live_server, "counsellor")
-    counsellor.goto(live_server + "/calls")
-    counsellor.click("[data-testid=start-call]")
-    counsellor.wait_for_url(re.compile(r".*/calls/\d+$"))
-    call_id = counsellor.url.rsplit("/", 1)[1]
+    call_id = started_call(counsellor, live_server).rsplit("/", 1)[1]
     row = supervisor.locator(f"tr[data-call='{call_id}']")
     # The board polls only every 30 s while its stream is open: these arrive through the stream.
     expect(row).to_have_attribute("data-level", "none", timeout=3000)
@@ -73,10 +70,7 @@ def test_a_call_handed_over_stops_the_first_counsellors_screen_and_keeps_what_ne
         live_server, new_page):
     counsellor = new_page("en-GB")
     log_in(counsellor, live_server, "counsellor")
-    counsellor.goto(live_server + "/calls")
-    counsellor.click("[data-testid=start-call]")
-    counsellor.wait_for_url(re.compile(r".*/calls/\d+$"))
-    call_url = counsellor.url
+    call_url = live_server + started_call(counsellor, live_server)
     counsellor.click("#notes")
     counsellor.keyboard.type("Nurse on the night shift, exhausted. ", delay=2)
     expect(counsellor.locator("#save-status")).to_have_class(re.compile(r"\bok\b"))
