@@ -37,6 +37,10 @@ ROUTES = {
     ("POST", "/calls"): {C, S},
     ("GET", "/calls/search"): {C, S},
     ("GET", "/calls/now"): {S},
+    ("GET", "/calls/{call_id}/destinations"): {C, S},
+    ("POST", "/calls/{call_id}/destinations/{destination_id}/given"): {C, S},
+    ("POST", "/api/v1/calls/{call_id}/destinations"): {C, S},
+    ("GET", "/api/v1/destinations"): {C, S},
     ("GET", "/live/line"): {S},
     ("GET", "/calls/{call_id}"): {C, S},
     ("GET", "/calls/{call_id}/banner"): {C, S},
@@ -161,7 +165,7 @@ ROUTES = {
 SAMPLE_PATH_VALUES = {"user_id": "1", "call_id": "1", "referral_id": "1", "follow_up_id": "1", "debrief_id": "1",
                       "caller_id": "1", "line_id": "1", "shift_id": "1", "assignment_id": "1", "token": "x",
                       "record_id": "1", "swap_id": "1", "notification_id": "1",
-                      "template_id": "1", "holiday_id": "1"}
+                      "template_id": "1", "holiday_id": "1", "destination_id": "1"}
 
 
 def app_routes(app):

@@ -4,7 +4,15 @@ from sqlmodel import SQLModel
 
 from hotline.accounts.models import ApiToken, LoginAttempt, RecoveryCode, User, UserRole  # noqa: F401
 from hotline.audit.models import AuditEntry  # noqa: F401
-from hotline.calls.models import Call, CallAddendum, CallAssessment, Caller, CrisisTick  # noqa: F401
+from hotline.calls.models import (  # noqa: F401
+    Call,
+    CallAddendum,
+    CallAssessment,
+    Caller,
+    CallHandOver,
+    CrisisTick,
+    DestinationGiven,
+)
 from hotline.notifications.models import Notification  # noqa: F401
 from hotline.referrals.models import (  # noqa: F401
     CallerAlert,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from e2e.pages import log_in
+from e2e.pages import log_in, started_call
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -84,3 +84,19 @@ def test_closed_tab_text_comes_back_from_the_device(live_server, new_page):
     wait_saved(page)
     page.reload()
     assert page.input_value("#notes") == "来电者说最近睡不好，很担心隔离中的父母。"
+
+
+def test_where_to_refer_found_in_traditional_script_and_given_to_the_caller(live_server, new_page):
+    page = new_page("zh-CN")
+    log_in(page, live_server, "counsellor")
+    call_url = live_server + started_call(page, live_server)
+    listed = page.locator("[data-testid=destination-list] li")
+    expect(listed.first).to_contain_text("120")  # emergency services lead the list
+    # The caller is in Dongcheng; the counsellor types it in Traditional characters.
+    page.fill("#destination-q", "東城")
+    expect(listed).to_have_count(1)
+    expect(listed.first).to_contain_text("社区心理服务站")
+    listed.first.get_by_role("button", name="已告知来电者").click()
+    expect(listed.first.locator("[data-testid=given]")).to_contain_text("已于")
+    page.goto(call_url)  # kept on the server, not just on the page
+    expect(page.locator("[data-testid=given]")).to_have_count(1)

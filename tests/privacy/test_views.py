@@ -6,13 +6,19 @@ from sqlmodel import select
 
 from hotline.accounts.models import Role
 from hotline.audit.models import AuditEntry
-from hotline.calls.models import Call
+from hotline.calls.models import Call, DestinationGiven
+from hotline.referrals.models import Destination
 from support import post_form
 
 
 def test_find_export_hold_and_erase(client, session, logged_in, old_call):
     call = old_call(1)
     caller_id = call.caller_id
+    clinic = Destination(name="市精神卫生中心", kind="psychiatric_hospital", phone="010-00000001")
+    session.add(clinic)
+    session.commit()
+    session.add(DestinationGiven(call_id=call.id, destination_id=clinic.id, by_id=call.counsellor_id))
+    session.commit()
     admin = logged_in(Role.admin)
     missing = post_form(client, "/admin/data-requests", {"identifier": "139 1111 2222", "reason": "request 7"})
     assert missing.status_code == 200 and "No records" in missing.text
@@ -27,7 +33,9 @@ def test_find_export_hold_and_erase(client, session, logged_in, old_call):
 
     download = post_form(client, f"/admin/callers/{call.caller_id}/export", {"format": "json", "reason": "request 7"})
     assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
-    assert json.loads(download.text)["calls"][0]["call"]["notes"] == "He bought charcoal for tonight."
+    exported = json.loads(download.text)["calls"][0]
+    assert exported["call"]["notes"] == "He bought charcoal for tonight."
+    assert [(d["name"], d["phone"]) for d in exported["destinations_given"]] == [("市精神卫生中心", "010-00000001")]
 
     held = post_form(client, f"/admin/calls/{call.id}/legal-hold", {"hold": "on", "reason": "court order"})
     assert held.status_code == 303

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
@@ -151,4 +151,18 @@ class CallHandOver(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     from_user_id: int = Field(foreign_key="users.id")
     to_user_id: int = Field(foreign_key="users.id")
+    by_id: int = Field(foreign_key="users.id")
+
+
+class DestinationGiven(SQLModel, table=True):
+    """A place the counsellor gave the caller during the call (a clinic's number, 120): part of what was done."""
+
+    __tablename__ = "call_destinations_given"
+    __table_args__ = (UniqueConstraint("call_id", "destination_id", name="uq_call_destinations_given"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(sa_column=Column(Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False,
+                                          index=True))
+    destination_id: int = Field(foreign_key="referral_destinations.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     by_id: int = Field(foreign_key="users.id")

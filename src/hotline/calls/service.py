@@ -11,6 +11,7 @@ from typing import NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import String, bindparam, cast, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -29,14 +30,22 @@ from hotline.calls.choices import (
     Intervention,
     NonDataReason,
 )
-from hotline.calls.models import Call, CallAddendum, CallAssessment, Caller, CallHandOver, CrisisTick
+from hotline.calls.models import (
+    Call,
+    CallAddendum,
+    CallAssessment,
+    Caller,
+    CallHandOver,
+    CrisisTick,
+    DestinationGiven,
+)
 from hotline.database import utcnow
 from hotline.encryption import keys
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, describe_validation_errors
 from hotline.i18n import _, _l
 from hotline.live import service as live
 from hotline.notifications import service as notifications
-from hotline.referrals.models import OPEN_STATUSES, Referral
+from hotline.referrals.models import OPEN_STATUSES, Destination, Referral
 from hotline.triage import INSTRUMENT_FIELDS, Answers, Assessment, RiskLevel, RuleSet, assess
 
 NOTES_MAX = 100_000
@@ -152,6 +161,11 @@ def read_call(*, session: Session, user: User, call_id: int, address: str | None
     return call
 
 
+def own_draft(*, session: Session, user: User, call_id: int) -> Call:
+    """The user's own call still in progress, or why not (someone else's, handed over, finalised)."""
+    return _own_draft(session, user, call_id)
+
+
 def _own_draft(session: Session, user: User, call_id: int, *, statement=None) -> Call:
     call = _load(session, call_id, statement)
     if call.counsellor_id != user.id:
@@ -233,6 +247,34 @@ def assessment_history(*, session: Session, call: Call) -> list[CallAssessment]:
 def crisis_ticks(*, session: Session, call: Call) -> dict[str, CrisisTick]:
     ticks = session.exec(select(CrisisTick).where(CrisisTick.call_id == call.id).order_by(CrisisTick.id))
     return {tick.step: tick for tick in ticks}
+
+
+def destinations_given(*, session: Session, call: Call) -> list[tuple[DestinationGiven, Destination]]:
+    return [tuple(row) for row in session.exec(
+        select(DestinationGiven, Destination).join(Destination, col(Destination.id) == DestinationGiven.destination_id)
+        .where(DestinationGiven.call_id == call.id).order_by(DestinationGiven.id))]
+
+
+def give_destination(*, session: Session, user: User, call_id: int, destination_id: int) -> DestinationGiven:
+    """Note that the caller was given this place's number during the call. Giving it twice keeps the first."""
+    call = _own_draft(session, user, call_id)
+    destination = session.get(Destination, destination_id)
+    if destination is None or not destination.active:
+        raise InvalidInput(_("Choose a destination from the list."), field="destination_id")
+    existing = session.exec(select(DestinationGiven).where(DestinationGiven.call_id == call.id,
+                                                           DestinationGiven.destination_id == destination.id)).first()
+    if existing is not None:
+        return existing
+    given = DestinationGiven(call_id=call.id, destination_id=destination.id, by_id=user.id)
+    session.add(given)
+    try:
+        session.commit()
+    except IntegrityError:  # the same press sent twice at once: the other one kept it
+        session.rollback()
+        return session.exec(select(DestinationGiven).where(DestinationGiven.call_id == call.id,
+                                                           DestinationGiven.destination_id == destination.id)).one()
+    session.refresh(given)
+    return given
 
 
 def hand_overs(*, session: Session, call: Call) -> list[CallHandOver]:

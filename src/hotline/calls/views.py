@@ -92,6 +92,7 @@ def _form_context(request: Request, session, user, call: Call) -> dict:
         **screening.screening_context(request, session, user, call),
         **_hand_over_context(session, user, call),
         **_custody_context(session, call),
+        **_destinations_context(session, call),
     }
 
 
@@ -225,6 +226,7 @@ def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: 
         **screening.screening_context(request, session, user, call),
         **_hand_over_context(session, user, call),
         **_custody_context(session, call),
+        "destinations_given": service.destinations_given(session=session, call=call),
     })
 
 
@@ -366,6 +368,40 @@ def hand_over(
     return response
 
 
+def _destinations_context(session, call: Call, text: str = "", kind: str = "") -> dict:
+    from hotline.referrals import service as referrals
+    from hotline.referrals.models import DestinationKind
+
+    return {"destinations": referrals.find_destinations(session=session, text=text, kind=kind),
+            "destination_kinds": list(DestinationKind),
+            "given": {g.destination_id: g.at for g, _d in service.destinations_given(session=session, call=call)}}
+
+
+@pages.get("/calls/{call_id}/destinations")
+def destinations_list(request: Request, session: SessionDep, user: TakesCalls, call_id: int,
+                      q: Annotated[str, Query(max_length=100)] = "",
+                      kind: Annotated[str, Query(max_length=32)] = ""):
+    """The directory filtered as the counsellor types; without HTMX, the call screen with the search applied."""
+    call = service.own_draft(session=session, user=user, call_id=call_id)
+    found = _destinations_context(session, call, q, kind)
+    if not is_htmx(request):
+        return render(request, "calls/call.html", {**_form_context(request, session, user, call), **found,
+                                                   "destination_q": q, "destination_kind": kind})
+    return render(request, "calls/_destinations.html", {"call": call, **found})
+
+
+@pages.post("/calls/{call_id}/destinations/{destination_id}/given")
+def give_destination(request: Request, session: SessionDep, user: TakesCalls, call_id: int, destination_id: int):
+    given = service.give_destination(session=session, user=user, call_id=call_id, destination_id=destination_id)
+    if not is_htmx(request):
+        return go_to(f"/calls/{call_id}", request)
+    from hotline.referrals.models import Destination
+
+    return render(request, "calls/_destination.html", {
+        "call": session.get(Call, call_id), "destination": session.get(Destination, destination_id),
+        "given": {given.destination_id: given.at}})
+
+
 def _custody_context(session, call: Call) -> dict:
     """Who holds the call and who held it before: a handed-over record was written by more than one person."""
     moves = service.hand_overs(session=session, call=call)
@@ -418,6 +454,19 @@ class HandOver(BaseModel):
 
     to: str = Field(max_length=64, description="Username of the counsellor or supervisor taking the call")
     reason: str = Field(default="", max_length=500, description="Kept in the audit log only")
+
+
+class DestinationGivenIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    destination_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class DestinationGivenOut(BaseModel):
+    destination_id: int
+    name: str
+    phone: str | None
+    at: datetime
 
 
 class CallSave(service.CallUpdate):
@@ -527,6 +576,15 @@ def api_hand_over(request: Request, session: SessionDep, user: TakesCalls, call_
     call = service.hand_over_call(session=session, user=user, call_id=call_id, to_username=body.to,
                                   reason=body.reason)
     return CallOut.of(call, request.app.state.rules.current)
+
+
+@api.post("/calls/{call_id}/destinations", response_model=list[DestinationGivenOut], status_code=201)
+def api_give_destination(session: SessionDep, user: TakesCalls, call_id: int, body: DestinationGivenIn):
+    """Note that the caller was given this destination; answers with everything given on the call so far."""
+    service.give_destination(session=session, user=user, call_id=call_id, destination_id=body.destination_id)
+    call = session.get(Call, call_id)
+    return [DestinationGivenOut(destination_id=d.id, name=d.name, phone=d.phone, at=g.at)
+            for g, d in service.destinations_given(session=session, call=call)]
 
 
 @api.post("/calls/{call_id}/finalise", response_model=CallOut)

@@ -242,6 +242,9 @@ def caller_export(*, session: Session, caller: Caller) -> dict:
             "assessments": _rows(session, CallAssessment, CallAssessment.call_id == call.id),
             "crisis_steps": _rows(session, CrisisTick, CrisisTick.call_id == call.id),
             "addenda": _rows(session, CallAddendum, CallAddendum.call_id == call.id),
+            "destinations_given": [{"name": destination.name, "phone": destination.phone,
+                                    "at": to_jsonable_python(given.at)}
+                                   for given, destination in calls.destinations_given(session=session, call=call)],
             "reviews": _rows(session, CallReview, CallReview.call_id == call.id),
             "debriefs": _rows(session, Debrief, Debrief.call_id == call.id),
             "referral": to_jsonable_python(referral.model_dump()) if referral else None,

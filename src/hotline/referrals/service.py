@@ -37,6 +37,7 @@ from hotline.referrals.models import (
     open_status_sql,
 )
 from hotline.triage import RiskLevel
+from hotline.triage.normalise import normalise_phrase  # the triage's folding: case, width, Traditional script
 
 LEVEL_ORDER = literal_column(level_rank_sql("referrals.level"))
 
@@ -417,6 +418,21 @@ def destinations(*, session: Session, active_only: bool = True) -> list[Destinat
     if active_only:
         statement = statement.where(Destination.active.is_(True))
     return list(session.exec(statement.order_by(Destination.kind, Destination.name)))
+
+
+def find_destinations(*, session: Session, text: str = "", kind: str = "") -> list[Destination]:
+    """Active destinations whose name, coverage or hours hold `text`, in either Chinese script or any case;
+    emergency services first. The list is an admin's short directory, so it is filtered here, not in SQL."""
+    text = (text or "").strip()
+    if len(text) > 100:
+        raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="q", max=100), field="q")
+    if kind and kind not in DestinationKind.__members__:
+        raise InvalidInput(_("Unknown kind of destination."), field="kind")
+    wanted = normalise_phrase(text)
+    found = [d for d in destinations(session=session)
+             if (not kind or d.kind == kind)
+             and wanted in normalise_phrase(" ".join(filter(None, (d.name, d.coverage, d.hours, d.phone))))]
+    return sorted(found, key=lambda d: (d.kind != DestinationKind.emergency, d.kind, d.name))
 
 
 def save_destination(*, session: Session, user: User, destination_id: int | None = None, name: str, kind: str,

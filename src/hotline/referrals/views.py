@@ -360,3 +360,20 @@ def api_follow_ups(request: Request, session: SessionDep, user: Supervisor,
     items = service.follow_ups_due(session=session, user=user, today=today, include_future=due == "all")
     return [FollowUpOut(id=f.id, referral_id=f.referral_id, due_on=f.due_on, status=f.status,
                         overdue=f.due_on < today) for f in items]
+
+
+class DestinationOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    phone: str | None
+    hours: str | None
+    coverage: str | None
+
+
+@api.get("/destinations", response_model=list[DestinationOut])
+def api_destinations(session: SessionDep, user: TakesCalls, q: Annotated[str, Query(max_length=100)] = "",
+                     kind: Annotated[str, Query(max_length=32)] = ""):
+    """Where callers can be referred: what the call screen's directory lists, emergency services first."""
+    return [DestinationOut.model_validate(d, from_attributes=True)
+            for d in service.find_destinations(session=session, text=q, kind=kind)]
