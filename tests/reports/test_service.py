@@ -102,9 +102,20 @@ def test_summary_counts_destinations(session, week):
         referral.destination_id = place.id
         session.add(referral)
     session.commit()
+    # During calls, counsellors gave two callers the centre's number and a third caller 120.
+    from hotline.calls.models import DestinationGiven
+
+    emergency = Destination(name="Emergency 120", kind="emergency")
+    session.add(emergency)
+    session.commit()
+    first, second, third = [c.id for c in week["calls"][:3]]
+    for call_id, destination in ((first, place), (second, place), (third, emergency)):
+        session.add(DestinationGiven(call_id=call_id, destination_id=destination.id, by_id=week["counsellor"].id))
+    session.commit()
     summary = service.summary(session=session, period=Period(FIRST, LAST), tz=SHANGHAI, now=NOW)
     assert summary.calls == 5
     assert summary.by_destination == [("City Mental Health Centre", 2)]
+    assert summary.given == [("City Mental Health Centre", 2), ("Emergency 120", 1)]
 
 
 @pytest.mark.parametrize("start, end, line, message", [

@@ -138,6 +138,8 @@ def summary_rows(summary: service.Summary, outcome_labels: dict, band_labels=Non
         yield [_("Referrals acknowledged within deadline"), label(row["level"]), row["on_time"]]
     for name, count in summary.by_destination:
         yield [_("Referral destination"), name, count]
+    for name, count in summary.given:
+        yield [_("Given to callers during calls"), name, count]
     for outcome, count in summary.follow_ups.items():
         yield [_("Follow-ups"), str(outcome_labels[outcome]), count]
     yield [_("Caller's distress"), _("Calls rated twice or more"), summary.distress_rated]

@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from hotline.accounts.models import User
 from hotline.calls.choices import CallStatus
-from hotline.calls.models import Call
+from hotline.calls.models import Call, DestinationGiven
 from hotline.errors import InvalidInput
 from hotline.i18n import _
 from hotline.referrals.models import CallReview, Destination, FollowUp, FollowUpStatus, Referral
@@ -411,6 +411,7 @@ class Summary:
     follow_ups: dict[str, int]
     distress_rated: int = 0
     distress_fell: int = 0
+    given: list[tuple[str, int]] = field(default_factory=list)  # places given to callers: calls per place
 
 
 def summary(*, session: Session, period: Period, tz: ZoneInfo, now: datetime | None = None) -> Summary:
@@ -423,5 +424,12 @@ def summary(*, session: Session, period: Period, tz: ZoneInfo, now: datetime | N
                  .where(referrals_in(period, since, until)).group_by(destination))
     destinations = sorted(((str(name), int(count)) for name, count in session.execute(statement)),
                           key=lambda item: (-item[1], item[0]))
+    # Places counsellors gave callers during calls (not the same as referrals a supervisor sent onward).
+    given = (select(Destination.name, func.count(func.distinct(DestinationGiven.call_id)))
+             .select_from(DestinationGiven).join(Call, col(Call.id) == DestinationGiven.call_id)
+             .join(Destination, col(Destination.id) == DestinationGiven.destination_id)
+             .where(finished_calls_in(period, since, until)).group_by(Destination.name))
     return Summary(period, figures.calls, figures.by_group, figures.by_concern, figures.by_level,
-                   figures.referrals, destinations, figures.follow_ups, figures.distress_rated, figures.distress_fell)
+                   figures.referrals, destinations, figures.follow_ups, figures.distress_rated, figures.distress_fell,
+                   sorted(((str(name), int(count)) for name, count in session.execute(given)),
+                          key=lambda item: (-item[1], item[0])))
