@@ -89,7 +89,7 @@
   window.addEventListener("online", function () { if (pending) save(); });
   // The idle timeout is about to log out: keep a local copy and send what is unsaved, then let it go on.
   document.addEventListener("hotline:before-idle-logout", function (event) {
-    if (!pending && !localCopy()) return;
+    if (handedOver || (!pending && !localCopy())) return;  // after a hand-over nothing is sent; the copy stays
     keepLocally();
     event.detail.waitFor.push(new Promise(function (resolve) {
       form.addEventListener("htmx:afterRequest", function () { resolve(); }, { once: true });
