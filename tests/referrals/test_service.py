@@ -35,6 +35,38 @@ def test_high_and_imminent_calls_offer_the_counsellor_a_debrief(session, flagged
     assert [d.call_id for d in offered] == [call.id]
 
 
+def test_everyone_who_held_a_heavy_call_is_offered_a_debrief(session, make_user, supervisor):
+    from hotline.calls import service as calls
+    from hotline.calls.service import CallUpdate
+
+    wang = make_user(Role.counsellor, username="wang")
+    zhou = make_user(Role.counsellor, username="zhou")
+    done = {"call_type": "about_self", "caller_group": "general_public", "concerns": ["low_mood"],
+            "summary": "Safety plan agreed.", "interventions": ["safety_plan"]}
+
+    def offered_to(call):
+        return sorted(d.counsellor_id for d in session.exec(select(Debrief).where(Debrief.call_id == call.id)))
+
+    # A high-risk call Wang hands over to Zhou at the end of a shift: both heard the caller.
+    call, _ = calls.start_call(session=session, counsellor=wang)
+    call, _ = calls.save_call(session=session, user=wang, call_id=call.id, version=1, changes=CallUpdate.parse(
+        {"notes": "He has bought charcoal and plans to do it tonight.", **done}))
+    call = calls.hand_over_call(session=session, user=wang, call_id=call.id, to_username="zhou")
+    calls.finalise_call(session=session, user=zhou, call_id=call.id, version=call.version)
+    assert offered_to(call) == sorted([wang.id, zhou.id])
+
+    # Imminent while on the line: the referral (and Wang's debrief) open at once; a supervisor takes the call
+    # over and ends it, and is offered one too, once.
+    call, _ = calls.start_call(session=session, counsellor=wang)
+    call, _ = calls.save_call(session=session, user=wang, call_id=call.id, version=1, changes=CallUpdate.parse(
+        {"notes": "She took an overdose of sleeping pills just now.", **done}))
+    assert offered_to(call) == [wang.id]
+    call = calls.hand_over_call(session=session, user=supervisor, call_id=call.id, to_username=supervisor.username)
+    calls.finalise_call(session=session, user=supervisor, call_id=call.id, version=call.version)
+    assert offered_to(call) == sorted([wang.id, supervisor.id])
+    assert len(service.debriefs_offered(session=session, user=wang)) == 2  # one for each call Wang heard
+
+
 def test_queue_puts_imminent_first_then_the_longest_waiting(session, flagged_call, supervisor):
     _, moderate = flagged_call("moderate")
     _, high_first = flagged_call("high")

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, text
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from hotline.database import UTCDateTime, utcnow
@@ -136,13 +136,14 @@ class CallReview(SQLModel, table=True):
 
 
 class Debrief(SQLModel, table=True):
-    """After a high or imminent call: the counsellor talks it through with a supervisor, or says why not."""
+    """After a high or imminent call: the counsellor talks it through with a supervisor, or says why not.
+    One per counsellor who held the call: a call handed over mid-way was heard by more than one."""
 
     __tablename__ = "debriefs"
+    __table_args__ = (UniqueConstraint("call_id", "counsellor_id", name="uq_debriefs_call_counsellor"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    call_id: int = Field(sa_column=Column(Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False,
-                                          unique=True))
+    call_id: int = Field(sa_column=Column(Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False))
     counsellor_id: int = Field(foreign_key="users.id")
     status: str = Field(default="offered", max_length=16)  # offered, done, skipped
     supervisor_id: int | None = Field(default=None, foreign_key="users.id")

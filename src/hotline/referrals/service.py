@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from hotline.accounts import service as accounts
 from hotline.accounts.models import Role, User
 from hotline.audit import service as audit
-from hotline.calls.models import Call, Caller
+from hotline.calls.models import Call, Caller, CallHandOver
 from hotline.database import utcnow
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.i18n import _
@@ -106,7 +106,7 @@ def open_referral(*, session: Session, call: Call, by: User, policy: QueuePolicy
             session.add(existing)
             _event(session, existing.id, by, "level_raised", at=now)
             live.announce(session, live.QUEUE_TOPIC, referral=existing.id, what="level_raised", level=existing.level)
-            _offer_debrief(session, call)
+        _offer_debrief(session, call)  # whoever holds the call now, if it changed hands since the referral
         return existing
     referral = Referral(call_id=call.id, level=call.level.value, opened_by_id=by.id, opened_at=now,
                         deadline_at=now + timedelta(minutes=minutes))
@@ -119,11 +119,15 @@ def open_referral(*, session: Session, call: Call, by: User, policy: QueuePolicy
 
 
 def _offer_debrief(session: Session, call: Call) -> None:
-    """After a high or imminent call the counsellor is offered a debrief, once per call."""
+    """After a high or imminent call its counsellor is offered a debrief, once per call; so is everyone who
+    held the call before a hand-over, since they heard the caller too."""
     if call.level < RiskLevel.high:
         return
-    if session.exec(select(Debrief).where(Debrief.call_id == call.id)).first() is None:
-        session.add(Debrief(call_id=call.id, counsellor_id=call.counsellor_id))
+    held = {call.counsellor_id} | set(session.exec(select(CallHandOver.from_user_id)
+                                                   .where(CallHandOver.call_id == call.id)))
+    offered = set(session.exec(select(Debrief.counsellor_id).where(Debrief.call_id == call.id)))
+    for counsellor_id in sorted(held - offered):
+        session.add(Debrief(call_id=call.id, counsellor_id=counsellor_id))
 
 
 def get_referral(*, session: Session, user: User, referral_id: int, address: str | None = None) -> Referral:
