@@ -56,6 +56,19 @@ def test_heavy_calls_are_counted_per_shift_and_week_and_flagged(session, make_us
     assert loads[0].user.username == "busy"  # the heaviest first
 
 
+def test_a_heavy_call_handed_over_weighs_on_both_who_held_it(session, make_user):
+    first = make_user(Role.counsellor, username="first")
+    second = make_user(Role.counsellor, username="second")
+    call, _ = calls.start_call(session=session, counsellor=first)
+    call = calls.override_level(session=session, user=first, call_id=call.id, level="high", reason="plan tonight")
+    call = calls.hand_over_call(session=session, user=first, call_id=call.id, to_username="second")
+    calls.finalise_call(session=session, user=second, call_id=call.id, version=call.version, incomplete=True)
+    ended_call(session, second, "imminent")
+    loads = {load.user.username: load.high_this_week
+             for load in wellbeing.counsellor_loads(session=session, tz=TZ, per_shift_limit=2, per_week_limit=5)}
+    assert loads == {"first": 1, "second": 2}
+
+
 def test_last_weeks_calls_do_not_count(session, make_user):
     user = make_user(Role.counsellor)
     ended_call(session, user, "high")

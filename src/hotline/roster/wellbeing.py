@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, union
 from sqlmodel import Session, col, select
 
 from hotline.accounts.models import Role, User
-from hotline.calls.models import Call
+from hotline.calls.models import Call, CallHandOver
 from hotline.database import utcnow
 from hotline.errors import InvalidInput
 from hotline.i18n import _
@@ -35,14 +35,19 @@ def week_start(now: datetime, tz) -> datetime:
 
 
 def _heavy_calls(session: Session, since: datetime, until: datetime, user_ids=None) -> dict[int, int]:
-    """High and imminent calls ended in the window, by counsellor, counted in the database."""
+    """High and imminent calls ended in the window, by each counsellor who held them (a call handed over
+    mid-way weighs on both), counted in the database."""
     level = func.coalesce(Call.override_level, Call.engine_level)
-    statement = (select(Call.counsellor_id, func.count()).where(
-        Call.status == "finalised", Call.ended_at >= since, Call.ended_at < until, level.in_(HEAVY_LEVELS))
-        .group_by(Call.counsellor_id))
+    heavy = (Call.status == "finalised", Call.ended_at >= since, Call.ended_at < until, level.in_(HEAVY_LEVELS))
+    holders = union(
+        select(col(Call.id).label("call_id"), col(Call.counsellor_id).label("user_id")).where(*heavy),
+        select(CallHandOver.call_id, col(CallHandOver.from_user_id).label("user_id"))
+        .join(Call, col(Call.id) == CallHandOver.call_id).where(*heavy),
+    ).subquery()
+    statement = select(holders.c.user_id, func.count(func.distinct(holders.c.call_id))).group_by(holders.c.user_id)
     if user_ids is not None:
-        statement = statement.where(col(Call.counsellor_id).in_(user_ids))
-    return dict(session.exec(statement).all())
+        statement = statement.where(holders.c.user_id.in_(user_ids))
+    return {int(user_id): int(count) for user_id, count in session.execute(statement).all()}
 
 
 def _latest_shift(session: Session, user: User, now: datetime) -> Shift | None:
