@@ -52,19 +52,12 @@
     if (slot) slot.replaceChildren();
   });
 
-  // Focus the form only once it has settled: HTMX wires up swapped-in forms at settle time (20 ms after
-  // the swap), and a digit typed before that would submit the form as a plain page load.
-  document.body.addEventListener("htmx:afterSettle", function (event) {
+  document.body.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (target && target.id === "screening-slot") {
       var first = target.querySelector("[data-autofocus]");
       if (first) first.focus();
-    }
-  });
-
-  document.body.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
-    if (target && target.id === "screenings") {
+    } else if (target && target.id === "screenings") {
       // Scored and kept: the form has done its work; the result shows in its place.
       var slot = document.getElementById("screening-slot");
       if (slot) slot.replaceChildren();
