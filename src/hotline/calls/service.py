@@ -261,8 +261,9 @@ def give_destination(*, session: Session, user: User, call_id: int, destination_
     destination = session.get(Destination, destination_id)
     if destination is None or not destination.active:
         raise InvalidInput(_("Choose a destination from the list."), field="destination_id")
-    existing = session.exec(select(DestinationGiven).where(DestinationGiven.call_id == call.id,
-                                                           DestinationGiven.destination_id == destination.id)).first()
+    kept = select(DestinationGiven).where(DestinationGiven.call_id == call.id,
+                                          DestinationGiven.destination_id == destination.id)
+    existing = session.exec(kept).first()
     if existing is not None:
         return existing
     given = DestinationGiven(call_id=call.id, destination_id=destination.id, by_id=user.id)
@@ -271,8 +272,7 @@ def give_destination(*, session: Session, user: User, call_id: int, destination_
         session.commit()
     except IntegrityError:  # the same press sent twice at once: the other one kept it
         session.rollback()
-        return session.exec(select(DestinationGiven).where(DestinationGiven.call_id == call.id,
-                                                           DestinationGiven.destination_id == destination.id)).one()
+        return session.exec(kept).one()
     session.refresh(given)
     return given
 
