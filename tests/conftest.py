@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,9 +28,47 @@ os.environ.setdefault("HOTLINE_ENCRYPTION_KEYS", TEST_ENCRYPTION_KEY)
 os.environ.setdefault("HOTLINE_CALLER_HASH_KEY", "test-caller-hash-key-" + "h" * 32)
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--move-clock", type=int, default=None, metavar="DAYS",
+        help="run with the clock moved DAYS days (negative: back), so a test that depends on today fails now, "
+             "not on the day its dates go stale; browser and server-process tests are skipped (their clocks "
+             "cannot be moved from here)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "own_process: runs the app in another process, whose clock --move-clock "
+                                       "cannot move")
+    days = config.getoption("--move-clock")
+    if days is not None:
+        import time_machine
+
+        # Started before collection, so module-level dates in the tests are computed on the moved day too.
+        # tick=True: time still passes, so timeouts, token ages and ordering behave as they do on a real day.
+        config._hotline_clock = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
+        config._hotline_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_hotline_clock", None)
+    if clock is not None:
+        clock.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--move-clock") is None:
+        return
+    skip = pytest.mark.skip(reason="another process keeps the real clock: not run with --move-clock")
+    for item in items:
+        if "e2e" in item.keywords or "own_process" in item.keywords:
+            item.add_marker(skip)
+
+
 def pytest_report_header(config):
     where = f"PostgreSQL {PG_URL}" if PG_URL else "SQLite (set HOTLINE_TEST_DATABASE_URL for PostgreSQL)"
-    return f"hotline database: {where}"
+    days = config.getoption("--move-clock")
+    moved = f"; clock moved {days:+d} days to {datetime.now(UTC):%Y-%m-%d}" if days is not None else ""
+    return f"hotline database: {where}{moved}"
 
 
 @pytest.fixture(autouse=True)

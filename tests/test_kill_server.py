@@ -59,6 +59,7 @@ def migrated(tmp_path):
         yield url
 
 
+@pytest.mark.own_process
 def test_kill_9_during_autosaves_loses_no_acknowledged_save(migrated, tmp_path):
     engine = make_engine(migrated)
     with Session(engine, expire_on_commit=False) as session:

@@ -59,6 +59,7 @@ def server(database_url, tmp_path):
         server.kill()
 
 
+@pytest.mark.own_process
 def test_killed_server_keeps_the_last_confirmed_save(server, database_url):
     engine = make_engine(database_url)
     with Session(engine) as session:

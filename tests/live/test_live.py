@@ -211,6 +211,7 @@ def _next_event(lines, name: str) -> dict:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals for the workers")
+@pytest.mark.own_process
 def test_an_update_through_one_worker_reaches_a_page_served_by_another(database_url, engine, flagged_call,
                                                                        make_user):
     """On PostgreSQL two workers, each with its own listening connection; on SQLite the one worker."""
@@ -242,6 +243,7 @@ def test_an_update_through_one_worker_reaches_a_page_served_by_another(database_
             assert "claimer" in row[:row.index("</tr>")]
 
 
+@pytest.mark.own_process
 def test_a_counsellors_save_reaches_a_supervisor_watching_the_call_on_another_worker(database_url, engine,
                                                                                       make_user):
     counsellor = make_user(Role.counsellor, username="counsellor1")

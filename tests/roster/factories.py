@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from hotline.roster import service
 
-MONDAY = date(2026, 11, 23)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def monday_after_next(today: date) -> date:
+    """The Monday of the week after next: a week still to come however long the session runs."""
+    return today + timedelta(days=14 - today.weekday())
+
+
+# Computed from today (or the day --move-clock moved to), never written down: a fixed date goes stale.
+MONDAY = monday_after_next(datetime.now(SHANGHAI).date())
+
+
+# How the roster writes the days of MONDAY's week in its messages ("11-23 08:00–16:00").
+D0, D1, D7 = (f"{MONDAY + timedelta(days=n):%m-%d}" for n in (0, 1, 7))
+
+
+def shanghai(day: date, hour: int, minute: int = 0) -> datetime:
+    """That wall-clock time on the Hope line (Shanghai keeps no daylight saving), in UTC."""
+    return datetime.combine(day, time(hour, minute), SHANGHAI).astimezone(UTC)
 
 
 def make_line(session, name="Hope line", **fields):

@@ -9,7 +9,7 @@ from hotline.accounts.models import Role
 from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.roster import service
 from hotline.roster.models import Shift, ShiftStatus
-from roster.factories import MONDAY, make_line, three_shifts_a_day
+from roster.factories import D0, D1, D7, MONDAY, make_line, shanghai, three_shifts_a_day
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -25,7 +25,7 @@ def test_generate_a_week_is_idempotent_and_crosses_midnight(session):
     made = service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7)
     assert len(made) == 21
     evening = [s for s in made if s.name == "Evening"][0]
-    assert evening.starts_at == datetime(2026, 11, 23, 8, tzinfo=UTC)  # 16:00 Shanghai
+    assert evening.starts_at == shanghai(MONDAY, 16)
     assert evening.ends_at - evening.starts_at == timedelta(hours=8)  # to 24:00, the next day
     assert service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7) == []
 
@@ -39,7 +39,8 @@ def test_holidays_skip_templates_marked_not_to_run_on_them(session):
     service.add_holiday(session=session, line_id=line.id, day=MONDAY + timedelta(days=2), name="Founders' day")
     made = service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7)
     assert len(made) == 13
-    assert not [s for s in made if s.name == "Day" and s.starts_at.astimezone(SHANGHAI).date() == date(2026, 11, 25)]
+    holiday = MONDAY + timedelta(days=2)
+    assert not [s for s in made if s.name == "Day" and s.starts_at.astimezone(SHANGHAI).date() == holiday]
 
 
 @pytest.mark.parametrize(("start", "end", "weekdays", "error"), [
@@ -83,8 +84,8 @@ def test_assigning_runs_the_checks_and_refuses_double_booking(session, make_user
     day = [s for s in shifts if s.name == "Day"][0]
     _assignment, problems = service.assign(session=session, actor=coordinator, shift_id=day.id, user_id=li.id)
     assert [p.kind for p in problems] == ["no_supervisor", "understaffed"]
-    assert problems[0].message == "Hope line has no supervisor on call 11-23 00:00–11-30 00:00."
-    assert problems[1].message == "Hope line 11-23 08:00–16:00: 1 of 2 counsellor seats filled."
+    assert problems[0].message == f"Hope line has no supervisor on call {D0} 00:00–{D7} 00:00."
+    assert problems[1].message == f"Hope line {D0} 08:00–16:00: 1 of 2 counsellor seats filled."
     with pytest.raises(Conflict, match="Li Na is already on Hope line at that time"):
         service.assign(session=session, actor=coordinator, shift_id=elsewhere.id, user_id=li.id)
     with pytest.raises(InvalidInput, match="is not a Supervisor on call"):
@@ -104,7 +105,7 @@ def test_time_off_and_rest_show_up_as_problems_naming_the_person(session, make_u
     service.assign(session=session, actor=coordinator, shift_id=evening.id, user_id=li.id)
     _a, problems = service.assign(session=session, actor=coordinator, shift_id=next_day.id, user_id=li.id)
     texts = [p.message for p in problems]
-    assert "Li Na has time off 11-24 00:00–24:00 but is on Hope line 11-24 08:00–16:00." in texts
+    assert f"Li Na has time off {D1} 00:00–24:00 but is on Hope line {D1} 08:00–16:00." in texts
     assert "Li Na has only 8 hours of rest" not in " ".join(texts)  # exactly the minimum is fine
 
 
@@ -162,7 +163,7 @@ def test_who_is_on_now_reads_published_shifts_only(session, make_user):
     three_shifts_a_day(session, line, seats=1)
     coordinator = make_user(Role.coordinator)
     shifts = fully_staff(session, line, coordinator, days=1)
-    noon = datetime(2026, 11, 23, 4, tzinfo=UTC)  # 12:00 in Shanghai: the Day shift
+    noon = shanghai(MONDAY, 12)  # the Day shift
     day = [s for s in shifts if s.name == "Day"][0]
     on_day = service.assignments_for(session=session, shift_ids=[day.id])[day.id]
     counsellor = [u for a, u in on_day if a.role == "counsellor"][0]
@@ -230,7 +231,7 @@ def test_forecast_needs_more_seats_where_calls_come(session, make_user):
     counsellor = make_user(Role.counsellor)
     # Four weeks of Monday evenings at 20:00 Shanghai: 12 calls an hour, 30 minutes each.
     for weeks_back in range(1, 5):
-        start = datetime(2026, 11, 23, 12, tzinfo=UTC) - timedelta(weeks=weeks_back)
+        start = shanghai(MONDAY, 20) - timedelta(weeks=weeks_back)
         for minute in range(0, 60, 5):
             begun = start + timedelta(minutes=minute)
             session.add(Call(counsellor_id=counsellor.id, started_at=begun, ended_at=begun + timedelta(minutes=30),
@@ -248,7 +249,7 @@ def test_forecast_needs_more_seats_where_calls_come(session, make_user):
     # With a second line, each line's forecast counts its own calls only: calls naming no line could be
     # either's and are left out.
     other = make_line(session, name="Night line")
-    monday_20_other_line = datetime(2026, 11, 16, 12, 1, tzinfo=UTC)
+    monday_20_other_line = shanghai(MONDAY - timedelta(weeks=1), 20, 1)
     session.add_all([Call(counsellor_id=counsellor.id, started_at=monday_20_other_line + timedelta(minutes=i),
                           ended_at=monday_20_other_line + timedelta(minutes=i + 10), status="final",
                           line="Night line") for i in range(6)])

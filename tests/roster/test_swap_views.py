@@ -10,7 +10,7 @@ from hotline.roster.models import Assignment
 from roster.factories import MONDAY, make_line, three_shifts_a_day
 from support import login, post_form
 
-NEXT_WEEK = MONDAY + timedelta(days=7)  # still to come while these tests run
+NEXT_WEEK = MONDAY + timedelta(days=7)
 
 
 def switch(client, user):

@@ -11,9 +11,9 @@ from hotline.errors import Conflict, Forbidden, InvalidInput
 from hotline.notifications import service as notifications
 from hotline.roster import service, swaps
 from hotline.roster.models import Assignment, SwapStatus
-from roster.factories import MONDAY, make_line, three_shifts_a_day
+from roster.factories import D0, D1, MONDAY, make_line, three_shifts_a_day
 
-BEFORE = datetime(2026, 11, 1, tzinfo=UTC)  # "now" for asking: the week of MONDAY is still to come
+BEFORE = datetime.combine(MONDAY - timedelta(days=10), time(0), UTC)  # "now" for asking: MONDAY's week to come
 
 
 @pytest.fixture
@@ -42,18 +42,18 @@ def test_a_colleague_accepts_the_coordinator_approves_and_the_shift_changes_hand
     day = shifts[1]
     service.assign(session=session, actor=coordinator, shift_id=day.id, user_id=li.id)
     swap = swaps.ask_swap(session=session, requester=li, shift_id=day.id, colleague_id=wang.id, now=BEFORE)
-    assert texts(session, wang) == ["Li Na asks you to take their shift Hope line Day 11-23 08:00–16:00."]
+    assert texts(session, wang) == [f"Li Na asks you to take their shift Hope line Day {D0} 08:00–16:00."]
     assert notifications.unread_count(session=session, user_id=wang.id) == 1
 
     swap = swaps.accept_swap(session=session, user=wang, swap_id=swap.id, needs_approval=True, now=BEFORE)
     assert swap.status == SwapStatus.accepted
     assert on(session, day) == {li.id}  # nothing changes before the coordinator says yes
-    assert "Wang Fang will take Hope line Day 11-23 08:00–16:00 from Li Na" in texts(session, coordinator)[0]
+    assert f"Wang Fang will take Hope line Day {D0} 08:00–16:00 from Li Na" in texts(session, coordinator)[0]
 
     swap = swaps.approve_swap(session=session, actor=coordinator, swap_id=swap.id, now=BEFORE)
     assert swap.status == SwapStatus.done
     assert on(session, day) == {wang.id}
-    assert texts(session, li)[0] == "Swap done: Wang Fang now has Hope line Day 11-23 08:00–16:00."
+    assert texts(session, li)[0] == f"Swap done: Wang Fang now has Hope line Day {D0} 08:00–16:00."
     with pytest.raises(Conflict, match="already been done"):
         swaps.approve_swap(session=session, actor=coordinator, swap_id=swap.id, now=BEFORE)
 
@@ -73,7 +73,7 @@ def test_an_exchange_moves_both_shifts(session, week):
     service.assign(session=session, actor=coordinator, shift_id=shifts[4].id, user_id=wang.id)
     swap = swaps.ask_swap(session=session, requester=li, shift_id=shifts[1].id, colleague_id=wang.id,
                           their_shift_id=shifts[4].id, now=BEFORE)
-    assert "for yours Hope line Day 11-24 08:00–16:00" in texts(session, wang)[0]
+    assert f"for yours Hope line Day {D1} 08:00–16:00" in texts(session, wang)[0]
     swaps.accept_swap(session=session, user=wang, swap_id=swap.id, needs_approval=False, now=BEFORE)
     assert (on(session, shifts[1]), on(session, shifts[4])) == ({wang.id}, {li.id})
 
@@ -113,11 +113,11 @@ def test_a_shift_deleted_or_changed_since_is_refused_clearly(session, week):
     gone = swaps.ask_swap(session=session, requester=li, shift_id=shifts[1].id, colleague_id=wang.id, now=BEFORE)
     moved = swaps.ask_swap(session=session, requester=li, shift_id=shifts[4].id, colleague_id=zhao.id, now=BEFORE)
     service.delete_shift(session=session, shift_id=shifts[1].id, people_confirmed=True)
-    with pytest.raises(Conflict, match=r"The shift Hope line Day 11-23 08:00–16:00 no longer exists; nothing"):
+    with pytest.raises(Conflict, match=rf"The shift Hope line Day {D0} 08:00–16:00 no longer exists; nothing"):
         swaps.accept_swap(session=session, user=wang, swap_id=gone.id, now=BEFORE)
     service.update_shift(session=session, shift_id=shifts[4].id, day=MONDAY + timedelta(days=1), start=time(9),
                          end=time(17), seats=1, supervisor_required=False)
-    with pytest.raises(Conflict, match=r"was changed after the swap was asked \(now Hope line Day 11-24 09:00"):
+    with pytest.raises(Conflict, match=rf"was changed after the swap was asked \(now Hope line Day {D1} 09:00"):
         swaps.accept_swap(session=session, user=zhao, swap_id=moved.id, now=BEFORE)
     assert on(session, shifts[4]) == {li.id}
 
@@ -172,6 +172,6 @@ def test_bad_requests_are_refused_with_a_reason(session, week):
         swaps.cancel_swap(session=session, user=wang, swap_id=swap.id)
     declined = swaps.decline_swap(session=session, user=wang, swap_id=swap.id)
     assert declined.status == SwapStatus.declined
-    assert texts(session, li)[0] == "Wang Fang declined your swap for Hope line Day 11-23 08:00–16:00."
+    assert texts(session, li)[0] == f"Wang Fang declined your swap for Hope line Day {D0} 08:00–16:00."
     with pytest.raises(Conflict, match="closed"):
         swaps.accept_swap(session=session, user=wang, swap_id=swap.id, now=BEFORE)

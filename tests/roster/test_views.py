@@ -8,7 +8,7 @@ from icalendar import Calendar
 from hotline.accounts.models import Role
 from hotline.roster import service
 from hotline.roster.models import ShiftStatus
-from roster.factories import MONDAY, make_line, three_shifts_a_day
+from roster.factories import D0, D7, MONDAY, make_line, three_shifts_a_day
 from support import post_form
 
 HX = {"HX-Request": "true"}
@@ -55,11 +55,12 @@ def test_bad_input_gets_a_clear_message_and_a_4xx(client, logged_in, session):
         (f"/roster/lines/{line.id}/templates", {"name": "Late", "start": "25:00", "end": "02:00", "weekdays": "1"},
          "start must be a time such as 08:00."),
         (f"/roster/lines/{line.id}/generate", {"first_day": "2026-13-01", "days": "7"}, "must be a date"),
-        (f"/roster/lines/{line.id}/generate", {"first_day": "2026-11-23", "days": "900"}, "out of range"),
+        (f"/roster/lines/{line.id}/generate", {"first_day": MONDAY.isoformat(), "days": "900"}, "out of range"),
         ("/roster/limits", {"max_hours_per_week": "lots"}, "must be a number"),
         ("/roster/shifts/999999/assign", {"user_id": "1"}, "There is no shift 999999; it may have been deleted."),
         ("/roster/assignments/999999/remove", {}, "That person is no longer on this shift."),
-        ("/roster/mine/time-off", {"first_day": "2026-11-25", "last_day": "2026-11-24"},
+        ("/roster/mine/time-off", {"first_day": f"{MONDAY + timedelta(days=2)}",
+                                  "last_day": f"{MONDAY + timedelta(days=1)}"},
          "Time off must end on or after the day it starts."),
     ]
     for url, data, message in cases:
@@ -76,8 +77,8 @@ def test_week_grid_shows_gaps_and_the_checks_then_assigning_fixes_them(client, l
     li = make_user(Role.counsellor, display_name="Li Na")
     page = client.get(f"/roster/lines/{line.id}/week{WEEK}")
     assert 'data-state="gap"' in page.text
-    assert "Hope line 11-23 00:00–08:00: 0 of 1 counsellor seats filled." in page.text
-    assert "Hope line has no supervisor on call 11-23 00:00–11-30 00:00." in page.text
+    assert f"Hope line {D0} 00:00–08:00: 0 of 1 counsellor seats filled." in page.text
+    assert f"Hope line has no supervisor on call {D0} 00:00–{D7} 00:00." in page.text
     night = shifts[0]
     panel = client.get(f"/roster/lines/{line.id}/week{WEEK}&shift={night.id}", headers=HX)
     assert panel.text.lstrip().startswith('<section id="shift-panel"')
@@ -85,7 +86,7 @@ def test_week_grid_shows_gaps_and_the_checks_then_assigning_fixes_them(client, l
     response = post_form(client, f"/roster/shifts/{night.id}/assign", {"user_id": str(li.id), "role": "counsellor"})
     assert response.status_code == 303
     page = client.get(response.headers["location"])
-    assert "0 of 1 counsellor seats filled" not in page.text.split("11-23 08:00")[0]
+    assert "0 of 1 counsellor seats filled" not in page.text.split(f"{D0} 08:00")[0]
     assert "Li Na" in page.text
     # the same person again at the same time on another line: refused, with who and where
     other = make_line(session, name="Student line")
@@ -94,7 +95,7 @@ def test_week_grid_shows_gaps_and_the_checks_then_assigning_fixes_them(client, l
     clash = service.generate_shifts(session=session, line_id=other.id, first_day=MONDAY, days=1)[0]
     response = post_form(client, f"/roster/shifts/{clash.id}/assign", {"user_id": str(li.id)})
     assert response.status_code == 409
-    assert "Li Na is already on Hope line at that time (11-23 00:00–11-23 08:00)." in response.text
+    assert f"Li Na is already on Hope line at that time ({D0} 00:00–{D0} 08:00)." in response.text
 
 
 def test_publish_refused_with_problems_then_published_anyway_with_a_reason(client, logged_in, session):

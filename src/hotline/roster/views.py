@@ -39,6 +39,11 @@ def _day_label(day: date) -> str:
     return format_date(day, "EEE M-d", locale=get_locale())
 
 
+def _weekday_names() -> list[str]:
+    """Monday to Sunday, short, in the reader's language (read off any Monday: 2001-01-01 was one)."""
+    return [format_date(date(2001, 1, 1) + timedelta(days=i), "EEE", locale=get_locale()) for i in range(7)]
+
+
 environment.filters["in_zone"] = _in_zone
 environment.globals.update(roster_day_label=_day_label,
                            shift_role_label=lambda role: str(SHIFT_ROLE_LABELS.get(role, role)),
@@ -86,7 +91,7 @@ def _home(request: Request, session, user: User, error: HotlineError | None = No
         "is_coordinator": Role.coordinator in user.roles,
         "default_timezone": request.app.state.settings.timezone,
         "error": error and error.message,
-        "weekdays": [_day_label(date(2026, 11, 23) + timedelta(days=i)).split()[0] for i in range(7)],
+        "weekdays": _weekday_names(),
     }, block="now", status_code=error.status_code if error else 200)
 
 
@@ -139,7 +144,7 @@ def _line_page(request: Request, session, line_id: int, error: HotlineError | No
         "holidays": service.list_holidays(session=session, line_id=line.id),
         "publications": service.publications(session=session, line_id=line.id),
         "next_monday": today + timedelta(days=7 - today.weekday()),
-        "weekdays": [_day_label(date(2026, 11, 23) + timedelta(days=i)).split()[0] for i in range(7)],
+        "weekdays": _weekday_names(),
         "error": error and error.message,
     }, status_code=error.status_code if error else 200)
 
@@ -420,7 +425,7 @@ def _mine(request: Request, session, user: User, *, feed_url: str | None = None,
         "feed_url": feed_url, "has_feed": service.has_feed(session=session, user=user),
         "time_off": service.time_off_of(session=session, user=user),
         "availability": service.availability_of(session=session, user_ids=[user.id]).get(user.id, []),
-        "weekdays": [_day_label(date(2026, 11, 23) + timedelta(days=i)).split()[0] for i in range(7)],
+        "weekdays": _weekday_names(),
         "tz": tz, "error": error and error.message,
     }, status_code=error.status_code if error else 200)
 
@@ -574,8 +579,7 @@ def reject_swap(request: Request, session: SessionDep, user: Coordinator, swap_i
 
 def _import_page(request: Request, plan=None, content: str = "", error: HotlineError | None = None):
     return render(request, "roster/import.html", {"plan": plan, "content": content, "error": error and error.message,
-                                                  "weekday_names": [_day_label(date(2026, 11, 23) + timedelta(days=i))
-                                                                    .split()[0] for i in range(7)],
+                                                  "weekday_names": _weekday_names(),
                                                   "columns": ", ".join(("username", "display_name", "extension",
                                                                         "skills", "languages", "availability"))},
                   status_code=error.status_code if error else 200)
