@@ -4,6 +4,13 @@
     python bench/triage_eval.py --cases              # tests/triage/cases.py
     python bench/triage_eval.py data.tsv --misses 20  # also print some disagreements
     python bench/triage_eval.py data.tsv --half a     # only the 1st, 3rd, 5th... row (b: 2nd, 4th...)
+    python bench/triage_eval.py --blind tests/triage/blind/2026-12-06-a   # a frozen blind set, per variety
+
+A blind set is a folder of TSV files with the header id, variety, lo, hi, kind, note: each note with the
+lowest and highest level a supervisor would accept. For each variety and in all it prints the share of
+notes assessed within range, the dangerous misses (a note whose lowest acceptable level is high or
+imminent, assessed none or low; each one listed), and the false alarms (a note that carries no risk,
+hi = none, assessed above none).
 
 TSV: text<TAB>label, header row allowed. A label is a level word (none, low, moderate, high,
 imminent) or a number 0-10 on the SOS-1K scale, mapped 0-1 none, 2-3 low, 4-5 moderate,
@@ -21,6 +28,7 @@ import csv
 import importlib.util
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -66,6 +74,76 @@ def read_cases() -> list[tuple[str, RiskLevel, int | None]]:
     spec.loader.exec_module(mod)
     # A case allows a range of levels; its lower bound is the label.
     return [(c.text, RiskLevel(c.lo), None) for c in mod.CASES]
+
+
+class BlindNote(NamedTuple):
+    id: str
+    variety: str
+    lo: RiskLevel
+    hi: RiskLevel
+    kind: str
+    text: str
+
+
+def read_blind(folder: Path) -> list[BlindNote]:
+    notes = []
+    for path in sorted(folder.glob("*.tsv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+            for row in reader:
+                notes.append(BlindNote(row["id"], row["variety"], RiskLevel(row["lo"]), RiskLevel(row["hi"]),
+                                       row["kind"], row["note"]))
+    return notes
+
+
+def blind_figures(notes: list[BlindNote], rules) -> dict:
+    """Per variety and overall: in range, dangerous misses, false alarms; and the notes behind them."""
+    out: dict[str, dict] = {}
+    for note in notes:
+        got = assess(note.text, rules=rules).level
+        for key in (note.variety, "all"):
+            f = out.setdefault(key, {"n": 0, "in_range": 0, "dangerous": [], "no_risk": 0, "false_alarms": [],
+                                     "below": [], "above": []})
+            f["n"] += 1
+            if note.lo <= got <= note.hi:
+                f["in_range"] += 1
+            elif got < note.lo:
+                f["below"].append((note, got))
+            else:
+                f["above"].append((note, got))
+            if note.lo >= RiskLevel.high and got <= RiskLevel.low:
+                f["dangerous"].append((note, got))
+            if note.hi == RiskLevel.none:
+                f["no_risk"] += 1
+                if got > RiskLevel.none:
+                    f["false_alarms"].append((note, got))
+    return out
+
+
+def report_blind(notes: list[BlindNote], rules, misses: int, summary: bool = False) -> None:
+    figures = blind_figures(notes, rules)
+    print(f"{'variety':<9}{'notes':>6}{'in range':>10}{'dangerous':>11}{'false alarms':>14}")
+    for key in sorted(figures, key=lambda k: (k == "all", k)):
+        f = figures[key]
+        print(f"{key:<9}{f['n']:>6}{f['in_range'] / f['n']:>9.1%} {len(f['dangerous']):>10}"
+              f"{len(f['false_alarms']):>6} of {f['no_risk']:<3} ({len(f['false_alarms']) / max(f['no_risk'], 1):.1%})")
+    every = figures["all"]
+    if summary:  # figures only: a set kept fresh is measured without its notes being read
+        return
+    print("\ndangerous misses (high or imminent assessed none or low):")
+    for note, got in every["dangerous"]:
+        print(f"  {note.id} [{note.kind}] want {note.lo.value}-{note.hi.value}, got {got.value}: {note.text[:140]}")
+    print("\nfalse alarms (no risk, assessed above none):")
+    for note, got in every["false_alarms"]:
+        print(f"  {note.id} [{note.kind}] got {got.value}: {note.text[:140]}")
+    if misses:
+        print("\nother notes out of range:")
+        shown = 0
+        for note, got in every["below"] + every["above"]:
+            if (note, got) in every["dangerous"] or (note, got) in every["false_alarms"] or shown >= misses:
+                continue
+            shown += 1
+            print(f"  {note.id} [{note.kind}] want {note.lo.value}-{note.hi.value}, got {got.value}: {note.text[:140]}")
 
 
 def report(rows, rules, misses: int) -> None:
@@ -116,11 +194,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cases", action="store_true", help="use the project's own test cases")
     ap.add_argument("--rules", type=Path, help="a rule file instead of the shipped one")
     ap.add_argument("--misses", type=int, default=0, help="print up to N high/not-high disagreements")
+    ap.add_argument("--blind", type=Path, action="append", help="a folder of a frozen blind set (repeatable)")
+    ap.add_argument("--summary", action="store_true", help="blind sets: the figures only, no notes printed")
     ap.add_argument("--half", choices=("a", "b"), help="only odd (a) or even (b) rows, counting from 1")
     args = ap.parse_args(argv)
-    if not args.tsv and not args.cases:
-        ap.error("give a TSV path or --cases")
+    if not args.tsv and not args.cases and not args.blind:
+        ap.error("give a TSV path, --cases or --blind")
     rules = load_rules(args.rules) if args.rules else None
+    if args.blind:
+        for folder in args.blind:
+            print(f"== {folder}")
+            report_blind(read_blind(folder), rules, args.misses, args.summary)
+            print()
+        return 0
     rows = read_cases() if args.cases else read_tsv(args.tsv)
     if args.half:
         rows = rows[0 if args.half == "a" else 1 :: 2]
