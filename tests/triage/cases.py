@@ -99,7 +99,7 @@ CASES: list[Case] = [
     Case("不知道为什么总是想死。", M, M, "suicide.ideation"),
     Case("He said nobody cares and he wants to end it all.", M, M, "suicide.ideation"),
     Case("想过怎么死，但没想好用什么方法。", M, M, "suicide.method_thoughts"),
-    Case("She has been looking up ways to die.", M, M, "suicide.method_thoughts"),
+    Case("She has been looking up ways to die.", H, H, "suicide.method_thoughts"),  # seeking: high
     Case("我怕自己控制不住自己做傻事。", M, M, "suicide.losing_control"),
     Case("I'm afraid of what I might do tonight.", M, M, "suicide.losing_control"),
     Case("五年前自杀过，现在很稳定。", L, M, "suicide.attempt", "past"),
@@ -252,7 +252,7 @@ CASES: list[Case] = [
     # ---------------------------------------------------------------- mixed and tricky
     Case("累死了，但是真的不想活了。", M, M, "suicide.ideation"),
     Case("笑死我了，不过说真的，我想自杀。", M, M, "suicide.ideation"),
-    Case("否认自杀念头，但承认想过跳楼。", H, H, "suicide.method"),
+    Case("否认自杀念头，但承认想过跳楼。", M, M, "suicide.method", "hesitant"),  # thought of: C-SSRS Q3
     Case("以前想过死，现在还是想死。", M, M, "suicide.ideation"),
     Case("五年前自杀过，上周又割腕了。", H, H, "suicide.attempt_now"),
     Case("She denies a plan, but says she wants to die.", M, M, "suicide.ideation"),
@@ -321,11 +321,11 @@ CASES: list[Case] = [
     Case("下辈子再见了，大家。", H, H, "suicide.intent"),
     Case("下輩子再見了，大家。", H, H, "suicide.intent"),
     # ---------------------------------------------------------------- looking for a way to die (C-SSRS Q3: moderate)
-    Case("来电者说这几天一直在网上查怎么自杀。", M, M, "p.seek_method"),
-    Case("來電者說這幾天一直在網上查怎麼自殺。", M, M, "p.seek_method"),
-    Case("He said he googled ways to kill myself, in his words.", M, M, "p.seek_method"),
-    Case("他说想死，在找一种离开的方法。", M, M, "p.seek_method"),
-    Case("他說想死，在找一種離開的方法。", M, M, "p.seek_method"),
+    Case("来电者说这几天一直在网上查怎么自杀。", H, H, "p.seek_method"),  # seeking: high
+    Case("來電者說這幾天一直在網上查怎麼自殺。", H, H, "p.seek_method"),  # seeking: high
+    Case("He said he googled ways to kill myself, in his words.", H, H, "p.seek_method"),  # seeking: high
+    Case("他说想死，在找一种离开的方法。", H, H, "p.seek_method"),  # seeking: high
+    Case("他說想死，在找一種離開的方法。", H, H, "p.seek_method"),  # seeking: high
     Case("她想死，在网上查哪种方法最不痛。", H, H, "p.painless_method"),
     Case("她在查预防自杀的方法，想帮助同学。", N, N, None),
     Case("他是怎么死的？我去网上查一下。", N, N, None),

@@ -140,13 +140,13 @@ def test_identification_undoes_someone_elses_story(tmp_path):
         '[[modifier]]\nid = "m.me"\nkind = "identification"\nphrases = ["如果是我"]\n'
     )
     rules = load_rules(write(tmp_path, body))
-    story = assess("新闻里的人想死", rules=rules)
-    assert story.level.value == "low" and story.evidence[0].discount.value == "reported"
+    story = assess("新闻里的人想死", rules=rules)  # a story raises no level (DESIGN.md), but stays in the evidence
+    assert story.level.value == "none" and story.evidence[0].discount.value == "reported"
     mine = assess("新闻里的人想死，如果是我也一样", rules=rules)
     assert mine.level.value == "moderate" and mine.evidence[0].discount is None
     assert "如果是我" in mine.evidence[0].reason
     # another sentence keeps the story someone else's
-    assert assess("新闻里的人想死。如果是我就好了", rules=rules).level.value == "low"
+    assert assess("新闻里的人想死。如果是我就好了", rules=rules).level.value == "none"
 
 
 def test_reach_refused_on_kinds_without_it(tmp_path):

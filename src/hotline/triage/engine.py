@@ -270,6 +270,8 @@ class _Occ:
     reported: str
     hesitant: str
     dreamt: str
+    role: str = ""  # the concept's part in a pattern ("act", "means"), for the explanation
+    name: str = ""  # the term or rule id: orders two concepts found on the same words
 
 
 class _TextAnalysis:
@@ -428,6 +430,10 @@ class _TextAnalysis:
                   hesitant: str = "", identified: str = "", dreamt: str = "") -> Evidence:
         if discount in (Discount.negated, Discount.intensifier):
             level = RiskLevel.none
+        elif time == _PAST and third_party and rule.subject == "auto":
+            # Someone else's history (a friend who attempted years ago and is well now): a story, no level.
+            level = RiskLevel.none
+            discount, why = Discount.reported, why or f"someone else's history: '{time_word}'"
         elif time == _PAST:
             level = rule.past_level
         elif time == _RECENT:
@@ -437,8 +443,9 @@ class _TextAnalysis:
             level = rule.level
         if level > RiskLevel.none and discount not in (Discount.negated, Discount.intensifier):
             if reported:
-                # someone else's story (news, "有人跳楼"): exposure to suicide, not the caller's intent
-                level = min(level, RiskLevel.low)
+                # someone else's story (news, a drama, "有人跳楼"): exposure to suicide, not anyone's risk
+                # now; DESIGN.md: it raises no level. The evidence stays, for the counsellor to ask about.
+                level = RiskLevel.none
                 discount, why = Discount.reported, f"someone else's story: '{reported}'"
             elif dreamt and level > RiskLevel.moderate:
                 # a dream of dying or of a method: thoughts, not an act or a plan (C-SSRS Q3 at most)
@@ -480,9 +487,10 @@ class _TextAnalysis:
             for h in hits:
                 if h.discount in (Discount.negated, Discount.intensifier):
                     continue
-                occ.setdefault(table[h.owner].id, []).append(
+                owner = table[h.owner]
+                occ.setdefault(owner.id, []).append(
                     _Occ(h.start, h.end, h.time, h.third_party, self.clauses.of(h.start), h.reported,
-                         h.hesitant, h.dreamt)
+                         h.hesitant, h.dreamt, getattr(owner, "role", ""), owner.id)
                 )
         return occ
 
@@ -498,7 +506,7 @@ class _TextAnalysis:
             for names in pat.parts:
                 # By start, then longest first: names is a set, so without the second key two occurrences
                 # at one place came in hash order and the evidence span changed from one process to the next.
-                merged = sorted((o for n in names for o in occ.get(n, ())), key=lambda o: (o.start, -o.end))
+                merged = sorted((o for n in names for o in occ.get(n, ())), key=lambda o: (o.start, -o.end, o.name))
                 if not merged:
                     break
                 parts.append(merged)
@@ -538,7 +546,7 @@ class _TextAnalysis:
                 seen.append((start, end))
                 time = min(o.time for o in chosen)  # the most current part decides
                 discount = Discount.past if time == _PAST else None
-                why = pat.why + (" (history)" if time == _PAST else "")
+                why = self._explain(pat, chosen) + (" (history)" if time == _PAST else "")
                 reported = next((o.reported for o in chosen if o.reported), "")
                 hesitant = next((o.hesitant for o in chosen if o.hesitant), "")
                 dreamt = next((o.dreamt for o in chosen if o.dreamt), "")
@@ -548,6 +556,13 @@ class _TextAnalysis:
                 if len(fired) >= 20:  # a huge note needs a few examples, not thousands
                     break
         return fired
+
+
+    def _explain(self, pat: Pattern, chosen: list[_Occ]) -> str:
+        """"act '吞下去' · means '药' · when '半小时前' → attempt just made": the words that filled each part."""
+        filled = [f"{o.role} '{self._span_text(o.start, o.end)[0]}'" for o in sorted(chosen, key=lambda o: o.start)
+                  if o.role]
+        return f"{' · '.join(filled)} → {pat.why}" if filled else pat.why
 
 
 def _nearest(occs: list[_Occ], starts: list[int], pos: int, within: int, group, where) -> _Occ | None:
@@ -577,61 +592,31 @@ def _nearest(occs: list[_Occ], starts: list[int], pos: int, within: int, group, 
 
 # ---------------------------------------------------------------- answers
 
-# (field, domain, level, lowerable, why). Mapping follows DESIGN.md section 4: C-SSRS Q1/Q2 low,
-# Q3 moderate, Q4/Q5 high; Columbia's "most worrisome" answers are not lowered by buffers.
-_ANSWER_RULES: tuple[tuple[str, Domain, RiskLevel, bool, str], ...] = (
-    ("wish_dead", Domain.suicide, RiskLevel.low, True, "C-SSRS Q1: wish to be dead"),
-    ("suicidal_thoughts", Domain.suicide, RiskLevel.low, True, "C-SSRS Q2: thoughts of killing oneself"),
-    ("method_thoughts", Domain.suicide, RiskLevel.moderate, True, "C-SSRS Q3: thought about a method"),
-    ("intent", Domain.suicide, RiskLevel.high, False, "C-SSRS Q4: intent to act"),
-    ("plan", Domain.suicide, RiskLevel.high, False, "C-SSRS Q5: plan worked out, with intent"),
-    ("prior_attempt", Domain.suicide, RiskLevel.moderate, True, "prior suicide attempt"),
-    ("harm_to_others_intent", Domain.harm_to_others, RiskLevel.high, False, "intent to harm another person"),
-    ("hearing_voices", Domain.psychosis, RiskLevel.moderate, True, "hearing voices"),
-    ("experiencing_violence", Domain.violence, RiskLevel.high, False, "ongoing violence or abuse"),
-    # Any answer above "not at all" is at least passive ideation, like C-SSRS Q1; the notes and the
-    # C-SSRS screener decide whether it is more.
-    ("phq9_item9", Domain.suicide, RiskLevel.low, True, "PHQ-9 item 9: better off dead or hurting oneself"),
-)
-_SCORE_ONLY = (("isolated", "isolation"), ("recent_loss", "recent loss"))
-_PROTECTIVE = ("support_present", "future_plans", "reasons_for_living", "ambivalence")
 
-
-def _answer_evidence(ans: Answers, desire: bool) -> tuple[list[Evidence], dict[str, bool]]:
+def _answer_evidence(ans: Answers, desire: bool, mapping) -> tuple[list[Evidence], dict[str, bool]]:
+    """Evidence from the structured answers, as the rule file's [[answer]] tables say (DESIGN.md section 4:
+    C-SSRS Q1/Q2 low, Q3 moderate, Q4/Q5 high, Q6 recent high and older moderate)."""
     out: list[Evidence] = []
     lowerable: dict[str, bool] = {}
-
-    def add(field: str, domain: Domain | None, level: RiskLevel, why: str, can_lower: bool = True,
-            kind: str = "risk") -> None:
-        out.append(Evidence(f"answers.{field}", "", 0, 0, domain, Subject.self, None, level,
-                            "answers", kind, why))
-        lowerable[f"answers.{field}"] = can_lower
-
-    for field, domain, level, can_lower, why in _ANSWER_RULES:
-        if getattr(ans, field):
-            add(field, domain, level, why, can_lower)
-    if ans.behaviour or ans.behaviour_past_3_months:
-        if ans.behaviour_past_3_months is False:
-            add("behaviour", Domain.suicide, RiskLevel.moderate, "C-SSRS Q6: behaviour, over 3 months ago")
-        else:
-            why = "C-SSRS Q6: behaviour within 3 months" if ans.behaviour_past_3_months else \
-                "C-SSRS Q6: behaviour, recency not recorded (treated as recent)"
-            add("behaviour", Domain.suicide, RiskLevel.high, why, False)
-    # 988 standard: desire plus capability (means, intoxication) is more urgent than either.
-    if ans.access_to_means:
-        level = RiskLevel.high if desire else RiskLevel.none
-        add("access_to_means", Domain.suicide, level, "access to means" + (" with suicidal desire" if desire else ""),
-            False)
-    if ans.intoxicated:
-        level = RiskLevel.high if desire else RiskLevel.low
-        add("intoxicated", Domain.intoxication, level, "intoxicated" + (" with suicidal desire" if desire else ""),
-            False)
-    for field, why in _SCORE_ONLY:
-        if getattr(ans, field):
-            add(field, None, RiskLevel.none, why)
-    for field in _PROTECTIVE:
-        if getattr(ans, field):
-            add(field, None, RiskLevel.none, field.replace("_", " "), kind="protective")
+    for rule in mapping:
+        if not (getattr(ans, rule.field) or (rule.also_field and getattr(ans, rule.also_field))):
+            continue
+        level, why, can_lower = rule.level, rule.why, rule.lowerable
+        if rule.recency_field:
+            recent = getattr(ans, rule.recency_field)
+            if recent is False:
+                level, why, can_lower = rule.older_level, rule.older_why or why, True
+            elif recent is None and rule.unknown_recency_why:
+                why = rule.unknown_recency_why
+            elif recent and rule.recent_why:
+                why = rule.recent_why
+        if rule.with_desire_level is not None and desire:
+            level, why = rule.with_desire_level, f"{why} with suicidal desire"
+        if rule.kind == "score":
+            level = RiskLevel.none
+        out.append(Evidence(rule.id, "", 0, 0, rule.domain, Subject.self, None, level, "answers",
+                            "protective" if rule.kind == "protective" else "risk", why))
+        lowerable[rule.id] = can_lower
     return out, lowerable
 
 
@@ -671,7 +656,8 @@ def assess(text: str, answers: Answers | None = None, rules: RuleSet | None = No
             _counts(e) and e.domain == Domain.suicide and e.discount is None and e.level >= RiskLevel.moderate
             for e in evidence
         ) or bool(answers.suicidal_thoughts or answers.method_thoughts or answers.intent or answers.plan)
-        more, lowerable = _answer_evidence(answers, desire)
+        mapping = rules.answers if rules.answers is not None else default_rules().answers
+        more, lowerable = _answer_evidence(answers, desire, mapping or ())
         evidence.extend(more)
         rule_lowerable.update(lowerable)
 

@@ -108,9 +108,38 @@ class Modifier:
 
 @dataclass(frozen=True, slots=True)
 class Term:
+    """A concept: words that are not risk alone but fill a part of a pattern. `role` names that part in
+    explanations ("act", "means", "when"), so a supervisor reads which words filled which part."""
+
     id: str
     why: str
     phrases: tuple[str, ...]
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRule:
+    """How one structured answer of the call screen counts (C-SSRS screener, risk and protective factors).
+
+    kind "risk" counts at `level`; "score" is recorded at none (it only raises the score); "protective" is a
+    buffer. `with_desire_level`: the level when suicidal desire is also present (capability with desire,
+    988 standard), `level` otherwise. `recency_field`: an answer that says whether it was within 3 months;
+    when that answer is no, `older_level` applies (C-SSRS Q6)."""
+
+    id: str  # the evidence's rule id, "answers.<field>"
+    field: str
+    kind: str
+    domain: Domain | None
+    level: RiskLevel
+    lowerable: bool
+    why: str
+    also_field: str = ""  # another answer that means yes to this one (Q6's follow-up)
+    with_desire_level: RiskLevel | None = None
+    recency_field: str = ""
+    older_level: RiskLevel | None = None
+    older_why: str = ""
+    unknown_recency_why: str = ""
+    recent_why: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +172,8 @@ class RuleSet:
     buffers: tuple[Buffer, ...]
     actions: dict[RiskLevel, tuple[Action, ...]]
     entries: tuple[PhraseEntry, ...] = field(repr=False)
+    # None: the file has no [[answer]] tables (written before they existed); the shipped mapping applies.
+    answers: tuple[AnswerRule, ...] | None = None
 
     @cached_property
     def automaton(self) -> ahocorasick.Automaton:
@@ -223,16 +254,117 @@ class _Checker:
             if not isinstance(raw, str):
                 raise self.fail(rid, f"phrase {raw!r} is not a string")
             text = raw.strip()
-            if not text.rstrip("*").strip():
+            if not text.strip("*").strip():
                 raise self.fail(rid, f"empty phrase {raw!r}")
-            if "*" in text[:-1]:
-                raise self.fail(rid, f"phrase {raw!r}: '*' is only allowed at the end")
+            if "*" in text[1:-1]:
+                raise self.fail(rid, f"phrase {raw!r}: '*' is only allowed at the start or the end")
             norm = normalise_phrase(text)
             if norm in seen:
                 raise self.fail(rid, f"duplicate phrase {raw!r}")
             seen.add(norm)
-            out.append(norm)
+            try:
+                forms = expand(norm)
+            except ValueError as exc:
+                raise self.fail(rid, f"phrase {raw!r}: {exc}") from None
+            for form in forms:
+                if form not in out:  # two inflections may coincide (cut, cut); that is no mistake
+                    out.append(form)
         return tuple(out)
+
+
+# ---------------------------------------------------------------- phrase expansion
+#
+#   take~      every form of an English verb: take, takes, took, taken, taking
+#   take~ed    its past forms only: took, taken (what was done, not what is meant)
+#   #          any digit: "# pills" finds "30 pills", "#粒" finds "40粒" (the number may be longer)
+#   *word      the match may start inside a word, as "word*" lets it run on past the end
+
+# Irregular verbs that hotline notes use: base -> (past, past participle).
+_IRREGULAR = {
+    "be": ("was", "been"), "buy": ("bought", "bought"), "cut": ("cut", "cut"), "do": ("did", "done"),
+    "drink": ("drank", "drunk"), "drive": ("drove", "driven"), "eat": ("ate", "eaten"), "fall": ("fell", "fallen"),
+    "feel": ("felt", "felt"), "find": ("found", "found"), "get": ("got", "gotten"), "give": ("gave", "given"),
+    "go": ("went", "gone"), "hang": ("hung", "hanged"), "have": ("had", "had"), "hear": ("heard", "heard"),
+    "hide": ("hid", "hidden"), "hit": ("hit", "hit"), "hold": ("held", "held"), "keep": ("kept", "kept"),
+    "leave": ("left", "left"), "light": ("lit", "lit"), "make": ("made", "made"), "put": ("put", "put"),
+    "run": ("ran", "run"), "say": ("said", "said"), "see": ("saw", "seen"), "sell": ("sold", "sold"),
+    "send": ("sent", "sent"), "shoot": ("shot", "shot"), "sit": ("sat", "sat"), "slit": ("slit", "slit"),
+    "stand": ("stood", "stood"), "steal": ("stole", "stolen"), "swallow": ("swallowed", "swallowed"),
+    "swim": ("swam", "swum"), "take": ("took", "taken"), "tell": ("told", "told"), "think": ("thought", "thought"),
+    "throw": ("threw", "thrown"), "write": ("wrote", "written"), "stab": ("stabbed", "stabbed"),
+    "overdo": ("overdid", "overdone"), "set": ("set", "set"), "shut": ("shut", "shut"), "lie": ("lay", "lain"),
+    "climb": ("climbed", "climbed"), "beat": ("beat", "beaten"), "choke": ("choked", "choked"),
+    "bleed": ("bled", "bled"), "grab": ("grabbed", "grabbed"), "plan": ("planned", "planned"),
+    "stop": ("stopped", "stopped"), "slip": ("slipped", "slipped"), "drop": ("dropped", "dropped"),
+}
+_VOWELS = frozenset("aeiou")
+
+
+def _regular(word: str) -> tuple[str, str, str]:
+    """(third person, past, present participle) of a regular verb."""
+    if word.endswith("ie"):
+        return word + "s", word + "d", word[:-2] + "ying"
+    if word.endswith("e") and not word.endswith(("ee", "ye", "oe")):
+        return word + "s", word + "d", word[:-1] + "ing"
+    if word.endswith("y") and len(word) > 1 and word[-2] not in _VOWELS:
+        return word[:-1] + "ies", word[:-1] + "ied", word + "ing"
+    third = word + "es" if word.endswith(("s", "sh", "ch", "x", "z", "o")) else word + "s"
+    if len(word) <= 4 and word[-1] not in "aeiouwxy" and word[-2] in _VOWELS and word[-3:-2] not in _VOWELS:
+        return third, word + word[-1] + "ed", word + word[-1] + "ing"  # pop -> popped, chug -> chugging
+    return third, word + "ed", word + "ing"
+
+
+def inflect(word: str, past_only: bool = False) -> tuple[str, ...]:
+    """The forms of an English verb, base first: take -> take, takes, took, taken, taking."""
+    third, past, ing = _regular(word)
+    participle = past
+    if word in _IRREGULAR:
+        past, participle = _IRREGULAR[word]
+        if word[-1] not in "aeiouyw" and word[-2:-1] in _VOWELS and word[-3:-2] not in _VOWELS and len(word) <= 4:
+            ing = word + word[-1] + "ing"  # cut -> cutting, hit -> hitting
+    if past_only:
+        return tuple(dict.fromkeys((past, participle)))
+    return tuple(dict.fromkeys((word, third, past, participle, ing)))
+
+
+def expand(phrase: str) -> tuple[str, ...]:
+    """A normalised phrase with ~ and # written out; anything else is returned as it is."""
+    forms = [phrase]
+    if "~" in phrase:
+        words = phrase.split(" ")
+        choices = []
+        for word in words:
+            core = word.rstrip("*")
+            star = word[len(core):]
+            if core.endswith("~ed") or core.endswith("~"):
+                past = core.endswith("~ed")
+                base = core[: -3 if past else -1]
+                if not base.isascii() or not base.isalpha():
+                    raise ValueError("'~' follows an English verb, as in take~ or take~ed")
+                choices.append([f + star for f in inflect(base, past_only=past)])
+            elif "~" in core:
+                raise ValueError("'~' ends a word: take~ or take~ed")
+            else:
+                choices.append([word])
+        forms = [" ".join(combo) for combo in _product(choices)]
+    if "#" in phrase:
+        digits = []
+        for form in forms:
+            if form.count("#") > 1:
+                raise ValueError("one '#' to a phrase")
+            # A leading number may be longer: "#粒" finds 40粒, so its match may start inside the number.
+            left = "*" if form.startswith("#") else ""
+            right = "*" if form.endswith("#") and not form.endswith("*") else ""  # "like #" finds "like 40"
+            digits.extend(left + form.replace("#", d) + right for d in "0123456789")
+        forms = digits
+    return tuple(forms)
+
+
+def _product(choices: list[list[str]]) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = [()]
+    for options in choices:
+        out = [prefix + (o,) for prefix in out for o in options]
+    return out
 
 
 def _default_past(level: RiskLevel) -> RiskLevel:
@@ -268,7 +400,8 @@ def _parse_when(chk: _Checker, rid: str, when: Any, known: set[str]) -> tuple[fr
 
 # ---------------------------------------------------------------- loading
 
-_TOP = {"meta", "action", "modifier", "term", "rule", "pattern", "buffer"}
+_TOP = {"meta", "action", "modifier", "term", "rule", "pattern", "buffer", "answer"}
+ANSWER_KINDS = frozenset({"risk", "score", "protective"})
 _RISK_FIELDS = {"id", "domain", "level", "past_level", "recent_level", "subject", "lowerable", "why"}
 
 
@@ -317,9 +450,10 @@ def parse_rules(data: bytes, path: str | Path = "<rules>") -> RuleSet:
 
     terms: list[Term] = []
     for item in items("term"):
-        rid = chk.fields("term", item, {"id", "phrases", "why"}, {"id", "phrases"})
+        rid = chk.fields("term", item, {"id", "phrases", "why", "role"}, {"id", "phrases"})
         claim(rid)
-        terms.append(Term(rid, chk.text(rid, item.get("why", ""), "why"), chk.phrases(rid, item["phrases"])))
+        terms.append(Term(rid, chk.text(rid, item.get("why", ""), "why"), chk.phrases(rid, item["phrases"]),
+                          chk.text(rid, item.get("role", ""), "role")))
 
     def risk_common(rid: str, item: dict[str, Any]) -> dict[str, Any]:
         level = chk.level(rid, item["level"], "level")
@@ -386,6 +520,8 @@ def parse_rules(data: bytes, path: str | Path = "<rules>") -> RuleSet:
         claim(rid)
         buffers.append(Buffer(rid, chk.text(rid, item.get("why", ""), "why"), chk.phrases(rid, item["phrases"])))
 
+    answers = tuple(_answer(chk, item, claim) for item in items("answer")) or None
+
     actions: dict[RiskLevel, list[Action]] = {lvl: [] for lvl in RiskLevel}
     for item in items("action"):
         rid = chk.fields("action", item, {"id", "level", "en", "zh"}, {"id", "level", "en", "zh"})
@@ -410,6 +546,43 @@ def parse_rules(data: bytes, path: str | Path = "<rules>") -> RuleSet:
         buffers=tuple(buffers),
         actions={lvl: tuple(acts) for lvl, acts in actions.items()},
         entries=_index(rules, terms, buffers, modifiers),
+        answers=answers,
+    )
+
+
+_ANSWER_FIELDS = {"id", "field", "kind", "domain", "level", "lowerable", "why", "also_field", "with_desire_level",
+                  "recency_field", "older_level", "older_why", "unknown_recency_why", "recent_why"}
+
+
+def _answer(chk: _Checker, item: Any, claim) -> AnswerRule:
+    from .models import Answers  # the screen's fields: an answer rule must name one of them
+
+    rid = chk.fields("answer", item, _ANSWER_FIELDS, {"id", "field", "level", "why"})
+    claim(rid)
+    known = set(Answers.model_fields)
+    names = {key: item.get(key, "") for key in ("field", "also_field", "recency_field")}
+    for key, name in names.items():
+        if not isinstance(name, str) or (name and name not in known):
+            raise chk.fail(rid, f"{key} must be one of the call screen's answers ({', '.join(sorted(known))}); "
+                                f"got {name!r}")
+    if rid != f"answers.{names['field']}":
+        raise chk.fail(rid, f"an answer rule's id is 'answers.' and its field: answers.{names['field']}")
+    kind = item.get("kind", "risk")
+    if kind not in ANSWER_KINDS:
+        raise chk.fail(rid, f"kind must be one of {', '.join(sorted(ANSWER_KINDS))}; got {kind!r}")
+    level = chk.level(rid, item["level"], "level")
+    optional = {key: chk.level(rid, item[key], key) if key in item else None
+                for key in ("with_desire_level", "older_level")}
+    if bool(names["recency_field"]) != (optional["older_level"] is not None):
+        raise chk.fail(rid, "recency_field and older_level go together")
+    return AnswerRule(
+        id=rid, field=names["field"], kind=kind,
+        domain=chk.domain(rid, item["domain"]) if "domain" in item else None,
+        level=level, lowerable=chk.boolean(rid, item.get("lowerable", True), "lowerable"),
+        why=chk.text(rid, item["why"], "why"), also_field=names["also_field"],
+        with_desire_level=optional["with_desire_level"], recency_field=names["recency_field"],
+        older_level=optional["older_level"],
+        **{key: chk.text(rid, item.get(key, ""), key) for key in ("older_why", "unknown_recency_why", "recent_why")},
     )
 
 
@@ -420,17 +593,19 @@ def _is_word_char(ch: str) -> bool:
 def _index(rules, terms, buffers, modifiers) -> tuple[PhraseEntry, ...]:
     owners: dict[str, list[tuple[str, int]]] = {}
     open_right: dict[str, bool] = {}
+    open_left: dict[str, bool] = {}
     for table, seq in (("rule", rules), ("term", terms), ("buffer", buffers), ("modifier", modifiers)):
         for i, item in enumerate(seq):
             for phrase in item.phrases:
-                star = phrase.endswith("*")
-                key = phrase.rstrip("*").strip()
-                owners.setdefault(key, []).append((table, i))
-                open_right[key] = open_right.get(key, False) or star
+                key = phrase.strip("*").strip()
+                if (table, i) not in owners.setdefault(key, []):
+                    owners[key].append((table, i))
+                open_right[key] = open_right.get(key, False) or phrase.endswith("*")
+                open_left[key] = open_left.get(key, False) or phrase.startswith("*")
     return tuple(
         PhraseEntry(
             phrase=key,
-            left_bound=_is_word_char(key[0]),
+            left_bound=_is_word_char(key[0]) and not open_left[key],
             right_bound=_is_word_char(key[-1]) and not open_right[key],
             extend=_is_word_char(key[-1]) and open_right[key],
             owners=tuple(own),
