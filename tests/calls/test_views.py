@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from hotline.accounts.models import Role
 from support import post_form
 
@@ -67,6 +69,23 @@ def test_imminent_banner_turns_into_a_crisis_checklist(client, logged_in):
     response = post_form(client, f"/calls/{call_id}/crisis", {"step": "emergency_called"}, headers=HX)
     assert response.status_code == 200
     assert re.search(r"✔ 120 / 110 called <time>\d\d:\d\d:\d\d</time>", response.text)
+
+
+@pytest.mark.parametrize("notes", [
+    "来电者说半小时前把攒的药全吞下去了，现在头很晕",  # Mandarin: an act, its means, its time
+    "佢話啱啱飲咗成支漂白水，而家喉嚨好痛",  # Cantonese
+    "She's up on the roof of her building right now and says she's done.",
+    "Took ~30 of her diazepam about 20 min ago, slurring.",
+])
+def test_an_act_just_made_is_one_explained_finding_and_the_crisis_checklist(client, logged_in, notes):
+    logged_in(Role.counsellor)
+    call_id = start_call(client)
+    response = post_form(client, f"/calls/{call_id}/save", call_form(1, notes=notes), headers=HX)
+    assert 'data-level="imminent"' in response.text
+    assert 'data-testid="crisis-checklist"' in response.text
+    banner = response.text.split('id="risk-banner"', 1)[1].split("</section>", 1)[0]
+    assert banner.count("<mark>") == 1  # one finding for the one act, however many rules fired on it
+    assert re.search(r'data-testid="why">[^<]*(act|place) &#39;', banner)
 
 
 def test_stale_save_is_a_409_fragment_showing_the_saved_text(client, logged_in):

@@ -50,6 +50,11 @@ def test_rules_page_lists_rules_with_phrases(client, logged_in):
     # a combination's context conditions are readable too
     assert "Only where one of these is also found:" in page
     assert "Not where one of these is found nearby:" in page and "t.destination" in page
+    # concepts with the part they fill, and how each screener answer counts: all in the rule file now
+    assert 'id="c.ingest_done"' in page and "part: act" in page and "食咗" in page
+    answers = page.split('data-testid="answer-rules"', 1)[1].split("</table>", 1)[0]
+    assert 'id="answers.plan"' in answers and "C-SSRS Q5" in answers
+    assert "if not within 3 months: Moderate" in answers and "with suicidal desire: High" in answers
 
 
 def test_api_triage_json(client, logged_in):

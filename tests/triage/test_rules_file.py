@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.triage import RuleFileError, assess, default_rules, load_rules
+from hotline.triage import Answers, RuleFileError, assess, default_rules, load_rules
 
 ACTIONS = "\n".join(
     f'[[action]]\nid = "a.{lv}"\nlevel = "{lv}"\nen = "do"\nzh = "做"\n'
@@ -152,3 +152,61 @@ def test_identification_undoes_someone_elses_story(tmp_path):
 def test_reach_refused_on_kinds_without_it(tmp_path):
     body = '[[modifier]]\nid = "m.x"\nkind = "past"\nreach = 3\nphrases = ["以前"]\n'
     refuse(tmp_path, body, "m.x", "reach only applies")
+
+
+# ---------------------------------------------------------------- concepts, inflections, answers in the rules
+
+CONCEPTS = (
+    '[[term]]\nid = "c.act"\nrole = "act"\nphrases = ["take~ed", "吃了"]\n'
+    '[[term]]\nid = "c.count"\nrole = "amount"\nphrases = ["# pills", "#片"]\n'
+    '[[pattern]]\nid = "p.od"\ndomain = "suicide"\nlevel = "imminent"\nscope = "sentence"\nwithin = 40\n'
+    'when = "c.act + c.count"\n'
+)
+
+
+def test_inflected_verbs_and_numbers_compose_an_act_never_written_out(tmp_path):
+    rules = load_rules(write(tmp_path, CONCEPTS))
+    for note in ("She took 30 pills.", "he has taken 12 pills", "吃了40片"):
+        result = assess(note, rules=rules)
+        assert result.level.value == "imminent", note
+        assert result.evidence[0].reason.startswith("act '"), result.evidence[0].reason
+    # take~ed is what was done: the base form is an intent, not this act
+    assert assess("She will take 30 pills.", rules=rules).level.value == "none"
+
+
+def test_a_misplaced_tilde_is_refused_with_the_rule_named(tmp_path):
+    refuse(tmp_path, '[[term]]\nid = "c.bad"\nphrases = ["ta~ke"]\n', "c.bad", "'~' ends a word")
+    refuse(tmp_path, '[[term]]\nid = "c.bad"\nphrases = ["吃~"]\n', "c.bad", "English verb")
+
+
+def test_answers_count_as_the_rule_file_says(tmp_path):
+    body = GOOD_RULE + (
+        '[[answer]]\nid = "answers.plan"\nfield = "plan"\ndomain = "suicide"\nlevel = "moderate"\n'
+        'why = "a local line counts a plan as moderate"\n'
+    )
+    rules = load_rules(write(tmp_path, body))
+    result = assess("", Answers(plan=True), rules=rules)
+    assert result.level.value == "moderate"
+    assert result.evidence[0].reason == "a local line counts a plan as moderate"
+    assert assess("", Answers(intent=True), rules=rules).level.value == "none"  # not in this file's tables
+
+
+def test_a_rule_file_from_before_answer_tables_reads_answers_as_the_shipped_file(tmp_path):
+    rules = load_rules(write(tmp_path, GOOD_RULE))
+    assert rules.answers is None
+    shipped = assess("", Answers(plan=True, behaviour=True, behaviour_past_3_months=False))
+    older = assess("", Answers(plan=True, behaviour=True, behaviour_past_3_months=False), rules=rules)
+    assert [(e.rule_id, e.level, e.reason) for e in older.evidence] == \
+        [(e.rule_id, e.level, e.reason) for e in shipped.evidence]
+    assert older.level.value == "high"
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ('[[answer]]\nid = "answers.plan"\nfield = "plans"\nlevel = "high"\nwhy = "x"\n', "field must be one of"),
+    ('[[answer]]\nid = "answers.intent"\nfield = "plan"\nlevel = "high"\nwhy = "x"\n', "answers.plan"),
+    ('[[answer]]\nid = "answers.plan"\nfield = "plan"\nlevel = "high"\nkind = "maybe"\nwhy = "x"\n', "kind must"),
+    ('[[answer]]\nid = "answers.behaviour"\nfield = "behaviour"\nlevel = "high"\nolder_level = "low"\nwhy = "x"\n',
+     "go together"),
+])
+def test_bad_answer_tables_are_refused(tmp_path, body, words):
+    refuse(tmp_path, body, None, words)

@@ -36,24 +36,12 @@ from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _, get_locale
 from hotline.pages import client_address, environment, flash, go_to, is_htmx, line_today, render
 from hotline.screening import views as screening
-from hotline.triage import PROTECTIVE_FIELDS, RISK_FACTOR_FIELDS, SCREENER_FIELDS, RiskLevel, default_rules
+from hotline.triage import PROTECTIVE_FIELDS, RISK_FACTOR_FIELDS, SCREENER_FIELDS, RiskLevel, default_rules, findings
 
 pages = APIRouter()
 api = APIRouter()
-def distinct_evidence(evidence: list[dict]) -> list[dict]:
-    """One line per matched span (several rules may fire on the same words), at its highest level."""
-    order = [level.value for level in RiskLevel]
-    best: dict[tuple, dict] = {}
-    for item in evidence:
-        key = (item.get("source"), item.get("start"), item.get("end"), item.get("text"), item.get("rule_id")
-               if item.get("source") == "answers" else None)
-        if key not in best or order.index(item["level"]) > order.index(best[key]["level"]):
-            best[key] = item
-    return list(best.values())
-
-
 environment.globals.update(
-    distinct_evidence=distinct_evidence,
+    findings=findings,
     label=label, domain_label=domain_label, discount_label=discount_label,
     answer_label_for=lambda rule_id: str(ANSWER_LABELS.get(rule_id.removeprefix("answers."), rule_id)),
 )

@@ -24,6 +24,7 @@ from hotline.pages import client_address, environment, flash, go_to, line_today,
 from hotline.referrals import service
 from hotline.referrals.choices import EVENT_LABELS, FOLLOW_UP_LABELS, KIND_LABELS, STATUS_LABELS
 from hotline.referrals.models import DestinationKind, Referral, ReferralStatus
+from hotline.triage import findings
 
 pages = APIRouter()
 api = APIRouter()
@@ -95,12 +96,14 @@ def _rows(session, referrals: list[Referral], *, brief: bool = False) -> list[di
     rows = []
     for referral in referrals:
         call = calls[referral.call_id]
-        words = [e["text"] for e in call.evidence if e.get("text") and e.get("level") != "none"]
+        # One finding per stretch of the note, with the words that filled each part (its reason) on hover.
+        shown = {e["text"]: e.get("reason", "") for e in findings(call.evidence)
+                 if e.get("text") and e.get("level") != "none"}
         rows.append({
             "referral": referral, "call": call, "counsellor": users.get(call.counsellor_id),
             "owner": users.get(referral.owner_id), "overdue": service.is_overdue(referral, now),
             "waiting_minutes": int((now - referral.opened_at).total_seconds() // 60),
-            "evidence": list(dict.fromkeys(words))[:4],
+            "evidence": [{"text": text, "reason": reason} for text, reason in list(shown.items())[:4]],
         })
     return rows
 

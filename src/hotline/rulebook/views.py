@@ -18,6 +18,7 @@ from hotline.errors import HotlineError
 from hotline.i18n import _
 from hotline.pages import client_address, flash, go_to, render
 from hotline.rulebook import service
+from hotline.triage import answer_rules
 
 pages = APIRouter()
 api = APIRouter()
@@ -56,6 +57,7 @@ async def try_text(request: Request, user: ReadsRules):
 def rules_page(request: Request, user: ReadsRules):
     active = _rules(request)
     return render(request, "rulebook/rules.html", {"rules": active.current, "active": active,
+                                                   "answer_rules": answer_rules(active.current),
                                                    "may_reload": Role.admin in user.roles})
 
 

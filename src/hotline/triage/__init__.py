@@ -7,7 +7,8 @@
 Rules live in rules.toml beside this file; see its header for the format.
 """
 
-from .engine import assess, default_rules, shipped_rules_file
+from .engine import answer_rules, assess, default_rules, shipped_rules_file
+from .findings import findings
 from .models import (
     INSTRUMENT_FIELDS,
     PROTECTIVE_FIELDS,
@@ -30,6 +31,7 @@ __all__ = [
     "RISK_FACTOR_FIELDS",
     "SCREENER_FIELDS",
     "Action",
+    "answer_rules",
     "Answers",
     "Assessment",
     "Discount",
@@ -41,6 +43,7 @@ __all__ = [
     "Subject",
     "assess",
     "default_rules",
+    "findings",
     "shipped_rules_file",
     "load_rules",
     "parse_rules",

@@ -634,6 +634,12 @@ def default_rules() -> RuleSet:
     return parse_rules(shipped_rules_file(), "hotline/triage/rules.toml")
 
 
+def answer_rules(rules: RuleSet) -> tuple:
+    """How the call screen's answers count under these rules: their [[answer]] tables, or the shipped
+    file's for a rule file written before answers moved into the rules."""
+    return rules.answers if rules.answers is not None else (default_rules().answers or ())
+
+
 _COUNTED = (None, Discount.past, Discount.reported, Discount.hesitant, Discount.dream)
 
 
@@ -656,8 +662,7 @@ def assess(text: str, answers: Answers | None = None, rules: RuleSet | None = No
             _counts(e) and e.domain == Domain.suicide and e.discount is None and e.level >= RiskLevel.moderate
             for e in evidence
         ) or bool(answers.suicidal_thoughts or answers.method_thoughts or answers.intent or answers.plan)
-        mapping = rules.answers if rules.answers is not None else default_rules().answers
-        more, lowerable = _answer_evidence(answers, desire, mapping or ())
+        more, lowerable = _answer_evidence(answers, desire, answer_rules(rules))
         evidence.extend(more)
         rule_lowerable.update(lowerable)
 
@@ -688,4 +693,4 @@ def assess(text: str, answers: Answers | None = None, rules: RuleSet | None = No
     )
 
 
-__all__ = ["assess", "default_rules", "load_rules"]
+__all__ = ["answer_rules", "assess", "default_rules", "load_rules"]
