@@ -12,7 +12,7 @@ def shown(text: str, answers: Answers | None = None) -> list[dict]:
 def test_one_sentence_with_many_rules_is_one_finding_at_its_strongest():
     result = assess("来电者说半小时前把攒的药全吞下去了，现在头很晕")
     counted = [e for e in result.evidence if e.level.value != "none"]
-    assert len(counted) >= 3  # stockpiling, the overdose, its time: all kept for replay
+    assert len(counted) >= 2  # stockpiling and the overdose: both kept for replay
     chips = [f for f in shown("来电者说半小时前把攒的药全吞下去了，现在头很晕") if f["level"] != "none"]
     assert len(chips) == 1
     assert chips[0]["level"] == "imminent"

@@ -430,8 +430,9 @@ class _TextAnalysis:
                   hesitant: str = "", identified: str = "", dreamt: str = "") -> Evidence:
         if discount in (Discount.negated, Discount.intensifier):
             level = RiskLevel.none
-        elif time == _PAST and third_party and rule.subject == "auto":
-            # Someone else's history (a friend who attempted years ago and is well now): a story, no level.
+        elif time != _NOW and third_party and rule.subject == "auto":
+            # Someone else's act that is over (a friend who attempted years ago, a colleague who jumped last
+            # week): a story, no level (DESIGN.md). A third person at risk now is still flagged.
             level = RiskLevel.none
             discount, why = Discount.reported, why or f"someone else's history: '{time_word}'"
         elif time == _PAST:
