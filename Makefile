@@ -34,8 +34,10 @@ test-any-date: $(STAMP)
 test-pg: $(STAMP)
 	HOTLINE_TEST_DATABASE_URL=$${HOTLINE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest
 
+## ruff, and the import contracts in .importlinter (triage imports nothing of the app; services no web framework).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/lint-imports
 
 ## Re-extract translatable strings and list what zh_CN still lacks.
 messages: $(STAMP)
