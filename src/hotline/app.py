@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from contextlib import asynccontextmanager
@@ -78,7 +79,10 @@ def install_error_handlers(app: FastAPI) -> None:
                 response = RedirectResponse("/account/totp", status_code=303)
                 flash(response, request, exc.message)
                 return response
-        return error_response(request, exc.status_code, exc.message, field=exc.field, headers=exc.headers,
+        headers = dict(exc.headers)
+        if exc.event and is_htmx(request):
+            headers["HX-Trigger"] = json.dumps({f"hotline:{exc.event}": {}})
+        return error_response(request, exc.status_code, exc.message, field=exc.field, headers=headers,
                               extra=exc.extra)
 
     @app.exception_handler(StatementError)

@@ -11,11 +11,14 @@ class HotlineError(Exception):
     status_code = 400
 
     def __init__(self, message, *, field: str | None = None, status_code: int | None = None, headers=None,
-                 extra: dict | None = None):
+                 extra: dict | None = None, event: str | None = None):
         super().__init__(str(message))
         self.message = message
         self.field = field
         self.headers = headers or {}
+        # A neutral name for what the screen should do ("handed-over"); the web layer turns it into an
+        # HX-Trigger for HTMX requests only, so the domain speaks no HTMX and JSON clients get none.
+        self.event = event
         self.extra = extra or {}  # machine-readable detail for API clients (current version, fields)
         if status_code is not None:
             self.status_code = status_code

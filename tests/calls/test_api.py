@@ -87,3 +87,5 @@ def test_hand_over_over_the_api(client, session, make_user):
     assert handed.json()["version"] == 2
     again = client.patch(f"/api/v1/calls/{call['id']}", headers=headers, json={"version": 2, "notes": "x"})
     assert again.status_code == 403 and again.json()["handed_over_to"] == "zhou"
+    # The domain names the event ("handed-over"); only an HTMX screen is sent it as HX-Trigger.
+    assert "HX-Trigger" not in again.headers

@@ -106,7 +106,7 @@ class CallHandedOver(Forbidden):
         super().__init__(
             _("This call was handed over to %(name)s, who finishes its record. Nothing more you type is saved "
               "to it; what you typed since the last save stays on this screen.", name=new_owner.display_name),
-            headers={"HX-Trigger": '{"hotline:handed-over": {}}'},
+            event="handed-over",
             extra={"handed_over_to": new_owner.display_name},
         )
 
