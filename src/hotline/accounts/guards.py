@@ -140,6 +140,14 @@ CurrentUser = Annotated[User, Depends(require())]
 AdminUser = Annotated[User, Depends(require(Role.admin))]
 MaybeUser = Annotated[User | None, Depends(optional_user)]
 
+# One guard per permission of DESIGN.md section 2, declared once and imported where a route needs it.
+CallWork = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]  # take calls, write notes
+Supervision = Annotated[User, Depends(require(Role.supervisor))]  # read others' calls, work the referral queue
+RosterEdit = Annotated[User, Depends(require(Role.coordinator))]  # edit shifts, assign, publish rosters
+RosterRead = Annotated[User, Depends(require(Role.counsellor, Role.coordinator, Role.supervisor))]  # own shifts
+StaffingWatch = Annotated[User, Depends(require(Role.coordinator, Role.supervisor))]  # who is on, staffing
+Oversight = Annotated[User, Depends(require(Role.supervisor, Role.admin))]  # all reports, rules (view, test)
+
 
 def start_session(request: Request, user: User) -> None:
     request.session.clear()

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
 from hotline.accounts import service as accounts
-from hotline.accounts.guards import Gate, require, require_on_route_thread
+from hotline.accounts.guards import CallWork, Gate, Supervision, require_on_route_thread
 from hotline.accounts.models import Role, User
 from hotline.calls import service
 from hotline.calls.choices import (
@@ -46,8 +46,6 @@ environment.globals.update(
     answer_label_for=lambda rule_id: str(ANSWER_LABELS.get(rule_id.removeprefix("answers."), rule_id)),
 )
 
-TakesCalls = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]
-Supervises = Annotated[User, Depends(require(Role.supervisor))]
 TakesCallsOnRouteThread = Annotated[Gate, Depends(require_on_route_thread(Role.counsellor, Role.supervisor))]
 
 
@@ -106,7 +104,7 @@ def _banner_context(request: Request, session, call: Call) -> dict:
 # --- pages -------------------------------------------------------------------------------------------
 
 @pages.get("/calls")
-def calls_home(request: Request, session: SessionDep, user: TakesCalls):
+def calls_home(request: Request, session: SessionDep, user: CallWork):
     tz = request.app.state.settings.tz
     midnight = datetime.combine(datetime.now(tz).date(), time.min, tz)
     from hotline.referrals import service as referrals
@@ -126,7 +124,7 @@ def calls_home(request: Request, session: SessionDep, user: TakesCalls):
 
 
 @pages.post("/calls")
-def start_call(request: Request, session: SessionDep, user: TakesCalls):
+def start_call(request: Request, session: SessionDep, user: CallWork):
     from hotline.roster import service as roster
 
     # The line the counsellor is on shift for: reports and the staffing forecast count calls per line.
@@ -136,7 +134,7 @@ def start_call(request: Request, session: SessionDep, user: TakesCalls):
 
 
 @pages.get("/calls/now")
-def calls_now(request: Request, session: SessionDep, user: Supervises):
+def calls_now(request: Request, session: SessionDep, user: Supervision):
     """Every call on the line now, most urgent first, and who on shift is free to take the next one."""
     from hotline.roster import service as roster
 
@@ -156,7 +154,7 @@ def calls_now(request: Request, session: SessionDep, user: Supervises):
 def search_page(
     request: Request,
     session: SessionDep,
-    user: TakesCalls,
+    user: CallWork,
     date_from: Annotated[str, Query(max_length=10)] = "",
     date_to: Annotated[str, Query(max_length=10)] = "",
     level: Annotated[str, Query(max_length=16)] = "",
@@ -193,7 +191,7 @@ def _parse_search(raw: dict) -> service.CallSearch:
 
 
 @pages.get("/calls/{call_id}")
-def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+def call_page(request: Request, session: SessionDep, user: CallWork, call_id: int):
     call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
     if call.is_draft and call.counsellor_id == user.id:
         return render(request, "calls/call.html", _form_context(request, session, user, call))
@@ -219,7 +217,7 @@ def call_page(request: Request, session: SessionDep, user: TakesCalls, call_id: 
 
 
 @pages.get("/calls/{call_id}/banner")
-def banner(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+def banner(request: Request, session: SessionDep, user: CallWork, call_id: int):
     """The risk banner alone: what a page fetches when the call's level changed elsewhere."""
     call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
     return render(request, "calls/_banner.html", _banner_context(request, session, call))
@@ -261,7 +259,7 @@ def _save_call(request: Request, session, gate: Gate, call_id: int, form):
 def override(
     request: Request,
     session: SessionDep,
-    user: TakesCalls,
+    user: CallWork,
     call_id: int,
     level: Annotated[str, Form(max_length=16)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
@@ -274,7 +272,7 @@ def override(
 def crisis_step(
     request: Request,
     session: SessionDep,
-    user: TakesCalls,
+    user: CallWork,
     call_id: int,
     step: Annotated[str, Form(max_length=32)] = "",
 ):
@@ -287,7 +285,7 @@ def crisis_step(
 def link_caller(
     request: Request,
     session: SessionDep,
-    user: TakesCalls,
+    user: CallWork,
     call_id: int,
     identifier: Annotated[str, Form(max_length=200)] = "",
 ):
@@ -302,7 +300,7 @@ def link_caller(
 
 
 @pages.post("/calls/{call_id}/callback-number")
-def show_callback_number(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+def show_callback_number(request: Request, session: SessionDep, user: CallWork, call_id: int):
     number = service.callback_number(session=session, user=user, call_id=call_id, address=client_address(request))
     return render(request, "calls/_callback_number.html", {"number": number})
 
@@ -311,7 +309,7 @@ def show_callback_number(request: Request, session: SessionDep, user: TakesCalls
 def finalise(
     request: Request,
     session: SessionDep,
-    user: TakesCalls,
+    user: CallWork,
     call_id: int,
     version: Annotated[int, Form()],
     incomplete: Annotated[str, Form(max_length=3)] = "",
@@ -332,7 +330,7 @@ def finalise(
 def non_data(
     request: Request,
     session: SessionDep,
-    user: TakesCalls,
+    user: CallWork,
     call_id: int,
     version: Annotated[int, Form()],
     reason: Annotated[str, Form(max_length=32)] = "",
@@ -345,7 +343,7 @@ def non_data(
 def hand_over(
     request: Request,
     session: SessionDep,
-    user: TakesCalls,
+    user: CallWork,
     call_id: int,
     to: Annotated[str, Form(max_length=64)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
@@ -366,7 +364,7 @@ def _destinations_context(session, call: Call, text: str = "", kind: str = "") -
 
 
 @pages.get("/calls/{call_id}/destinations")
-def destinations_list(request: Request, session: SessionDep, user: TakesCalls, call_id: int,
+def destinations_list(request: Request, session: SessionDep, user: CallWork, call_id: int,
                       q: Annotated[str, Query(max_length=100)] = "",
                       kind: Annotated[str, Query(max_length=32)] = ""):
     """The directory filtered as the counsellor types; without HTMX, the call screen with the search applied."""
@@ -379,7 +377,7 @@ def destinations_list(request: Request, session: SessionDep, user: TakesCalls, c
 
 
 @pages.post("/calls/{call_id}/destinations/{destination_id}/given")
-def give_destination(request: Request, session: SessionDep, user: TakesCalls, call_id: int, destination_id: int):
+def give_destination(request: Request, session: SessionDep, user: CallWork, call_id: int, destination_id: int):
     given = service.give_destination(session=session, user=user, call_id=call_id, destination_id=destination_id)
     if not is_htmx(request):
         return go_to(f"/calls/{call_id}", request)
@@ -418,7 +416,7 @@ def _hand_over_context(session, user: User, call: Call) -> dict:
 def add_addendum(
     request: Request,
     session: SessionDep,
-    user: TakesCalls,
+    user: CallWork,
     call_id: int,
     text: Annotated[str, Form(max_length=20_000)] = "",
 ):
@@ -510,7 +508,7 @@ class Finalise(BaseModel):
 
 
 @api.post("/calls", response_model=CallOut, status_code=201)
-def api_start_call(request: Request, session: SessionDep, user: TakesCalls, body: CallStart | None = None):
+def api_start_call(request: Request, session: SessionDep, user: CallWork, body: CallStart | None = None):
     from hotline.roster import service as roster
 
     body = body or CallStart()
@@ -540,19 +538,19 @@ class CallInProgressOut(BaseModel):
 
 
 @api.get("/calls/in-progress", response_model=list[CallInProgressOut])
-def api_calls_in_progress(session: SessionDep, user: Supervises):
+def api_calls_in_progress(session: SessionDep, user: Supervision):
     return [CallInProgressOut(**{k: getattr(c, k) for k in CallInProgressOut.model_fields})
             for c in service.calls_in_progress(session=session, user=user)]
 
 
 @api.get("/calls/{call_id}", response_model=CallOut)
-def api_get_call(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+def api_get_call(request: Request, session: SessionDep, user: CallWork, call_id: int):
     call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
     return CallOut.of(call, request.app.state.rules.current)
 
 
 @api.patch("/calls/{call_id}", response_model=CallOut)
-def api_save_call(request: Request, session: SessionDep, user: TakesCalls, call_id: int, body: CallSave):
+def api_save_call(request: Request, session: SessionDep, user: CallWork, call_id: int, body: CallSave):
     changes = service.CallUpdate.model_validate(body.model_dump(exclude={"version"}, exclude_unset=True))
     call, _result = service.save_call(session=session, user=user, call_id=call_id, version=body.version,
                                       changes=changes, rules=request.app.state.rules.current)
@@ -560,14 +558,14 @@ def api_save_call(request: Request, session: SessionDep, user: TakesCalls, call_
 
 
 @api.post("/calls/{call_id}/hand-over", response_model=CallOut)
-def api_hand_over(request: Request, session: SessionDep, user: TakesCalls, call_id: int, body: HandOver):
+def api_hand_over(request: Request, session: SessionDep, user: CallWork, call_id: int, body: HandOver):
     call = service.hand_over_call(session=session, user=user, call_id=call_id, to_username=body.to,
                                   reason=body.reason)
     return CallOut.of(call, request.app.state.rules.current)
 
 
 @api.post("/calls/{call_id}/destinations", response_model=list[DestinationGivenOut], status_code=201)
-def api_give_destination(session: SessionDep, user: TakesCalls, call_id: int, body: DestinationGivenIn):
+def api_give_destination(session: SessionDep, user: CallWork, call_id: int, body: DestinationGivenIn):
     """Note that the caller was given this destination; answers with everything given on the call so far."""
     service.give_destination(session=session, user=user, call_id=call_id, destination_id=body.destination_id)
     call = session.get(Call, call_id)
@@ -576,7 +574,7 @@ def api_give_destination(session: SessionDep, user: TakesCalls, call_id: int, bo
 
 
 @api.post("/calls/{call_id}/finalise", response_model=CallOut)
-def api_finalise(request: Request, session: SessionDep, user: TakesCalls, call_id: int, body: Finalise):
+def api_finalise(request: Request, session: SessionDep, user: CallWork, call_id: int, body: Finalise):
     call, referral = service.finalise_call(session=session, user=user, call_id=call_id, version=body.version,
                                            incomplete=body.incomplete)
     return CallOut.of(call, request.app.state.rules.current, referral.id if referral else None)

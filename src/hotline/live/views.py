@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse
 
-from hotline.accounts.guards import require
-from hotline.accounts.models import Role, User
+from hotline.accounts.guards import CallWork, Supervision
 from hotline.calls import service as calls
 from hotline.deps import SessionDep
 from hotline.live import service
@@ -18,8 +16,6 @@ from hotline.live.service import hub
 
 pages = APIRouter()
 
-Supervisor = Annotated[User, Depends(require(Role.supervisor))]
-TakesCalls = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]
 
 PING_SECONDS = 15  # keeps proxies from closing a quiet stream
 RETRY_MS = 3000  # how soon the browser reconnects after losing the stream
@@ -48,21 +44,21 @@ def _stream(request: Request, topics: set[str]) -> EventSourceResponse:
 
 
 @pages.get("/live/queue")
-def queue_stream(request: Request, session: SessionDep, user: Supervisor):
+def queue_stream(request: Request, session: SessionDep, user: Supervision):
     # A stream lasts for hours: give the connection the guard used back to the pool now.
     session.close()
     return _stream(request, {service.QUEUE_TOPIC})
 
 
 @pages.get("/live/line")
-def line_stream(request: Request, session: SessionDep, user: Supervisor):
+def line_stream(request: Request, session: SessionDep, user: Supervision):
     """Every call's changes, for the board of calls in progress."""
     session.close()
     return _stream(request, {service.LINE_TOPIC})
 
 
 @pages.get("/live/calls/{call_id}")
-def call_stream(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+def call_stream(request: Request, session: SessionDep, user: CallWork, call_id: int):
     calls.watch_call(session=session, user=user, call_id=call_id)
     session.close()
     return _stream(request, {service.call_topic(call_id)})

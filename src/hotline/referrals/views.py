@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, NamedTuple
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from hotline.accounts import service as accounts
-from hotline.accounts.guards import AdminUser, require
+from hotline.accounts.guards import AdminUser, CallWork, Supervision
 from hotline.accounts.models import Role, User
 from hotline.calls.choices import CallStatus
 from hotline.calls.models import Call
@@ -29,8 +29,6 @@ from hotline.triage import findings
 pages = APIRouter()
 api = APIRouter()
 
-Supervisor = Annotated[User, Depends(require(Role.supervisor))]
-TakesCalls = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]
 
 environment.globals.update(
     status_label=lambda value: str(STATUS_LABELS.get(value, value)),
@@ -117,7 +115,7 @@ def _filters(level: str, status: str, mine: str, overdue: str) -> service.QueueF
 def queue_page(
     request: Request,
     session: SessionDep,
-    user: Supervisor,
+    user: Supervision,
     level: Annotated[str, Query(max_length=16)] = "",
     status: Annotated[str, Query(max_length=16)] = "open",
     mine: Annotated[str, Query(max_length=3)] = "",
@@ -135,7 +133,7 @@ def queue_page(
 
 
 @pages.get("/referrals/{referral_id}")
-def referral_page(request: Request, session: SessionDep, user: Supervisor, referral_id: int):
+def referral_page(request: Request, session: SessionDep, user: Supervision, referral_id: int):
     referral = service.get_referral(session=session, user=user, referral_id=referral_id,
                                     address=client_address(request))
     return render(request, "referrals/referral.html", _referral_context(session, referral))
@@ -157,20 +155,20 @@ def _referral_context(session, referral: Referral) -> dict:
 
 
 @pages.post("/referrals/{referral_id}/claim")
-def claim(request: Request, session: SessionDep, user: Supervisor, referral_id: int):
+def claim(request: Request, session: SessionDep, user: Supervision, referral_id: int):
     service.claim(session=session, user=user, referral_id=referral_id)
     return go_to(f"/referrals/{referral_id}", request)
 
 
 @pages.post("/referrals/{referral_id}/release")
-def release(request: Request, session: SessionDep, user: Supervisor, referral_id: int,
+def release(request: Request, session: SessionDep, user: Supervision, referral_id: int,
             reason: Annotated[str, Form(max_length=1000)] = ""):
     service.release(session=session, user=user, referral_id=referral_id, reason=reason)
     return go_to("/referrals", request)
 
 
 @pages.post("/referrals/{referral_id}/reassign")
-def reassign(request: Request, session: SessionDep, user: Supervisor, referral_id: int,
+def reassign(request: Request, session: SessionDep, user: Supervision, referral_id: int,
              to: Annotated[str, Form(max_length=64)] = ""):
     service.reassign(session=session, user=user, referral_id=referral_id, to_username=to)
     return go_to(f"/referrals/{referral_id}", request)
@@ -180,7 +178,7 @@ def reassign(request: Request, session: SessionDep, user: Supervisor, referral_i
 def transition(
     request: Request,
     session: SessionDep,
-    user: Supervisor,
+    user: Supervision,
     referral_id: int,
     to: Annotated[str, Form(max_length=16)] = "",
     destination_id: Annotated[str, Form(max_length=12)] = "",
@@ -195,7 +193,7 @@ def transition(
 
 
 @pages.get("/follow-ups")
-def follow_ups_page(request: Request, session: SessionDep, user: Supervisor):
+def follow_ups_page(request: Request, session: SessionDep, user: Supervision):
     today = line_today(request)
     due = service.follow_ups_due(session=session, user=user, today=today)
     referrals = {r.id: r for r in session.exec(select(Referral).where(Referral.id.in_([f.referral_id for f in due])))}
@@ -203,13 +201,13 @@ def follow_ups_page(request: Request, session: SessionDep, user: Supervisor):
 
 
 @pages.post("/follow-ups/{follow_up_id}/call")
-def follow_up_call(request: Request, session: SessionDep, user: Supervisor, follow_up_id: int):
+def follow_up_call(request: Request, session: SessionDep, user: Supervision, follow_up_id: int):
     call = service.start_follow_up_call(session=session, user=user, follow_up_id=follow_up_id)
     return go_to(f"/calls/{call.id}", request)
 
 
 @pages.post("/follow-ups/{follow_up_id}/cancel")
-def cancel_follow_up(request: Request, session: SessionDep, user: Supervisor, follow_up_id: int,
+def cancel_follow_up(request: Request, session: SessionDep, user: Supervision, follow_up_id: int,
                      reason: Annotated[str, Form(max_length=1000)] = ""):
     service.cancel_follow_up(session=session, user=user, follow_up_id=follow_up_id, reason=reason)
     response = go_to("/follow-ups", request)
@@ -218,14 +216,14 @@ def cancel_follow_up(request: Request, session: SessionDep, user: Supervisor, fo
 
 
 @pages.post("/calls/{call_id}/reviews")
-def add_review(request: Request, session: SessionDep, user: Supervisor, call_id: int,
+def add_review(request: Request, session: SessionDep, user: Supervision, call_id: int,
                comment: Annotated[str, Form(max_length=10_000)] = ""):
     service.add_review(session=session, user=user, call_id=call_id, comment=comment)
     return go_to(f"/calls/{call_id}", request)
 
 
 @pages.post("/debriefs/{debrief_id}")
-def settle_debrief(request: Request, session: SessionDep, user: TakesCalls, debrief_id: int,
+def settle_debrief(request: Request, session: SessionDep, user: CallWork, debrief_id: int,
                    outcome: Annotated[str, Form(max_length=10)] = "",
                    supervisor: Annotated[str, Form(max_length=64)] = "",
                    reason: Annotated[str, Form(max_length=1000)] = ""):
@@ -237,7 +235,7 @@ def settle_debrief(request: Request, session: SessionDep, user: TakesCalls, debr
 
 
 @pages.post("/callers/{caller_id}/alerts")
-def add_caller_alert(request: Request, session: SessionDep, user: Supervisor, caller_id: int,
+def add_caller_alert(request: Request, session: SessionDep, user: Supervision, caller_id: int,
                      text: Annotated[str, Form(max_length=1000)] = "",
                      expires_on: Annotated[str, Form(max_length=10)] = "",
                      back: Annotated[str, Form(max_length=200)] = "/referrals"):
@@ -310,7 +308,7 @@ def _out(session, referral: Referral, with_timeline: bool = False) -> ReferralOu
 
 
 @api.get("/referrals", response_model=list[ReferralOut])
-def api_queue(session: SessionDep, user: Supervisor,
+def api_queue(session: SessionDep, user: Supervision,
               status: Annotated[str, Query(max_length=16)] = "open",
               level: Annotated[str, Query(max_length=16)] = "",
               mine: bool = False, overdue: bool = False):
@@ -319,14 +317,14 @@ def api_queue(session: SessionDep, user: Supervisor,
 
 
 @api.get("/referrals/{referral_id}", response_model=ReferralOut)
-def api_referral(request: Request, session: SessionDep, user: Supervisor, referral_id: int):
+def api_referral(request: Request, session: SessionDep, user: Supervision, referral_id: int):
     referral = service.get_referral(session=session, user=user, referral_id=referral_id,
                                     address=client_address(request))
     return _out(session, referral, with_timeline=True)
 
 
 @api.post("/referrals/{referral_id}/claim", response_model=ReferralOut)
-def api_claim(session: SessionDep, user: Supervisor, referral_id: int):
+def api_claim(session: SessionDep, user: Supervision, referral_id: int):
     return _out(session, service.claim(session=session, user=user, referral_id=referral_id))
 
 
@@ -340,7 +338,7 @@ class Transition(BaseModel):
 
 
 @api.post("/referrals/{referral_id}/transition", response_model=ReferralOut)
-def api_transition(request: Request, session: SessionDep, user: Supervisor, referral_id: int, body: Transition):
+def api_transition(request: Request, session: SessionDep, user: Supervision, referral_id: int, body: Transition):
     referral = service.transition(session=session, user=user, referral_id=referral_id, to=body.to.value,
                                   destination_id=body.destination_id, reference_number=body.reference_number,
                                   resolution=body.resolution, policy=_policy(request),
@@ -357,7 +355,7 @@ class FollowUpOut(BaseModel):
 
 
 @api.get("/follow-ups", response_model=list[FollowUpOut])
-def api_follow_ups(request: Request, session: SessionDep, user: Supervisor,
+def api_follow_ups(request: Request, session: SessionDep, user: Supervision,
                    due: Annotated[str, Query(pattern="^(today|all)$")] = "today"):
     today = line_today(request)
     items = service.follow_ups_due(session=session, user=user, today=today, include_future=due == "all")
@@ -375,7 +373,7 @@ class DestinationOut(BaseModel):
 
 
 @api.get("/destinations", response_model=list[DestinationOut])
-def api_destinations(session: SessionDep, user: TakesCalls, q: Annotated[str, Query(max_length=100)] = "",
+def api_destinations(session: SessionDep, user: CallWork, q: Annotated[str, Query(max_length=100)] = "",
                      kind: Annotated[str, Query(max_length=32)] = ""):
     """Where callers can be referred: what the call screen's directory lists, emergency services first."""
     return [DestinationOut.model_validate(d, from_attributes=True)

@@ -7,12 +7,12 @@ from datetime import date
 from typing import Annotated
 
 from babel.dates import get_day_names
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlmodel import select
 
-from hotline.accounts.guards import require
-from hotline.accounts.models import Role, User
+from hotline.accounts.guards import CallWork, Oversight, RosterEdit
+from hotline.accounts.models import User
 from hotline.audit import service as audit
 from hotline.calls.choices import label
 from hotline.deps import SessionDep
@@ -25,9 +25,6 @@ from hotline.roster.models import Line
 
 pages = APIRouter()
 
-Overseer = Annotated[User, Depends(require(Role.supervisor, Role.admin))]
-TakesCalls = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]
-Coordinator = Annotated[User, Depends(require(Role.coordinator))]
 Filter = Annotated[str, Query(max_length=100)]
 
 OUTCOME_LABELS = {
@@ -118,7 +115,7 @@ def _filters_context(session, period: Period | None, start: str, end: str, line:
 
 
 @pages.get("/reports")
-def dashboard_page(request: Request, session: SessionDep, user: Overseer, start: Filter = "", end: Filter = "",
+def dashboard_page(request: Request, session: SessionDep, user: Oversight, start: Filter = "", end: Filter = "",
                    line: Filter = ""):
     tz = request.app.state.settings.tz
     try:
@@ -147,7 +144,7 @@ def _export(request: Request, session, user: User, kind: str, period: Period, he
 
 
 @pages.get("/reports/calls.csv")
-def export_calls(request: Request, session: SessionDep, user: Overseer, start: Filter = "", end: Filter = "",
+def export_calls(request: Request, session: SessionDep, user: Oversight, start: Filter = "", end: Filter = "",
                  line: Filter = ""):
     period = service.parse_period(session=session, start=start, end=end, line=line, today=line_today(request))
     rows = exports.call_rows(engine=request.app.state.engine, period=period, tz=request.app.state.settings.tz)
@@ -156,7 +153,7 @@ def export_calls(request: Request, session: SessionDep, user: Overseer, start: F
 
 
 @pages.get("/reports/referrals.csv")
-def export_referrals(request: Request, session: SessionDep, user: Overseer, start: Filter = "", end: Filter = "",
+def export_referrals(request: Request, session: SessionDep, user: Oversight, start: Filter = "", end: Filter = "",
                      line: Filter = ""):
     period = service.parse_period(session=session, start=start, end=end, line=line, today=line_today(request))
     rows = exports.referral_rows(engine=request.app.state.engine, period=period, tz=request.app.state.settings.tz)
@@ -172,7 +169,7 @@ def _summary_period(request: Request, session, month: str, line: str) -> Period:
 
 
 @pages.get("/reports/summary")
-def summary_page(request: Request, session: SessionDep, user: Overseer, month: Filter = "", line: Filter = ""):
+def summary_page(request: Request, session: SessionDep, user: Oversight, month: Filter = "", line: Filter = ""):
     period = _summary_period(request, session, month, line)
     figures = service.summary(session=session, period=period, tz=request.app.state.settings.tz)
     audit.record(session=session, actor_id=user.id, action="report_summary", target_type="summary",
@@ -185,7 +182,7 @@ def summary_page(request: Request, session: SessionDep, user: Overseer, month: F
 
 
 @pages.get("/reports/summary.csv")
-def summary_csv(request: Request, session: SessionDep, user: Overseer, month: Filter = "", line: Filter = ""):
+def summary_csv(request: Request, session: SessionDep, user: Oversight, month: Filter = "", line: Filter = ""):
     period = _summary_period(request, session, month, line)
     figures = service.summary(session=session, period=period, tz=request.app.state.settings.tz)
     return _export(request, session, user, "summary", period, [_("Section"), _("Item"), _("Count")],
@@ -193,7 +190,7 @@ def summary_csv(request: Request, session: SessionDep, user: Overseer, month: Fi
 
 
 @pages.get("/reports/mine")
-def my_month_page(request: Request, session: SessionDep, user: TakesCalls, month: Filter = ""):
+def my_month_page(request: Request, session: SessionDep, user: CallWork, month: Filter = ""):
     first, last = service.parse_month(month, today=line_today(request))
     figures = service.my_month(session=session, user=user, first=first, last=last, tz=request.app.state.settings.tz)
     days = [day.isoformat() for day, _count in figures.per_day]
@@ -211,7 +208,7 @@ def my_month_page(request: Request, session: SessionDep, user: TakesCalls, month
 
 
 @pages.get("/reports/staffing")
-def staffing_page(request: Request, session: SessionDep, user: Coordinator, month: Filter = "",
+def staffing_page(request: Request, session: SessionDep, user: RosterEdit, month: Filter = "",
                   line_id: Annotated[int | None, Query(ge=1)] = None):
     first, last = service.parse_month(month, today=line_today(request))
     lines = list(session.exec(select(Line).order_by(Line.name)))

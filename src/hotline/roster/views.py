@@ -8,11 +8,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from babel.dates import format_date
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from hotline.accounts.guards import CurrentUser, require
+from hotline.accounts.guards import CallWork, CurrentUser, RosterEdit, RosterRead, StaffingWatch
 from hotline.accounts.models import Role, User
 from hotline.audit.service import record
 from hotline.deps import SessionDep
@@ -26,8 +26,6 @@ from hotline.roster.models import SHIFT_ROLE_LABELS, SWAP_STATUS_LABELS, Line, S
 pages = APIRouter()
 api = APIRouter()
 
-Coordinator = Annotated[User, Depends(require(Role.coordinator))]
-Staff = Annotated[User, Depends(require(Role.counsellor, Role.coordinator, Role.supervisor))]
 Text = Annotated[str, Form(max_length=1000)]
 
 
@@ -96,12 +94,12 @@ def _home(request: Request, session, user: User, error: HotlineError | None = No
 
 
 @pages.get("/roster")
-def roster_home(request: Request, session: SessionDep, user: Staff):
+def roster_home(request: Request, session: SessionDep, user: RosterRead):
     return _home(request, session, user)
 
 
 @pages.post("/roster/lines")
-async def create_line(request: Request, session: SessionDep, user: Coordinator):
+async def create_line(request: Request, session: SessionDep, user: RosterEdit):
     form = await request.form()
     try:
         hours = []
@@ -119,7 +117,7 @@ async def create_line(request: Request, session: SessionDep, user: Coordinator):
 
 
 @pages.post("/roster/limits")
-def set_limits(request: Request, session: SessionDep, user: Coordinator, max_hours_per_week: Text = "",
+def set_limits(request: Request, session: SessionDep, user: RosterEdit, max_hours_per_week: Text = "",
                max_consecutive_hours: Text = "", min_rest_hours: Text = ""):
     try:
         service.set_limits(session=session, max_hours_per_week=_float(max_hours_per_week, "max_hours_per_week"),
@@ -150,12 +148,12 @@ def _line_page(request: Request, session, line_id: int, error: HotlineError | No
 
 
 @pages.get("/roster/lines/{line_id}")
-def line_page(request: Request, session: SessionDep, user: Coordinator, line_id: int):
+def line_page(request: Request, session: SessionDep, user: RosterEdit, line_id: int):
     return _line_page(request, session, line_id)
 
 
 @pages.post("/roster/lines/{line_id}/templates")
-async def add_template(request: Request, session: SessionDep, user: Coordinator, line_id: int):
+async def add_template(request: Request, session: SessionDep, user: RosterEdit, line_id: int):
     form = await request.form()
     try:
         service.get_line(session=session, line_id=line_id)
@@ -173,7 +171,7 @@ async def add_template(request: Request, session: SessionDep, user: Coordinator,
 
 
 @pages.post("/roster/lines/{line_id}/holidays")
-def add_holiday(request: Request, session: SessionDep, user: Coordinator, line_id: int, day: Text = "",
+def add_holiday(request: Request, session: SessionDep, user: RosterEdit, line_id: int, day: Text = "",
                 name: Text = ""):
     try:
         service.add_holiday(session=session, line_id=line_id, day=service.parse_day(day, field="day"), name=name)
@@ -183,7 +181,7 @@ def add_holiday(request: Request, session: SessionDep, user: Coordinator, line_i
 
 
 @pages.post("/roster/lines/{line_id}/generate")
-def generate(request: Request, session: SessionDep, user: Coordinator, line_id: int, first_day: Text = "",
+def generate(request: Request, session: SessionDep, user: RosterEdit, line_id: int, first_day: Text = "",
              days: Text = "7"):
     try:
         start = service.parse_day(first_day, field="first_day")
@@ -197,7 +195,7 @@ def generate(request: Request, session: SessionDep, user: Coordinator, line_id: 
 
 
 @pages.post("/roster/templates/{template_id}/delete")
-def delete_template(request: Request, session: SessionDep, user: Coordinator, template_id: int,
+def delete_template(request: Request, session: SessionDep, user: RosterEdit, template_id: int,
                     confirm: Text = ""):
     template = service.get_template(session=session, template_id=template_id)
     if confirm != "on":
@@ -211,7 +209,7 @@ def delete_template(request: Request, session: SessionDep, user: Coordinator, te
 
 
 @pages.post("/roster/holidays/{holiday_id}/delete")
-def delete_holiday(request: Request, session: SessionDep, user: Coordinator, holiday_id: int):
+def delete_holiday(request: Request, session: SessionDep, user: RosterEdit, holiday_id: int):
     holiday = service.delete_holiday(session=session, holiday_id=holiday_id)
     response = _redirect(f"/roster/lines/{holiday.line_id}")
     flash(response, request, _("Holiday removed. Shifts are not made or removed until you make shifts again."),
@@ -220,7 +218,7 @@ def delete_holiday(request: Request, session: SessionDep, user: Coordinator, hol
 
 
 @pages.post("/roster/shifts/{shift_id}/delete")
-def delete_shift(request: Request, session: SessionDep, user: Coordinator, shift_id: int, confirm: Text = ""):
+def delete_shift(request: Request, session: SessionDep, user: RosterEdit, shift_id: int, confirm: Text = ""):
     shift = service.get_shift(session=session, shift_id=shift_id)
     line_id, monday = _week_of_shift(session, shift)
     if confirm != "on":
@@ -245,12 +243,12 @@ def _staff_page(request: Request, session, error: HotlineError | None = None):
 
 
 @pages.get("/roster/staff")
-def staff_page(request: Request, session: SessionDep, user: Coordinator):
+def staff_page(request: Request, session: SessionDep, user: RosterEdit):
     return _staff_page(request, session)
 
 
 @pages.post("/roster/staff/{user_id}")
-def edit_staff(request: Request, session: SessionDep, user: Coordinator, user_id: int, phone_extension: Text = "",
+def edit_staff(request: Request, session: SessionDep, user: RosterEdit, user_id: int, phone_extension: Text = "",
                skills: Text = ""):
     person = session.get(User, user_id)
     if person is None or not person.has_any(Role.counsellor, Role.supervisor):
@@ -311,7 +309,7 @@ def _week_page(request: Request, session, line_id: int, start: str | None, shift
 
 
 @pages.get("/roster/lines/{line_id}/week")
-def week_page(request: Request, session: SessionDep, user: Coordinator, line_id: int,
+def week_page(request: Request, session: SessionDep, user: RosterEdit, line_id: int,
               start: Annotated[str, Query(max_length=10)] = "", shift: Annotated[int | None, Query()] = None):
     return _week_page(request, session, line_id, start or None, shift)
 
@@ -323,7 +321,7 @@ def _week_of_shift(session, shift) -> tuple[int, date]:
 
 
 @pages.post("/roster/shifts/{shift_id}/assign")
-def assign(request: Request, session: SessionDep, user: Coordinator, shift_id: int, user_id: Text = "",
+def assign(request: Request, session: SessionDep, user: RosterEdit, shift_id: int, user_id: Text = "",
            role: Text = "counsellor"):
     shift = service.get_shift(session=session, shift_id=shift_id)
     line_id, monday = _week_of_shift(session, shift)
@@ -340,7 +338,7 @@ def assign(request: Request, session: SessionDep, user: Coordinator, shift_id: i
 
 
 @pages.post("/roster/assignments/{assignment_id}/remove")
-def unassign(request: Request, session: SessionDep, user: Coordinator, assignment_id: int):
+def unassign(request: Request, session: SessionDep, user: RosterEdit, assignment_id: int):
     shift, _problems = service.unassign(session=session, assignment_id=assignment_id)
     line_id, monday = _week_of_shift(session, shift)
     response = _redirect(_week_url(line_id, monday, shift.id))
@@ -349,7 +347,7 @@ def unassign(request: Request, session: SessionDep, user: Coordinator, assignmen
 
 
 @pages.post("/roster/shifts/{shift_id}/edit")
-def edit_shift(request: Request, session: SessionDep, user: Coordinator, shift_id: int, day: Text = "",
+def edit_shift(request: Request, session: SessionDep, user: RosterEdit, shift_id: int, day: Text = "",
                start: Text = "", end: Text = "", seats: Text = "", supervisor_required: Text = ""):
     shift = service.get_shift(session=session, shift_id=shift_id)
     line_id, monday = _week_of_shift(session, shift)
@@ -367,7 +365,7 @@ def edit_shift(request: Request, session: SessionDep, user: Coordinator, shift_i
 
 
 @pages.post("/roster/lines/{line_id}/publish")
-def publish(request: Request, session: SessionDep, user: Coordinator, line_id: int, start: Text = "",
+def publish(request: Request, session: SessionDep, user: RosterEdit, line_id: int, start: Text = "",
             reason: Text = ""):
     line = service.get_line(session=session, line_id=line_id)
     tz = service.line_zone(line)
@@ -390,7 +388,7 @@ def publish(request: Request, session: SessionDep, user: Coordinator, line_id: i
 # --- forecast ----------------------------------------------------------------------------------------
 
 @pages.get("/roster/lines/{line_id}/forecast")
-def forecast_page(request: Request, session: SessionDep, user: Coordinator, line_id: int,
+def forecast_page(request: Request, session: SessionDep, user: RosterEdit, line_id: int,
                   start: Annotated[str, Query(max_length=10)] = "", weeks: Annotated[int, Query(ge=1, le=52)] = 4):
     line = service.get_line(session=session, line_id=line_id)
     monday = _monday(start or None, line)
@@ -431,18 +429,18 @@ def _mine(request: Request, session, user: User, *, feed_url: str | None = None,
 
 
 @pages.get("/roster/mine")
-def my_shifts(request: Request, session: SessionDep, user: Staff):
+def my_shifts(request: Request, session: SessionDep, user: RosterRead):
     return _mine(request, session, user)
 
 
 @pages.post("/roster/mine/feed")
-def new_feed(request: Request, session: SessionDep, user: Staff):
+def new_feed(request: Request, session: SessionDep, user: RosterRead):
     token = service.new_feed_token(session=session, user=user)
     return _mine(request, session, user, feed_url=str(request.url_for("calendar_feed", token=token)))
 
 
 @pages.post("/roster/mine/feed/revoke")
-def revoke_feed(request: Request, session: SessionDep, user: Staff):
+def revoke_feed(request: Request, session: SessionDep, user: RosterRead):
     service.revoke_feeds(session=session, user=user)
     response = _redirect("/roster/mine")
     flash(response, request, _("Your calendar address no longer works. Make a new one if you need it."), "success")
@@ -450,7 +448,7 @@ def revoke_feed(request: Request, session: SessionDep, user: Staff):
 
 
 @pages.post("/roster/mine/time-off")
-def add_time_off(request: Request, session: SessionDep, user: Staff, first_day: Text = "", last_day: Text = ""):
+def add_time_off(request: Request, session: SessionDep, user: RosterRead, first_day: Text = "", last_day: Text = ""):
     try:
         first = service.parse_day(first_day, field="first_day")
         service.add_time_off(session=session, user=user, first_day=first,
@@ -464,7 +462,7 @@ def add_time_off(request: Request, session: SessionDep, user: Staff, first_day: 
 
 
 @pages.post("/roster/mine/availability")
-def add_availability(request: Request, session: SessionDep, user: Staff, weekday: Text = "", start: Text = "",
+def add_availability(request: Request, session: SessionDep, user: RosterRead, weekday: Text = "", start: Text = "",
                      end: Text = ""):
     try:
         service.add_availability(session=session, user=user, weekday=_int(weekday, "weekday", 0, 6),
@@ -482,7 +480,7 @@ def _optional_id(value: str, field: str) -> int | None:
 
 
 @pages.post("/roster/swaps")
-def ask_swap(request: Request, session: SessionDep, user: Staff, shift_id: Text = "", colleague_id: Text = "",
+def ask_swap(request: Request, session: SessionDep, user: RosterRead, shift_id: Text = "", colleague_id: Text = "",
              their_shift: Text = ""):
     """Ask a named colleague, or everyone (no colleague chosen); `their_shift` is "shift:person" for an exchange."""
     try:
@@ -521,7 +519,7 @@ def _answer(request: Request, session, user: User, action, message: str):
 
 
 @pages.post("/roster/swaps/{swap_id}/accept")
-def accept_swap(request: Request, session: SessionDep, user: Staff, swap_id: int):
+def accept_swap(request: Request, session: SessionDep, user: RosterRead, swap_id: int):
     approval = request.app.state.settings.roster_swaps_need_approval
     return _answer(request, session, user, lambda: swaps.accept_swap(session=session, user=user, swap_id=swap_id,
                                                                      needs_approval=approval),
@@ -530,13 +528,13 @@ def accept_swap(request: Request, session: SessionDep, user: Staff, swap_id: int
 
 
 @pages.post("/roster/swaps/{swap_id}/decline")
-def decline_swap(request: Request, session: SessionDep, user: Staff, swap_id: int):
+def decline_swap(request: Request, session: SessionDep, user: RosterRead, swap_id: int):
     return _answer(request, session, user, lambda: swaps.decline_swap(session=session, user=user, swap_id=swap_id),
                    _("Declined. Your colleague has been told."))
 
 
 @pages.post("/roster/swaps/{swap_id}/cancel")
-def cancel_swap(request: Request, session: SessionDep, user: Staff, swap_id: int):
+def cancel_swap(request: Request, session: SessionDep, user: RosterRead, swap_id: int):
     return _answer(request, session, user, lambda: swaps.cancel_swap(session=session, user=user, swap_id=swap_id),
                    _("Request cancelled. The shift stays yours."))
 
@@ -549,7 +547,7 @@ def _swaps_page(request: Request, session, error: HotlineError | None = None):
 
 
 @pages.get("/roster/swaps")
-def swaps_page(request: Request, session: SessionDep, user: Coordinator):
+def swaps_page(request: Request, session: SessionDep, user: RosterEdit):
     return _swaps_page(request, session)
 
 
@@ -564,13 +562,13 @@ def _decide(request: Request, session, action, message: str):
 
 
 @pages.post("/roster/swaps/{swap_id}/approve")
-def approve_swap(request: Request, session: SessionDep, user: Coordinator, swap_id: int):
+def approve_swap(request: Request, session: SessionDep, user: RosterEdit, swap_id: int):
     return _decide(request, session, lambda: swaps.approve_swap(session=session, actor=user, swap_id=swap_id),
                    _("Swap approved. The roster has changed and both counsellors have been told."))
 
 
 @pages.post("/roster/swaps/{swap_id}/reject")
-def reject_swap(request: Request, session: SessionDep, user: Coordinator, swap_id: int):
+def reject_swap(request: Request, session: SessionDep, user: RosterEdit, swap_id: int):
     return _decide(request, session, lambda: swaps.reject_swap(session=session, actor=user, swap_id=swap_id),
                    _("Swap not approved. Both counsellors have been told; the roster is unchanged."))
 
@@ -594,12 +592,12 @@ async def _uploaded(request: Request) -> str | bytes:
 
 
 @pages.get("/roster/import")
-def import_page(request: Request, user: Coordinator):
+def import_page(request: Request, user: RosterEdit):
     return _import_page(request)
 
 
 @pages.post("/roster/import")
-async def import_preview(request: Request, session: SessionDep, user: Coordinator):
+async def import_preview(request: Request, session: SessionDep, user: RosterEdit):
     """Check every row and show what would happen; nothing is written until the coordinator confirms."""
     content = await _uploaded(request)
     try:
@@ -613,7 +611,7 @@ async def import_preview(request: Request, session: SessionDep, user: Coordinato
 
 
 @pages.post("/roster/import/apply")
-def import_apply(request: Request, session: SessionDep, user: Coordinator,
+def import_apply(request: Request, session: SessionDep, user: RosterEdit,
                  content: Annotated[str, Form(max_length=staff_import.MAX_BYTES)] = ""):
     try:
         plan = staff_import.read_staff_csv(session=session, content=content)
@@ -642,7 +640,7 @@ Day = Annotated[str, Query(max_length=10)]
 
 
 @pages.get("/roster/lines/{line_id}/export.csv")
-def export_csv(request: Request, session: SessionDep, user: Coordinator, line_id: int, start: Day = "",
+def export_csv(request: Request, session: SessionDep, user: RosterEdit, line_id: int, start: Day = "",
                end: Day = ""):
     line = service.get_line(session=session, line_id=line_id)
     first, last, since, until = _export_period(line, start, end)
@@ -656,7 +654,7 @@ def export_csv(request: Request, session: SessionDep, user: Coordinator, line_id
 
 
 @pages.get("/roster/lines/{line_id}/export.ics")
-def export_ics(request: Request, session: SessionDep, user: Coordinator, line_id: int, start: Day = "",
+def export_ics(request: Request, session: SessionDep, user: RosterEdit, line_id: int, start: Day = "",
                end: Day = ""):
     line = service.get_line(session=session, line_id=line_id)
     first, last, since, until = _export_period(line, start, end)
@@ -703,12 +701,10 @@ def api_on_now(session: SessionDep, user: CurrentUser):
 
 # --- wellbeing -----------------------------------------------------------------------------------------
 
-Watches = Annotated[User, Depends(require(Role.coordinator, Role.supervisor))]
-TakesCalls = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]
 
 
 @pages.get("/roster/wellbeing")
-def wellbeing_page(request: Request, session: SessionDep, user: Watches):
+def wellbeing_page(request: Request, session: SessionDep, user: StaffingWatch):
     settings = request.app.state.settings
     loads = wellbeing.counsellor_loads(session=session, tz=settings.tz,
                                        per_shift_limit=settings.wellbeing_high_calls_per_shift,
@@ -719,7 +715,7 @@ def wellbeing_page(request: Request, session: SessionDep, user: Watches):
 
 
 @pages.post("/roster/rating")
-def rate_shift(request: Request, session: SessionDep, user: TakesCalls,
+def rate_shift(request: Request, session: SessionDep, user: CallWork,
                rating: Annotated[str, Form(max_length=2)] = ""):
     wellbeing.rate_shift(session=session, user=user, rating=rating)
     response = go_to("/calls", request)

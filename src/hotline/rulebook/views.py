@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from hotline.accounts.guards import AdminUser, CurrentUser, require
-from hotline.accounts.models import Role, User
+from hotline.accounts.guards import AdminUser, CurrentUser, Oversight
+from hotline.accounts.models import Role
 from hotline.audit import service as audit
 from hotline.calls.choices import ANSWER_LABELS
 from hotline.calls.forms import ANSWER_FIELDS
@@ -23,7 +23,6 @@ from hotline.triage import answer_rules
 pages = APIRouter()
 api = APIRouter()
 
-ReadsRules = Annotated[User, Depends(require(Role.supervisor, Role.admin))]
 
 
 def _rules(request: Request) -> service.ActiveRules:
@@ -31,13 +30,13 @@ def _rules(request: Request) -> service.ActiveRules:
 
 
 @pages.get("/triage")
-def playground(request: Request, user: ReadsRules):
+def playground(request: Request, user: Oversight):
     return render(request, "rulebook/playground.html", {"answer_fields": ANSWER_FIELDS, "answer_labels": ANSWER_LABELS,
                                                         "text": "", "answers": {}})
 
 
 @pages.post("/triage")
-async def try_text(request: Request, user: ReadsRules):
+async def try_text(request: Request, user: Oversight):
     form = await request.form()
     text = str(form.get("text", ""))
     answers = {field: True for field in ANSWER_FIELDS if form.get(f"a_{field}") == "on"}
@@ -54,7 +53,7 @@ async def try_text(request: Request, user: ReadsRules):
 
 
 @pages.get("/triage/rules")
-def rules_page(request: Request, user: ReadsRules):
+def rules_page(request: Request, user: Oversight):
     active = _rules(request)
     return render(request, "rulebook/rules.html", {"rules": active.current, "active": active,
                                                    "answer_rules": answer_rules(active.current),

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from hotline.accounts.guards import require
-from hotline.accounts.models import Role, User
+from hotline.accounts.guards import CallWork
+from hotline.accounts.models import User
 from hotline.calls import service as calls
 from hotline.calls.models import Call
 from hotline.deps import SessionDep
@@ -25,7 +25,6 @@ from hotline.screening.models import DistressMark, Screening
 pages = APIRouter()
 api = APIRouter()
 
-TakesCalls = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]
 
 
 def _in_locale(wording) -> str:
@@ -90,7 +89,7 @@ def screening_context(request: Request, session, user: User, call: Call) -> dict
 
 @pages.get("/calls/{call_id}/screenings/new")
 def screening_form(
-    request: Request, session: SessionDep, user: TakesCalls, call_id: int,
+    request: Request, session: SessionDep, user: CallWork, call_id: int,
     instrument_id: Annotated[str, Query(alias="instrument", max_length=32)] = "",
 ):
     call = service.own_open_call(session, user, call_id)
@@ -102,7 +101,7 @@ def screening_form(
 
 
 @pages.post("/calls/{call_id}/screenings")
-async def add_screening(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+async def add_screening(request: Request, session: SessionDep, user: CallWork, call_id: int):
     form = await request.form()
     instrument_id = str(form.get("instrument", ""))[:32]
     try:
@@ -129,7 +128,7 @@ async def add_screening(request: Request, session: SessionDep, user: TakesCalls,
 
 
 @pages.post("/calls/{call_id}/distress")
-async def log_distress(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+async def log_distress(request: Request, session: SessionDep, user: CallWork, call_id: int):
     form = await request.form()
     service.log_distress(session=session, user=user, call_id=call_id, level=str(form.get("level", ""))[:4])
     if not is_htmx(request):
@@ -183,13 +182,13 @@ class DistressOut(BaseModel):
 
 
 @api.get("/calls/{call_id}/screenings", response_model=list[ScreeningOut])
-def api_screenings(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+def api_screenings(request: Request, session: SessionDep, user: CallWork, call_id: int):
     call = calls.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
     return [ScreeningOut.of(s) for s in service.screenings_of(session=session, call=call)]
 
 
 @api.post("/calls/{call_id}/screenings", response_model=ScreeningOut, status_code=201)
-def api_add_screening(request: Request, session: SessionDep, user: TakesCalls, call_id: int, body: ScreeningIn):
+def api_add_screening(request: Request, session: SessionDep, user: CallWork, call_id: int, body: ScreeningIn):
     screening, _score = service.add_screening(session=session, user=user, call_id=call_id,
                                               instrument_id=body.instrument, answers=body.answers,
                                               rules=request.app.state.rules.current)
@@ -197,13 +196,13 @@ def api_add_screening(request: Request, session: SessionDep, user: TakesCalls, c
 
 
 @api.get("/calls/{call_id}/distress", response_model=list[DistressOut])
-def api_distress(request: Request, session: SessionDep, user: TakesCalls, call_id: int):
+def api_distress(request: Request, session: SessionDep, user: CallWork, call_id: int):
     call = calls.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
     return [DistressOut.of(call, m) for m in service.distress_marks(session=session, call=call)]
 
 
 @api.post("/calls/{call_id}/distress", response_model=DistressOut, status_code=201)
-def api_log_distress(request: Request, session: SessionDep, user: TakesCalls, call_id: int, body: DistressIn):
+def api_log_distress(request: Request, session: SessionDep, user: CallWork, call_id: int, body: DistressIn):
     mark = service.log_distress(session=session, user=user, call_id=call_id, level=body.level)
     call = session.get(Call, call_id)
     return JSONResponse(DistressOut.of(call, mark).model_dump(mode="json"), status_code=201)
