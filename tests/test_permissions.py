@@ -140,6 +140,7 @@ ROUTES = {
     ("GET", "/triage"): {S, A},
     ("POST", "/triage"): {S, A},
     ("GET", "/triage/rules"): {S, A},
+    ("GET", "/triage/rules/words/{item_id}"): {S, A},
     ("POST", "/triage/rules/reload"): {A},
     ("GET", "/triage/rule-sets"): {A},
     ("POST", "/triage/rule-sets"): {A},
@@ -165,7 +166,8 @@ ROUTES = {
 SAMPLE_PATH_VALUES = {"user_id": "1", "call_id": "1", "referral_id": "1", "follow_up_id": "1", "debrief_id": "1",
                       "caller_id": "1", "line_id": "1", "shift_id": "1", "assignment_id": "1", "token": "x",
                       "record_id": "1", "swap_id": "1", "notification_id": "1",
-                      "template_id": "1", "holiday_id": "1", "destination_id": "1"}
+                      "template_id": "1", "holiday_id": "1", "destination_id": "1",
+                      "item_id": "c.ingest_done"}
 
 
 def app_routes(app):

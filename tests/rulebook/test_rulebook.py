@@ -45,13 +45,18 @@ def test_playground_refuses_oversized_text(client, logged_in):
 def test_rules_page_lists_rules_with_phrases(client, logged_in):
     logged_in(Role.supervisor)
     page = client.get("/triage/rules").text
-    assert "suicide.attempt_now" in page and "吃了一整瓶" in page
+    assert "suicide.attempt_now" in page
+    assert "吃了一整瓶" in client.get("/triage/rules/words/suicide.attempt_now").text  # a rule's words, on opening
     assert "Reload the rule file" not in page  # only admins reload
     # a combination's context conditions are readable too
     assert "Only where one of these is also found:" in page
     assert "Not where one of these is found nearby:" in page and "t.destination" in page
     # concepts with the part they fill, and how each screener answer counts: all in the rule file now
-    assert 'id="c.ingest_done"' in page and "part: act" in page and "食咗" in page
+    assert 'id="c.ingest_done"' in page and "part: act" in page
+    words = client.get("/triage/rules/words/c.ingest_done", headers={"HX-Request": "true"})
+    assert words.status_code == 200 and "食咗" in words.text and "<html" not in words.text
+    missing = client.get("/triage/rules/words/c.nothing")
+    assert missing.status_code == 404 and "There is no concept c.nothing" in missing.text
     answers = page.split('data-testid="answer-rules"', 1)[1].split("</table>", 1)[0]
     assert 'id="answers.plan"' in answers and "C-SSRS Q5" in answers
     assert "if not within 3 months: Moderate" in answers and "with suicidal desire: High" in answers

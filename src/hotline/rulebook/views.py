@@ -14,7 +14,7 @@ from hotline.audit import service as audit
 from hotline.calls.choices import ANSWER_LABELS
 from hotline.calls.forms import ANSWER_FIELDS
 from hotline.deps import SessionDep
-from hotline.errors import HotlineError
+from hotline.errors import HotlineError, NotFound
 from hotline.i18n import _
 from hotline.pages import client_address, flash, go_to, render
 from hotline.rulebook import service
@@ -58,6 +58,17 @@ def rules_page(request: Request, user: Oversight):
     return render(request, "rulebook/rules.html", {"rules": active.current, "active": active,
                                                    "answer_rules": answer_rules(active.current),
                                                    "may_reload": Role.admin in user.roles})
+
+
+@pages.get("/triage/rules/words/{item_id}")
+def rule_words(request: Request, user: Oversight, item_id: str):
+    """The words of a rule, a concept or a modifier, fetched when its entry on the rules page is opened: listing
+    every word of every entry at once would make that page heavier than the budget for any page."""
+    rules = _rules(request).current
+    item = next((t for t in (*rules.rules, *rules.terms, *rules.modifiers) if t.id == item_id), None)
+    if item is None:
+        raise NotFound(_("There is no concept %(id)s in the rules in force.", id=item_id))
+    return render(request, "rulebook/concept.html", {"term": item}, block="words")
 
 
 @pages.post("/triage/rules/reload")
