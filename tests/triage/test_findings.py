@@ -35,3 +35,8 @@ def test_separate_stretches_stay_separate_findings_and_answers_stay_their_own():
 def test_findings_of_a_stored_call_group_the_same_way():
     stored = [e.to_dict() for e in assess("He took the whole bottle of sleeping pills just now.").evidence]
     assert findings(stored) == findings(list(reversed(stored)))
+
+
+def test_a_finding_of_another_domain_on_the_same_words_stays_its_own():
+    chips = [c for c in shown("我想死。我老公天天打我。家里有枪。") if c["level"] != "none"]
+    assert {c["domain"] for c in chips} >= {"suicide", "violence"}  # abuse is not hidden under the wish to die

@@ -413,6 +413,8 @@ class _TextAnalysis:
         s = self.norm.text
         if marker.start > 0 and s[marker.start - 1] in _OBJECT_PARTICLES:
             return False
+        if s.startswith(("的", "'s", "啲", "嘅"), marker.end):
+            return False  # a possessive (我妈的药, "my mum's pills") names whose things, not who acts
         before = s[max(0, marker.start - 6) : marker.start]
         if before.endswith(_OBJECT_PREFIX_EN):
             return False
@@ -427,12 +429,14 @@ class _TextAnalysis:
 
     def _evidence(self, rule: Rule | Pattern, start: int, end: int, discount, time: int,
                   time_word: str, third_party: bool, why: str, reported: str = "",
-                  hesitant: str = "", identified: str = "", dreamt: str = "") -> Evidence:
+                  hesitant: str = "", identified: str = "", dreamt: str = "",
+                  wholly_others: bool | None = None) -> Evidence:
         if discount in (Discount.negated, Discount.intensifier):
             level = RiskLevel.none
-        elif time != _NOW and third_party and rule.subject == "auto":
-            # Someone else's act that is over (a friend who attempted years ago, a colleague who jumped last
-            # week): a story, no level (DESIGN.md). A third person at risk now is still flagged.
+        elif time == _PAST and (third_party if wholly_others is None else wholly_others) and rule.subject == "auto":
+            # Someone else's history (a friend who attempted years ago and is well now): a story, no level
+            # (DESIGN.md). Recent ("my brother has been cutting himself lately") stays a flag about them, and a
+            # combination is someone else's only when every part is (我吃了我妈的药 is the caller's act).
             level = RiskLevel.none
             discount, why = Discount.reported, why or f"someone else's history: '{time_word}'"
         elif time == _PAST:
@@ -553,7 +557,7 @@ class _TextAnalysis:
                 dreamt = next((o.dreamt for o in chosen if o.dreamt), "")
                 fired.append(self._evidence(pat, start, end, discount, time, "",
                                             any(o.third_party for o in chosen), why, reported, hesitant,
-                                            dreamt=dreamt))
+                                            dreamt=dreamt, wholly_others=all(o.third_party for o in chosen)))
                 if len(fired) >= 20:  # a huge note needs a few examples, not thousands
                     break
         return fired

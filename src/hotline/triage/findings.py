@@ -25,27 +25,25 @@ def _strength(item: Mapping[str, Any]) -> tuple[int, int, int, str]:
 
 
 def findings(evidence: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One dict per finding: the strongest evidence of each group of overlapping spans, with `also`
-    listing the other rule ids in the group. Answers (no span) and protective evidence stay one each."""
+    """One dict per finding, in the order of the note: the strongest evidence of a stretch, with `also`
+    listing the other rule ids of the same domain whose words overlap it. A finding of another domain on
+    the same words (domestic violence beside a wish to die) stays a finding of its own, and nothing is
+    swallowed through a chain of overlaps. Answers and protective evidence follow, one each, as stored."""
     spans: list[Mapping[str, Any]] = []
-    out: list[dict[str, Any]] = []
+    rest: list[dict[str, Any]] = []
     for item in evidence:
         if item.get("source") == "answers" or not item.get("text") or item.get("kind") != "risk":
-            out.append({**item, "also": []})
+            rest.append({**item, "also": []})
         else:
             spans.append(item)
-    spans.sort(key=lambda e: (e.get("start", 0), e.get("end", 0)))
-    group: list[Mapping[str, Any]] = []
-    group_end = -1
-    for item in spans + [None]:
-        if item is not None and group and item.get("start", 0) < group_end:
-            group.append(item)
-            group_end = max(group_end, item.get("end", 0))
-            continue
-        if group:
-            best = max(group, key=_strength)
-            also = sorted({e["rule_id"] for e in group} - {best["rule_id"]})
-            out.append({**best, "also": also})
-        if item is not None:
-            group, group_end = [item], item.get("end", 0)
-    return out
+    left = sorted(spans, key=_strength, reverse=True)
+    chosen: list[dict[str, Any]] = []
+    while left:
+        best = left.pop(0)
+        same = [e for e in left if e.get("domain") == best.get("domain")
+                and e.get("start", 0) < best.get("end", 0) and best.get("start", 0) < e.get("end", 0)]
+        left = [e for e in left if not any(e is x for x in same)]
+        also = sorted({e["rule_id"] for e in same} - {best["rule_id"]})
+        chosen.append({**best, "also": also})
+    chosen.sort(key=lambda e: (e.get("start", 0), e.get("end", 0), e.get("rule_id", "")))
+    return chosen + rest

@@ -276,7 +276,8 @@ class _Checker:
 #
 #   take~      every form of an English verb: take, takes, took, taken, taking
 #   take~ed    its past forms only: took, taken (what was done, not what is meant)
-#   #          any digit: "# pills" finds "30 pills", "#粒" finds "40粒" (the number may be longer)
+#   #          any digit: "#盒" finds "3盒" (the number may be longer)
+#   ##         a number of two digits or more: "## pills" finds "30 pills" and "120 pills", not "2 pills"
 #   *word      the match may start inside a word, as "word*" lets it run on past the end
 
 # Irregular verbs that hotline notes use: base -> (past, past participle).
@@ -296,7 +297,16 @@ _IRREGULAR = {
     "climb": ("climbed", "climbed"), "beat": ("beat", "beaten"), "choke": ("choked", "choked"),
     "bleed": ("bled", "bled"), "grab": ("grabbed", "grabbed"), "plan": ("planned", "planned"),
     "stop": ("stopped", "stopped"), "slip": ("slipped", "slipped"), "drop": ("dropped", "dropped"),
+    "pay": ("paid", "paid"), "lay": ("laid", "laid"), "quit": ("quit", "quit"),
 }
+_THIRD = {"be": "is", "have": "has", "do": "does", "go": "goes"}
+# One-syllable verbs that double their last consonant (pop -> popped); a rule on letters alone would also
+# double open -> "openned" or miss quit -> quitting, so the short list is written out.
+_DOUBLES = frozenset({"pop", "chug", "stab", "drop", "slip", "stop", "grab", "plan", "step", "trip", "skip",
+                      "snap", "grip", "trap", "drug", "rob", "jab", "dig", "tap", "cut", "hit", "put", "sit",
+                      "set", "shut", "slit", "quit", "run", "swim", "get", "shop", "beg"})
+# Verbs whose past is their base form: "cut" is also what one means to do, so `cut~ed` cannot say "done".
+_PAST_IS_BASE = frozenset({"cut", "hit", "put", "set", "shut", "slit", "quit", "beat", "hurt", "let", "cost"})
 _VOWELS = frozenset("aeiou")
 
 
@@ -308,8 +318,8 @@ def _regular(word: str) -> tuple[str, str, str]:
         return word + "s", word + "d", word[:-1] + "ing"
     if word.endswith("y") and len(word) > 1 and word[-2] not in _VOWELS:
         return word[:-1] + "ies", word[:-1] + "ied", word + "ing"
-    third = word + "es" if word.endswith(("s", "sh", "ch", "x", "z", "o")) else word + "s"
-    if len(word) <= 4 and word[-1] not in "aeiouwxy" and word[-2] in _VOWELS and word[-3:-2] not in _VOWELS:
+    third = _THIRD.get(word) or (word + "es" if word.endswith(("s", "sh", "ch", "x", "z", "o")) else word + "s")
+    if word in _DOUBLES:
         return third, word + word[-1] + "ed", word + word[-1] + "ing"  # pop -> popped, chug -> chugging
     return third, word + "ed", word + "ing"
 
@@ -317,12 +327,14 @@ def _regular(word: str) -> tuple[str, str, str]:
 def inflect(word: str, past_only: bool = False) -> tuple[str, ...]:
     """The forms of an English verb, base first: take -> take, takes, took, taken, taking."""
     third, past, ing = _regular(word)
+    third = _THIRD.get(word, third)
+    ing = "being" if word == "be" else ing
     participle = past
     if word in _IRREGULAR:
         past, participle = _IRREGULAR[word]
-        if word[-1] not in "aeiouyw" and word[-2:-1] in _VOWELS and word[-3:-2] not in _VOWELS and len(word) <= 4:
-            ing = word + word[-1] + "ing"  # cut -> cutting, hit -> hitting
     if past_only:
+        if word in _PAST_IS_BASE:
+            raise ValueError(f"'{word}~ed' would be '{word}', also what one means to do: write the done forms out")
         return tuple(dict.fromkeys((past, participle)))
     return tuple(dict.fromkeys((word, third, past, participle, ing)))
 
@@ -347,6 +359,17 @@ def expand(phrase: str) -> tuple[str, ...]:
             else:
                 choices.append([word])
         forms = [" ".join(combo) for combo in _product(choices)]
+    if "##" in phrase:
+        # Two or more digits ("## pills" finds 30 pills, not 2): 10..99 written out, the number open to the
+        # left (a longer one ends in them) and, at the end of a phrase, to the right.
+        wide = []
+        for form in forms:
+            if form.count("#") != 2:
+                raise ValueError("a phrase has one '#' or one '##'")
+            left = "*" if form.startswith("##") else ""
+            right = "*" if form.endswith("##") and not form.endswith("*") else ""
+            wide.extend(left + form.replace("##", f"{a}{b}") + right for a in "123456789" for b in "0123456789")
+        return tuple(wide)
     if "#" in phrase:
         digits = []
         for form in forms:
