@@ -158,7 +158,7 @@ def test_reach_refused_on_kinds_without_it(tmp_path):
 
 CONCEPTS = (
     '[[term]]\nid = "c.act"\nrole = "act"\nphrases = ["take~ed", "吃了"]\n'
-    '[[term]]\nid = "c.count"\nrole = "amount"\nphrases = ["# pills", "#片"]\n'
+    '[[term]]\nid = "c.count"\nrole = "amount"\nphrases = ["## pills", "##片"]\n'
     '[[pattern]]\nid = "p.od"\ndomain = "suicide"\nlevel = "imminent"\nscope = "sentence"\nwithin = 40\n'
     'when = "c.act + c.count"\n'
 )
@@ -170,13 +170,16 @@ def test_inflected_verbs_and_numbers_compose_an_act_never_written_out(tmp_path):
         result = assess(note, rules=rules)
         assert result.level.value == "imminent", note
         assert result.evidence[0].reason.startswith("act '"), result.evidence[0].reason
-    # take~ed is what was done: the base form is an intent, not this act
+    # take~ed is what was done: the base form is an intent, not this act; ## is ten or more, not 2
     assert assess("She will take 30 pills.", rules=rules).level.value == "none"
+    assert assess("She took 2 pills for a headache.", rules=rules).level.value == "none"
 
 
 def test_a_misplaced_tilde_is_refused_with_the_rule_named(tmp_path):
     refuse(tmp_path, '[[term]]\nid = "c.bad"\nphrases = ["ta~ke"]\n', "c.bad", "'~' ends a word")
     refuse(tmp_path, '[[term]]\nid = "c.bad"\nphrases = ["吃~"]\n', "c.bad", "English verb")
+    # "cut" is both what was done and what is meant: a done form that reads as an intent is refused
+    refuse(tmp_path, '[[term]]\nid = "c.bad"\nphrases = ["cut~ed"]\n', "c.bad", "write the done forms out")
 
 
 def test_answers_count_as_the_rule_file_says(tmp_path):
