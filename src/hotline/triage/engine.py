@@ -562,7 +562,6 @@ class _TextAnalysis:
                     break
         return fired
 
-
     def _explain(self, pat: Pattern, chosen: list[_Occ]) -> str:
         """"act '吞下去' · means '药' · when '半小时前' → attempt just made": the words that filled each part."""
         filled = [f"{o.role} '{self._span_text(o.start, o.end)[0]}'" for o in sorted(chosen, key=lambda o: o.start)

@@ -39,10 +39,11 @@ def findings(evidence: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     left = sorted(spans, key=_strength, reverse=True)
     chosen: list[dict[str, Any]] = []
     while left:
-        best = left.pop(0)
-        same = [e for e in left if e.get("domain") == best.get("domain")
-                and e.get("start", 0) < best.get("end", 0) and best.get("start", 0) < e.get("end", 0)]
-        left = [e for e in left if not any(e is x for x in same)]
+        best, *others = left
+        same, left = [], []
+        for e in others:
+            overlaps = e.get("start", 0) < best.get("end", 0) and best.get("start", 0) < e.get("end", 0)
+            (same if overlaps and e.get("domain") == best.get("domain") else left).append(e)
         also = sorted({e["rule_id"] for e in same} - {best["rule_id"]})
         chosen.append({**best, "also": also})
     chosen.sort(key=lambda e: (e.get("start", 0), e.get("end", 0), e.get("rule_id", "")))

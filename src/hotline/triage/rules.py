@@ -17,7 +17,7 @@ from typing import Any
 
 import ahocorasick
 
-from .models import Action, Domain, RiskLevel
+from .models import Action, Answers, Domain, RiskLevel
 from .normalise import normalise_phrase
 
 MODIFIER_KINDS = frozenset(
@@ -290,14 +290,11 @@ _IRREGULAR = {
     "leave": ("left", "left"), "light": ("lit", "lit"), "make": ("made", "made"), "put": ("put", "put"),
     "run": ("ran", "run"), "say": ("said", "said"), "see": ("saw", "seen"), "sell": ("sold", "sold"),
     "send": ("sent", "sent"), "shoot": ("shot", "shot"), "sit": ("sat", "sat"), "slit": ("slit", "slit"),
-    "stand": ("stood", "stood"), "steal": ("stole", "stolen"), "swallow": ("swallowed", "swallowed"),
-    "swim": ("swam", "swum"), "take": ("took", "taken"), "tell": ("told", "told"), "think": ("thought", "thought"),
-    "throw": ("threw", "thrown"), "write": ("wrote", "written"), "stab": ("stabbed", "stabbed"),
-    "overdo": ("overdid", "overdone"), "set": ("set", "set"), "shut": ("shut", "shut"), "lie": ("lay", "lain"),
-    "climb": ("climbed", "climbed"), "beat": ("beat", "beaten"), "choke": ("choked", "choked"),
-    "bleed": ("bled", "bled"), "grab": ("grabbed", "grabbed"), "plan": ("planned", "planned"),
-    "stop": ("stopped", "stopped"), "slip": ("slipped", "slipped"), "drop": ("dropped", "dropped"),
-    "pay": ("paid", "paid"), "lay": ("laid", "laid"), "quit": ("quit", "quit"),
+    "stand": ("stood", "stood"), "steal": ("stole", "stolen"), "swim": ("swam", "swum"), "take": ("took", "taken"),
+    "tell": ("told", "told"), "think": ("thought", "thought"),
+    "throw": ("threw", "thrown"), "write": ("wrote", "written"), "overdo": ("overdid", "overdone"),
+    "set": ("set", "set"), "shut": ("shut", "shut"), "lie": ("lay", "lain"), "beat": ("beat", "beaten"),
+    "bleed": ("bled", "bled"), "pay": ("paid", "paid"), "lay": ("laid", "laid"), "quit": ("quit", "quit"),
 }
 _THIRD = {"be": "is", "have": "has", "do": "does", "go": "goes"}
 # One-syllable verbs that double their last consonant (pop -> popped); a rule on letters alone would also
@@ -318,7 +315,7 @@ def _regular(word: str) -> tuple[str, str, str]:
         return word + "s", word + "d", word[:-1] + "ing"
     if word.endswith("y") and len(word) > 1 and word[-2] not in _VOWELS:
         return word[:-1] + "ies", word[:-1] + "ied", word + "ing"
-    third = _THIRD.get(word) or (word + "es" if word.endswith(("s", "sh", "ch", "x", "z", "o")) else word + "s")
+    third = word + "es" if word.endswith(("s", "sh", "ch", "x", "z", "o")) else word + "s"
     if word in _DOUBLES:
         return third, word + word[-1] + "ed", word + word[-1] + "ing"  # pop -> popped, chug -> chugging
     return third, word + "ed", word + "ing"
@@ -359,27 +356,19 @@ def expand(phrase: str) -> tuple[str, ...]:
             else:
                 choices.append([word])
         forms = [" ".join(combo) for combo in _product(choices)]
-    if "##" in phrase:
-        # Two or more digits ("## pills" finds 30 pills, not 2): 10..99 written out, the number open to the
-        # left (a longer one ends in them) and, at the end of a phrase, to the right.
-        wide = []
-        for form in forms:
-            if form.count("#") != 2:
-                raise ValueError("a phrase has one '#' or one '##'")
-            left = "*" if form.startswith("##") else ""
-            right = "*" if form.endswith("##") and not form.endswith("*") else ""
-            wide.extend(left + form.replace("##", f"{a}{b}") + right for a in "123456789" for b in "0123456789")
-        return tuple(wide)
     if "#" in phrase:
-        digits = []
+        # "#" is one digit, "##" a number of two digits or more (10..99 written out): a leading number may
+        # be longer (its match may start inside it: "#粒" finds 40粒), and so may a trailing one ("like ##").
+        wide = "##" in phrase
+        token, values = ("##", [f"{a}{b}" for a in "123456789" for b in "0123456789"]) if wide else ("#", "0123456789")
+        numbered = []
         for form in forms:
-            if form.count("#") > 1:
-                raise ValueError("one '#' to a phrase")
-            # A leading number may be longer: "#粒" finds 40粒, so its match may start inside the number.
-            left = "*" if form.startswith("#") else ""
-            right = "*" if form.endswith("#") and not form.endswith("*") else ""  # "like #" finds "like 40"
-            digits.extend(left + form.replace("#", d) + right for d in "0123456789")
-        forms = digits
+            if form.count("#") != len(token):
+                raise ValueError("a phrase has one '#' or one '##'")
+            left = "*" if form.startswith(token) else ""
+            right = "*" if form.endswith(token) and not form.endswith("*") else ""
+            numbered.extend(left + form.replace(token, value) + right for value in values)
+        forms = numbered
     return tuple(forms)
 
 
@@ -578,11 +567,9 @@ _ANSWER_FIELDS = {"id", "field", "kind", "domain", "level", "lowerable", "why", 
 
 
 def _answer(chk: _Checker, item: Any, claim) -> AnswerRule:
-    from .models import Answers  # the screen's fields: an answer rule must name one of them
-
     rid = chk.fields("answer", item, _ANSWER_FIELDS, {"id", "field", "level", "why"})
     claim(rid)
-    known = set(Answers.model_fields)
+    known = set(Answers.model_fields)  # the call screen's answers: a rule must name one of them
     names = {key: item.get(key, "") for key in ("field", "also_field", "recency_field")}
     for key, name in names.items():
         if not isinstance(name, str) or (name and name not in known):
