@@ -55,6 +55,7 @@ class _Hit:
     reported: str = ""  # the word that made it someone else's story
     hesitant: str = ""  # the word that held it back
     dreamt: str = ""  # the word that puts it in a dream
+    later: str = ""  # the word that sets it for a later day (考完试那天, "next month")
     identified: str = ""  # the word by which the writer puts themself in someone else's story
 
 
@@ -270,6 +271,7 @@ class _Occ:
     reported: str
     hesitant: str
     dreamt: str
+    later: str
     role: str = ""  # the concept's part in a pattern ("act", "means"), for the explanation
     name: str = ""  # the term or rule id: orders two concepts found on the same words
 
@@ -360,6 +362,10 @@ class _TextAnalysis:
         mods = self.by_clause.get(clause, ())
         times = {}
         for kind, m in mods:
+            if kind == "negation" and m.start < h.start < m.end:
+                # the denial runs into the phrase (冇谂过 | 谂过死): it governs it
+                h.discount, h.why = Discount.negated, f"negated by '{self._word(m)}'"
+                return
             if kind == "negation" and m.end <= h.start:
                 reach = self.rules.modifiers[m.owner].reach
                 if reach == 0 or (h.start - m.end <= reach and not self.clauses.soft_between(m.end, h.start)):
@@ -373,7 +379,7 @@ class _TextAnalysis:
             elif kind == "question" and m.end <= h.start and self._denied_next(clause):
                 h.discount, h.why = Discount.negated, f"asked ('{self._word(m)}') and denied"
                 return
-            elif kind in ("past", "recent", "present"):
+            elif kind in ("past", "recent", "present", "future"):
                 times.setdefault(kind, m)
             elif kind == "third_party" and m.end <= h.start and self._is_subject(m, h):
                 h.third_party = True
@@ -392,6 +398,8 @@ class _TextAnalysis:
             who = self.identifying.get(self.clauses.sentence_of(h.start))
             if who is not None:
                 h.reported, h.identified = "", self._word(who)
+        if "future" in times and "present" not in times:
+            h.later = self._word(times["future"])
         if "present" in times:
             h.time, h.time_word = _NOW, self._word(times["present"])
         elif "recent" in times:
@@ -430,7 +438,7 @@ class _TextAnalysis:
     def _evidence(self, rule: Rule | Pattern, start: int, end: int, discount, time: int,
                   time_word: str, third_party: bool, why: str, reported: str = "",
                   hesitant: str = "", identified: str = "", dreamt: str = "",
-                  wholly_others: bool | None = None) -> Evidence:
+                  wholly_others: bool | None = None, later: str = "") -> Evidence:
         if discount in (Discount.negated, Discount.intensifier):
             level = RiskLevel.none
         elif time == _PAST and (third_party if wholly_others is None else wholly_others) and rule.subject == "auto":
@@ -462,6 +470,10 @@ class _TextAnalysis:
                 level = max(RiskLevel.from_rank(level.rank - 1), RiskLevel.moderate)
                 if discount is None:
                     discount, why = Discount.hesitant, f"held back: '{hesitant}'"
+        if later and level == RiskLevel.imminent:
+            # a plan for a later day (跳 from the roof "after the exams"): high, not happening now
+            level = RiskLevel.high
+            why = f"{why or rule.why} (set for later: '{later}')"
         if identified and discount is None:
             why = f"{why or rule.why} (the writer puts themself in someone else's story: '{identified}')"
         text, a, b = self._span_text(start, end)
@@ -473,7 +485,7 @@ class _TextAnalysis:
         rules = self.rules
         out = [
             self._evidence(rules.rules[h.owner], h.start, h.end, h.discount, h.time, h.time_word,
-                           h.third_party, h.why, h.reported, h.hesitant, h.identified, h.dreamt)
+                           h.third_party, h.why, h.reported, h.hesitant, h.identified, h.dreamt, later=h.later)
             for h in self.risk
         ]
         out.extend(self._patterns())
@@ -495,7 +507,7 @@ class _TextAnalysis:
                 owner = table[h.owner]
                 occ.setdefault(owner.id, []).append(
                     _Occ(h.start, h.end, h.time, h.third_party, self.clauses.of(h.start), h.reported,
-                         h.hesitant, h.dreamt, getattr(owner, "role", ""), owner.id)
+                         h.hesitant, h.dreamt, h.later, getattr(owner, "role", ""), owner.id)
                 )
         return occ
 
@@ -555,9 +567,11 @@ class _TextAnalysis:
                 reported = next((o.reported for o in chosen if o.reported), "")
                 hesitant = next((o.hesitant for o in chosen if o.hesitant), "")
                 dreamt = next((o.dreamt for o in chosen if o.dreamt), "")
+                later = next((o.later for o in chosen if o.later), "")
                 fired.append(self._evidence(pat, start, end, discount, time, "",
                                             any(o.third_party for o in chosen), why, reported, hesitant,
-                                            dreamt=dreamt, wholly_others=all(o.third_party for o in chosen)))
+                                            dreamt=dreamt, wholly_others=all(o.third_party for o in chosen),
+                                            later=later))
                 if len(fired) >= 20:  # a huge note needs a few examples, not thousands
                     break
         return fired

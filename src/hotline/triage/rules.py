@@ -28,6 +28,7 @@ MODIFIER_KINDS = frozenset(
         "past",  # history marker in the clause
         "recent",  # within ~3 months: overrides past
         "present",  # now / still: overrides past and recent
+        "future",  # set for a later day (考完试那天, "next month"): imminent counts as high
         "third_party",  # the clause is about someone else
         "intensifier",  # idioms such as 累死了: anything overlapping them is discounted
         "neutral",  # masks shorter phrases inside it (没人 is not a negation)
