@@ -220,6 +220,16 @@ CASES: list[Case] = [
     Case("不敢割腕，怕疼。", M, M, "suicide.method", "hesitant"),
     Case("她站在天台上，想跳下去又不敢。", H, H, "p.at_place_with_intent", "hesitant"),
     Case("要是能一起死就好了。", M, M, "p.pact", "hesitant"),
+    # ---------------------------------------------------------------- session 9: later days, trailing off, overlap
+    Case("他说等女儿婚礼办完，下个月就从江边大桥跳下去。", H, H, "p.at_place_with_intent"),
+    Case("Says after the exams she will jump from the school roof.", H, H, "p.at_place_with_intent"),
+    Case("她现在站在江边大桥上，说想跳下去。", I, I, "p.at_place_with_intent"),
+    Case("哭着说：血…一直流…我刚才用刀割了手腕", I, I, "act.cut_bleeding"),
+    Case("問佢有冇想過死，佢話冇諗過死，只係好攰。", N, N, "suicide.ideation", "negated"),
+    Case("人在河堤上，水已经到腰了，还在往里走。", I, I, "place.going_in"),
+    Case("他把药都备齐了，说已经想好了。", H, H, "prep.means_ready_to_die"),
+    Case("丈夫喝醉就打人，上周把她的肋骨打断了。", H, H, "violence.injured"),
+    Case("He found out where his ex works and keeps a knife in the car.", H, H, "others.tracking"),
     # ---------------------------------------------------------------- spaces as clause breaks
     Case("小时候常被骂 想跳楼", H, H, "suicide.method"),
     Case("否认 自杀念头", N, N, "suicide.ideation", "negated"),

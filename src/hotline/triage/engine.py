@@ -33,7 +33,8 @@ _HARD_BREAK = re.compile(r"[,.!?;。\n\r…]")
 # two non-ASCII characters breaks a clause, unless a denial sits right before it ("否认 自杀念头").
 _CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 # Sentence breaks, for patterns whose parts may span a comma ("囤了药，打算今晚吃").
-_SENTENCE_BREAK = re.compile(r"[.!?;。\n\r…]|\s{2,}")
+# An ellipsis ("血…止不住…我割下去了") is a caller trailing off mid-thought, not the end of a sentence.
+_SENTENCE_BREAK = re.compile(r"[!?;。\n\r]|(?<!\.)\.(?!\.)|\s{2,}")
 _FIRST_PERSON_EN = re.compile(r"\b(i|i'm|i've|me|myself)\b")
 # A relation word right after these is an object, not the subject (被老公打, 和男朋友分手).
 _OBJECT_PARTICLES = frozenset("和跟被与给对为把让同")
@@ -307,7 +308,7 @@ class _TextAnalysis:
         self.terms = [_Hit(a, b, i) for a, b, i in raw_terms if term_ids[i] in wanted] if wanted else []
         if not (risk or self.terms or buffers):
             # Most saves of most calls: nothing to judge, so no modifiers or clauses to place around it.
-            self.clauses, self.identifying, self.by_clause, self._idiom_hits = None, {}, {}, []
+            self.clauses, self.identifying, self.by_clause, self._idiom_hits, self.later = None, {}, {}, [], {}
             return
         self._idiom_hits = idiom_hits = [_Mark(a + base, b + base, i) for base, found in pieces
                                          for a, b, i in found.idioms]
@@ -333,6 +334,8 @@ class _TextAnalysis:
         )
         # "如果是我也会…", "I wish I had the courage": someone else's story becomes the writer's own.
         self.identifying = {self.clauses.sentence_of(h.start): h for h in live.get("identification", ())}
+        # A later day governs its whole sentence ("他下回再这样，我当着他面喝了").
+        self.later = {self.clauses.sentence_of(h.start): h for h in live.get("future", ())}
         self.by_clause: dict[int, list[tuple[str, _Mark]]] = {}
         for kind in ("negation", "post_negation", "question", "past", "recent", "present", "third_party",
                      "reported", "hesitation", "dream"):
@@ -379,7 +382,7 @@ class _TextAnalysis:
             elif kind == "question" and m.end <= h.start and self._denied_next(clause):
                 h.discount, h.why = Discount.negated, f"asked ('{self._word(m)}') and denied"
                 return
-            elif kind in ("past", "recent", "present", "future"):
+            elif kind in ("past", "recent", "present"):
                 times.setdefault(kind, m)
             elif kind == "third_party" and m.end <= h.start and self._is_subject(m, h):
                 h.third_party = True
@@ -398,8 +401,10 @@ class _TextAnalysis:
             who = self.identifying.get(self.clauses.sentence_of(h.start))
             if who is not None:
                 h.reported, h.identified = "", self._word(who)
-        if "future" in times and "present" not in times:
-            h.later = self._word(times["future"])
+        if self.later and "present" not in times:
+            mark = self.later.get(self.clauses.sentence_of(h.start))
+            if mark is not None:
+                h.later = self._word(mark)
         if "present" in times:
             h.time, h.time_word = _NOW, self._word(times["present"])
         elif "recent" in times:
