@@ -365,13 +365,12 @@ class _TextAnalysis:
         mods = self.by_clause.get(clause, ())
         times = {}
         for kind, m in mods:
-            if kind == "negation" and m.start < h.start < m.end:
-                # the denial runs into the phrase (冇谂过 | 谂过死): it governs it
-                h.discount, h.why = Discount.negated, f"negated by '{self._word(m)}'"
-                return
-            if kind == "negation" and m.end <= h.start:
+            if kind == "negation" and m.start < h.start:
+                # before the phrase, within reach; or running into it (冇谂过 | 谂过死)
                 reach = self.rules.modifiers[m.owner].reach
-                if reach == 0 or (h.start - m.end <= reach and not self.clauses.soft_between(m.end, h.start)):
+                if m.end > h.start or reach == 0 or (
+                    h.start - m.end <= reach and not self.clauses.soft_between(m.end, h.start)
+                ):
                     h.discount, h.why = Discount.negated, f"negated by '{self._word(m)}'"
                     return
             elif kind == "post_negation" and m.start >= h.end:
