@@ -19,7 +19,9 @@ from hotline.database import make_engine
 from support import PG_URL
 
 runner = CliRunner()
-sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="SQLite backups; PostgreSQL uses pg_dump (see README)")
+sqlite_only = pytest.mark.skipif(
+    bool(PG_URL), reason="SQLite backups; PostgreSQL uses pg_dump (see docs/security-and-privacy.md)"
+)
 
 
 @pytest.fixture
