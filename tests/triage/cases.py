@@ -230,6 +230,10 @@ CASES: list[Case] = [
     Case("他把药都备齐了，说已经想好了。", H, H, "prep.means_ready_to_die"),
     Case("丈夫喝醉就打人，上周把她的肋骨打断了。", H, H, "violence.injured"),
     Case("He found out where his ex works and keeps a knife in the car.", H, H, "others.tracking"),
+    # ---------------------------------------------------------------- session 10: Cantonese read through Mandarin words
+    Case("奶奶问护士安眠药一次吃几片会醒不过来，接着说不想再去复诊。", H, H, "seek.lethal_amount"),
+    Case("婆婆問護士安眠藥一次食幾多粒會唔醒，跟住話唔想再去覆診。", H, H, "seek.lethal_amount"),
+    Case("佢話食咗藥，而家頭好暈。", I, I, "act.overdose_taken"),
     # ---------------------------------------------------------------- spaces as clause breaks
     Case("小时候常被骂 想跳楼", H, H, "suicide.method"),
     Case("否认 自杀念头", N, N, "suicide.ideation", "negated"),

@@ -40,6 +40,9 @@ _FIRST_PERSON_EN = re.compile(r"\b(i|i'm|i've|me|myself)\b")
 _OBJECT_PARTICLES = frozenset("和跟被与给对为把让同")
 _OBJECT_PREFIX_EN = ("with ", "by ", "to ", "for ", "from ", "about ", "at ")
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
+# After a denial, an answer ends or names what it denies (没有想过, 不会, 没那个打算); a negated 想/要
+# with an object goes on to something else (不想再复诊, 不要告诉家人).
+_ANSWER_GOES_ON = re.compile(r"(?:想|要|肯|愿意|让|给|准|用|再)(?!过|死|活|自杀|轻生|伤|做傻事|这样|那样|,|\.|$)")
 _NOW, _RECENT, _PAST = 0, 1, 2
 
 
@@ -118,14 +121,17 @@ class _Tables:
         # Which shorter phrases each phrase contains, as (offset, entry): when a phrase is found,
         # the phrases inside it are masked by set lookups instead of interval searches per match.
         # Risk phrases and buffers are masked by neutral words and risk phrases; terms by neutral
-        # words only; modifiers by anything except terms and idioms (idioms drop what they overlap).
+        # words only; modifiers by anything except idioms (idioms drop what they overlap): the 不 of
+        # the term 会不醒 "won't wake up" is part of its meaning, not a denial of it.
         self.sub_rb: list[tuple[tuple[int, int], ...]] = []
         self.sub_term: list[tuple[tuple[int, int], ...]] = []
         self.sub_mod: list[tuple[tuple[int, int], ...]] = []
+        plain_buckets = {"term", "rule", "buffer", "intensifier", "neutral"}
+        is_modifier = [any(b not in plain_buckets for b, _ in owners) for owners in self.owners]
         for i, entry in enumerate(rules.entries):
             buckets = {b for b, _ in self.owners[i]}
             inner: list[tuple[int, int]] = []
-            if len(entry.phrase) > 1 and buckets - {"term", "intensifier"}:
+            if len(entry.phrase) > 1 and buckets - {"intensifier"}:
                 for last, q in auto.iter(entry.phrase):
                     qlen = len(rules.entries[q].phrase)
                     if qlen < len(entry.phrase):
@@ -133,7 +139,8 @@ class _Tables:
             found = tuple(inner)
             self.sub_rb.append(found if buckets & {"rule", "neutral"} else ())
             self.sub_term.append(found if "neutral" in buckets else ())
-            self.sub_mod.append(found)
+            # Only the modifiers inside matter here: a term's hit then costs nothing unless it holds one.
+            self.sub_mod.append(tuple((off, q) for off, q in found if is_modifier[q]))
         self.rule_lowerable = {r.id: r.lowerable for r in rules.rules}
         self.rule_lowerable.update({p.id: p.lowerable for p in rules.patterns})
         # A note is scanned sentence by sentence, each sentence's matches cached (see normalise.sentences),
@@ -238,8 +245,9 @@ def _sort(tables: _Tables, hits) -> _Sorted:
         inner = sub_mod[idx]
         if inner:
             masked_mod.update([(start + off, q) for off, q in inner])
-            if sub_rb[idx]:
-                masked_rb.update([(start + off, q) for off, q in inner])
+        inner = sub_rb[idx]
+        if inner:
+            masked_rb.update([(start + off, q) for off, q in inner])
             if sub_term[idx]:
                 masked_term.update([(start + off, q) for off, q in inner])
     terms, risk, buffers, idioms, modifiers = [], [], [], [], []
@@ -416,9 +424,14 @@ class _TextAnalysis:
         if clause >= len(self.clauses.breaks):
             return False
         opening = self.clauses.breaks[clause]
+        text = self.norm.text
         for kind, m in self.by_clause.get(clause + 1, ()):
             if kind in ("negation", "post_negation") and m.start - opening <= _QUESTION_ANSWER_REACH:
-                return True
+                # An answer (说没有, 话不会, "said no"), not a new statement whose verb happens to be
+                # negated (又说不想再复诊 "also said he doesn't want more check-ups").
+                rest = text[m.end:].lstrip()
+                if not _ANSWER_GOES_ON.match(rest):
+                    return True
         return False
 
     def _is_subject(self, marker: _Mark, h: _Hit) -> bool:

@@ -10,6 +10,7 @@ and indices are shared.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -134,14 +135,38 @@ def normalise(text: str) -> Normalised:
     return Normalised(folded, tuple(offsets))
 
 
+# Cantonese grammar and everyday words folded onto their Mandarin counterparts, one character for one
+# (two for two), after t2s: a rule written 吃了药 then also reads 食咗藥, and 刚刚 reads 啱啱, without
+# every concept listing each word twice. Only words with no other Mandarin sense are folded
+# (係 is not: t2s makes it 系, which Mandarin reads as 关系). Rule phrases are folded the same way.
+_YUE_WORDS = {"而家": "现在", "宜家": "现在", "啱啱": "刚刚", "琴日": "昨天", "寻日": "昨天", "听日": "明天",
+              "头先": "刚才", "点样": "怎样", "边度": "哪里", "乜嘢": "什么", "跳落": "跳下", "落去": "下去"}
+_YUE_CHARS = str.maketrans({"咗": "了", "唔": "不", "冇": "没", "喺": "在", "佢": "他", "嘅": "的", "嚟": "来",
+                            "谂": "想", "饮": "喝", "食": "吃", "睇": "看", "攞": "拿", "揸": "拿", "畀": "给",
+                            "俾": "给", "哋": "们", "啲": "些", "瞓": "睡", "揾": "找", "𠝹": "割", "嗰": "那",
+                            "𠮶": "那"})
+_YUE_RE = re.compile("|".join(_YUE_WORDS))
+
+
+def _fold_cantonese(text: str) -> str:
+    text = text.translate(_YUE_CHARS)
+    return _YUE_RE.sub(lambda m: _YUE_WORDS[m.group()], text) if _YUE_RE.search(text) else text
+
+
 @lru_cache(maxsize=16384)  # in memory only, like the note being saved; pieces of old notes age out
 def _normalise_piece(text: str) -> Normalised:
     folded, offsets = _fold(text)
     if not folded.isascii():
-        folded = _to_simplified(folded)
+        folded = _fold_cantonese(_to_simplified(folded))
     return Normalised(folded, None if offsets is None else tuple(offsets))
 
 
 def normalise_phrase(phrase: str) -> str:
     """Same folding for rule phrases, so rule authors may write either script or case."""
     return normalise(phrase).text
+
+
+def script_form(phrase: str) -> str:
+    """A phrase folded for case and script only: 食咗 and 吃了 differ here, though both match the same."""
+    folded, _ = _fold(phrase)
+    return folded if folded.isascii() else _to_simplified(folded)

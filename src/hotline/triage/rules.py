@@ -18,7 +18,7 @@ from typing import Any
 import ahocorasick
 
 from .models import Action, Answers, Domain, RiskLevel
-from .normalise import normalise_phrase
+from .normalise import normalise_phrase, script_form
 
 MODIFIER_KINDS = frozenset(
     {
@@ -250,6 +250,7 @@ class _Checker:
         if not isinstance(value, list) or not value:
             raise self.fail(rid, "phrases must be a non-empty list of strings")
         seen: set[str] = set()
+        written: set[str] = set()
         out: list[str] = []
         for raw in value:
             if not isinstance(raw, str):
@@ -261,8 +262,11 @@ class _Checker:
                 raise self.fail(rid, f"phrase {raw!r}: '*' is only allowed at the start or the end")
             norm = normalise_phrase(text)
             if norm in seen:
-                raise self.fail(rid, f"duplicate phrase {raw!r}")
+                if script_form(text) in written:
+                    raise self.fail(rid, f"duplicate phrase {raw!r}")
+                continue  # a Cantonese and a Mandarin wording that read alike (食咗, 吃了): one is enough
             seen.add(norm)
+            written.add(script_form(text))
             try:
                 forms = expand(norm)
             except ValueError as exc:
