@@ -138,13 +138,15 @@ def normalise(text: str) -> Normalised:
 # Cantonese grammar and everyday words folded onto their Mandarin counterparts, one character for one
 # (two for two), after t2s: a rule written 吃了药 then also reads 食咗藥, and 刚刚 reads 啱啱, without
 # every concept listing each word twice. Only words with no other Mandarin sense are folded
-# (係 is not: t2s makes it 系, which Mandarin reads as 关系). Rule phrases are folded the same way.
+# (係 is not: t2s makes it 系, which Mandarin reads as 关系). 著 is Taiwan's 着 (拿著), which t2s keeps.
+# Rule phrases are folded the same way.
 _YUE_WORDS = {"而家": "现在", "宜家": "现在", "啱啱": "刚刚", "琴日": "昨天", "寻日": "昨天", "听日": "明天",
               "头先": "刚才", "点样": "怎样", "边度": "哪里", "乜嘢": "什么", "跳落": "跳下", "落去": "下去"}
 _YUE_CHARS = str.maketrans({"咗": "了", "唔": "不", "冇": "没", "喺": "在", "佢": "他", "嘅": "的", "嚟": "来",
                             "谂": "想", "饮": "喝", "食": "吃", "睇": "看", "攞": "拿", "揸": "拿", "畀": "给",
                             "俾": "给", "哋": "们", "啲": "些", "瞓": "睡", "揾": "找", "𠝹": "割", "嗰": "那",
-                            "𠮶": "那"})
+                            "𠮶": "那",
+                            "著": "着"})
 _YUE_RE = re.compile("|".join(_YUE_WORDS))
 
 
