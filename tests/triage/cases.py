@@ -234,6 +234,16 @@ CASES: list[Case] = [
     Case("奶奶问护士安眠药一次吃几片会醒不过来，接着说不想再去复诊。", H, H, "seek.lethal_amount"),
     Case("婆婆問護士安眠藥一次食幾多粒會唔醒，跟住話唔想再去覆診。", H, H, "seek.lethal_amount"),
     Case("佢話食咗藥，而家頭好暈。", I, I, "act.overdose_taken"),
+    # ------------------------------------------- session 10: answers, next tries, sealed rooms, last words
+    Case("Asked about suicidal thoughts - a clear no, she is moving.", N, N, "suicide.ideation", "negated"),
+    Case("Asked about suicidal thoughts - yes, no plan.", M, M, "suicide.ideation"),
+    Case("问有没有自杀念头，说有的，没有计划。", M, M, "suicide.ideation"),
+    Case("上个月吞过药被救回来，说下次一定要做得彻底。", H, H, "intent.next_time"),
+    Case("Cut her wrist in August and needed stitches; says next time she'll go deeper.", H, H, "intent.next_time"),
+    Case("门缝从里面用胶带封住了，闻到一股煤气味，敲门没人应。", I, I, "act.sealed_smoke"),
+    Case("He's on the bathroom floor with a blade in his hand and says he can't go on.", I, I, "means.held_now"),
+    Case("佢喺天台，話打完呢個電話就唔會再麻煩任何人。", I, I, "place.at_place_farewell"),
+    Case("She said she would die of embarrassment after the presentation.", N, N, None),
     # ---------------------------------------------------------------- spaces as clause breaks
     Case("小时候常被骂 想跳楼", H, H, "suicide.method"),
     Case("否认 自杀念头", N, N, "suicide.ideation", "negated"),

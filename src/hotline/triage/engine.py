@@ -42,7 +42,12 @@ _OBJECT_PREFIX_EN = ("with ", "by ", "to ", "for ", "from ", "about ", "at ")
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
 # After a denial, an answer ends or names what it denies (没有想过, 不会, 没那个打算); a negated 想/要
 # with an object goes on to something else (不想再复诊, 不要告诉家人).
-_ANSWER_GOES_ON = re.compile(r"(?:想|要|肯|愿意|让|给|准|用|再)(?!过|死|活|自杀|轻生|伤|做傻事|这样|那样|,|\.|$)")
+_ANSWER_GOES_ON = re.compile(r"(?:想|要|肯|愿意|让|给|准|用|再)(?!过|死|活|自杀|轻生|伤|做傻事|这样|那样|,|\.|$)"
+                             r"|(?:current |active |specific |clear )?"
+                             r"(?:plan|intent|method|means|access|timeline|date)")
+# "SI: yes, no plan": the answer was yes; what follows denies something else.
+_AFFIRMED = re.compile(r"\b(?:yes|yeah|yep|endorse[sd]?|admit(?:s|ted)?)\b|有的|有过|承认|是的")
+_ANSWER_ENDS = frozenset(",.;:!?'\")」』-—")
 _NOW, _RECENT, _PAST = 0, 1, 2
 
 
@@ -386,7 +391,8 @@ class _TextAnalysis:
                 if reach == 0 or m.start - h.end <= reach:
                     h.discount, h.why = Discount.negated, f"negated by '{self._word(m)}'"
                     return
-            elif kind == "question" and m.end <= h.start and self._denied_next(clause):
+            elif kind == "question" and m.end <= h.start and (self._denied_next(clause)
+                                                              or self._denied_after(mods, h)):
                 h.discount, h.why = Discount.negated, f"asked ('{self._word(m)}') and denied"
                 return
             elif kind in ("past", "recent", "present"):
@@ -420,6 +426,17 @@ class _TextAnalysis:
             h.time, h.time_word = _PAST, self._word(times["past"])
             h.discount, h.why = Discount.past, f"history: '{h.time_word}'"
 
+    def _denied_after(self, mods, h: _Hit) -> bool:
+        """A bare answer in the same clause, right after what was asked ("asked about SI - clear no:");
+        not a negation that goes on ("asked about SI - yes, no plan")."""
+        text = self.norm.text
+        for kind, m in mods:
+            if kind in ("negation", "post_negation") and 0 <= m.start - h.end <= 3 * _QUESTION_ANSWER_REACH:
+                after = text[m.end:m.end + 7].strip()
+                if not after or after[0] in _ANSWER_ENDS or after.startswith(("no", "not ", "nah", "never")):
+                    return True
+        return False
+
     def _denied_next(self, clause: int) -> bool:
         if clause >= len(self.clauses.breaks):
             return False
@@ -427,6 +444,8 @@ class _TextAnalysis:
         text = self.norm.text
         for kind, m in self.by_clause.get(clause + 1, ()):
             if kind in ("negation", "post_negation") and m.start - opening <= _QUESTION_ANSWER_REACH:
+                if _AFFIRMED.search(text, opening, m.start):
+                    return False
                 # An answer (说没有, 话不会, "said no"), not a new statement whose verb happens to be
                 # negated (又说不想再复诊 "also said he doesn't want more check-ups").
                 rest = text[m.end:].lstrip()
