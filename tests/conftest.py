@@ -14,6 +14,7 @@ from sqlmodel import Session
 from hotline.accounts import service as accounts
 from hotline.accounts.models import Role, User
 from hotline.app import create_app
+from hotline.calls import flows
 from hotline.calls import service as calls
 from hotline.calls.service import CallUpdate
 from hotline.config import Settings
@@ -173,13 +174,13 @@ def flagged_call(session, make_user):
 
     def make(level="high", user=counsellor):
         call, _ = calls.start_call(session=session, counsellor=user)
-        call, _ = calls.save_call(session=session, user=user, call_id=call.id, version=1, changes=CallUpdate.parse({
+        call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=1, changes=CallUpdate.parse({
             "notes": notes[level], "call_type": "about_self", "caller_group": "general_public",
             "concerns": ["low_mood"], "summary": "Referred.", "interventions": ["safety_plan"]}))
         if call.level.value != level:
-            call = calls.override_level(session=session, user=user, call_id=call.id, level=level,
+            call = flows.override_level(session=session, user=user, call_id=call.id, level=level,
                                         reason="test fixture sets the level")
-        call, referral = calls.finalise_call(session=session, user=user, call_id=call.id, version=call.version)
+        call, referral = flows.finalise_call(session=session, user=user, call_id=call.id, version=call.version)
         assert referral is not None and referral.level == level
         return call, referral
 

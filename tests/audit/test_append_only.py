@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from hotline.accounts.models import Role
 from hotline.audit.models import AuditEntry
+from hotline.calls import flows
 from hotline.calls import service as calls
 from hotline.calls.service import CallUpdate
 from support import csrf_token, login
@@ -32,14 +33,14 @@ def test_no_route_updates_or_deletes_audit_entries(app, client, engine, session,
     make_user(Role.admin, username="first")
     counsellor = make_user(Role.counsellor, username="li")
     call, _created = calls.start_call(session=session, counsellor=counsellor)
-    call, _result = calls.save_call(session=session, user=counsellor, call_id=call.id, version=1,
+    call, _result = flows.save_call(session=session, user=counsellor, call_id=call.id, version=1,
                                     changes=CallUpdate.parse({"notes": "He bought charcoal and plans it tonight.",
                                                               "call_type": "about_self", "caller_group": "student",
                                                               "concerns": ["low_mood"], "summary": "Plan made.",
                                                               "interventions": ["safety_plan"]}))
     calls.link_caller(session=session, user=counsellor, call_id=call.id, identifier="1380013",
                       secret=settings.resolved_secret_key())
-    calls.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+    flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
     user = make_user(actor, username="actor")
     assert login(client, user).status_code == 303
     before = _rows(session)

@@ -8,7 +8,7 @@ from sqlmodel import select
 from calls.test_api import bearer
 from hotline.accounts.models import Role
 from hotline.audit.models import AuditEntry
-from hotline.calls import service
+from hotline.calls import flows, service
 from hotline.calls.models import Call
 from hotline.calls.service import CallUpdate
 from hotline.errors import Forbidden
@@ -21,7 +21,7 @@ HX = {"HX-Request": "true"}
 def a_call(session, user, notes="", **fields):
     call, _ = service.start_call(session=session, counsellor=user, **fields)
     if notes:
-        call, _ = service.save_call(session=session, user=user, call_id=call.id, version=call.version,
+        call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=call.version,
                                     changes=CallUpdate.parse({"notes": notes}))
     return call
 
@@ -34,7 +34,7 @@ def test_calls_in_progress_most_urgent_then_longest_and_none_that_ended(session,
     quiet_short = a_call(session, li, "Lonely since the lockdown.")
     high = a_call(session, li, "He has bought charcoal and plans to do it tonight.")
     ended = a_call(session, wang, "Wrong number.")
-    service.finalise_call(session=session, user=wang, call_id=ended.id, version=ended.version, incomplete=True)
+    flows.finalise_call(session=session, user=wang, call_id=ended.id, version=ended.version, incomplete=True)
     now = datetime.now(UTC)
     quiet_long.started_at = now - timedelta(hours=5)  # left open since the evening shift
     quiet_short.started_at = now - timedelta(minutes=12)
@@ -47,7 +47,7 @@ def test_calls_in_progress_most_urgent_then_longest_and_none_that_ended(session,
     assert [(c.counsellor, c.level.value, c.minutes, c.stale) for c in board] == [
         ("Li Na", "high", 3, False), ("Wang Fang", "none", 300, True), ("Li Na", "none", 12, False)]
     # A counsellor's own judgement is what the board shows, and says so.
-    service.override_level(session=session, user=wang, call_id=quiet_long.id, level="moderate",
+    flows.override_level(session=session, user=wang, call_id=quiet_long.id, level="moderate",
                            reason="Talks of giving things away")
     judged = [c for c in service.calls_in_progress(session=session, user=supervisor, now=now)
               if c.call_id == quiet_long.id][0]
@@ -90,7 +90,7 @@ def test_the_board_page_shows_who_and_how_risky_but_not_what_was_said(client, lo
                                                  AuditEntry.action == "call.read")).first() is not None
 
     # The poll and the live stream fetch the board alone; once the call ends it leaves the board.
-    service.finalise_call(session=session, user=counsellor, call_id=call.id,
+    flows.finalise_call(session=session, user=counsellor, call_id=call.id,
                           version=session.get(Call, call.id).version, incomplete=True)
     fragment = client.get("/calls/now", headers=HX)
     assert fragment.text.lstrip().startswith('<section id="board"') and 'data-testid="board-empty"' in fragment.text

@@ -4,7 +4,7 @@ import pytest
 
 from calls.test_api import bearer
 from hotline.accounts.models import Role
-from hotline.calls import service
+from hotline.calls import flows, service
 from hotline.errors import Conflict, Forbidden, InvalidInput
 from hotline.referrals import service as referrals
 from hotline.referrals.models import Destination
@@ -66,7 +66,7 @@ def test_what_the_caller_was_given_is_kept_once_and_only_on_ones_own_call(sessio
         service.give_destination(session=session, user=counsellor, call_id=call.id, destination_id=10_000)
     with pytest.raises(Forbidden):
         service.give_destination(session=session, user=other, call_id=call.id, destination_id=clinic.id)
-    service.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version, incomplete=True)
+    flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version, incomplete=True)
     with pytest.raises(Conflict):
         service.give_destination(session=session, user=counsellor, call_id=call.id,
                                  destination_id=directory["Emergency 120"].id)

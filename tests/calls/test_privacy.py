@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from hotline.accounts.models import Role
-from hotline.calls import service
+from hotline.calls import flows, service
 from hotline.calls.models import Call, Caller
 from hotline.calls.service import CallUpdate
 from hotline.database import utcnow
@@ -30,7 +30,7 @@ def start(session, user) -> Call:
 
 
 def save(session, user, call, **fields) -> Call:
-    call, _ = service.save_call(session=session, user=user, call_id=call.id, version=call.version,
+    call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=call.version,
                                 changes=CallUpdate.parse(fields))
     return call
 
@@ -38,7 +38,7 @@ def save(session, user, call, **fields) -> Call:
 def finish(session, user, call) -> Call:
     call = save(session, user, call, call_type="about_self", caller_group="student", concerns=["anxiety"],
                 summary=call.summary or "talked")
-    call, _ = service.finalise_call(session=session, user=user, call_id=call.id, version=call.version)
+    call, _ = flows.finalise_call(session=session, user=user, call_id=call.id, version=call.version)
     return call
 
 

@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from hotline.accounts.models import Role
 from hotline.audit.models import AuditEntry
-from hotline.calls import service
+from hotline.calls import flows, service
 from hotline.calls.models import Call, CallAssessment, Caller
 from hotline.calls.service import CallUpdate
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -26,7 +26,7 @@ def start(session, user):
 
 
 def save(session, user, call, **fields):
-    return service.save_call(session=session, user=user, call_id=call.id, version=call.version,
+    return flows.save_call(session=session, user=user, call_id=call.id, version=call.version,
                              changes=CallUpdate.parse(fields))
 
 
@@ -68,7 +68,7 @@ def test_a_stale_version_saves_nothing(session, counsellor):
     call = start(session, counsellor)
     save(session, counsellor, call, notes="first tab")
     with pytest.raises(service.StaleVersion) as conflict:
-        service.save_call(session=session, user=counsellor, call_id=call.id, version=1,
+        flows.save_call(session=session, user=counsellor, call_id=call.id, version=1,
                           changes=CallUpdate.parse({"notes": "second tab"}))
     assert conflict.value.status_code == 409
     assert conflict.value.call.notes == "first tab"
@@ -122,18 +122,18 @@ def test_a_supervisor_reading_a_call_is_audited(session, counsellor, make_user):
 def test_finalise_lists_every_missing_field(session, counsellor):
     call = start(session, counsellor)
     with pytest.raises(service.MissingFields) as missing:
-        service.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+        flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
     assert set(missing.value.problems) == {"call_type", "caller_group", "concerns", "summary"}
     call, _ = save(session, counsellor, call, call_type="about_self")
     with pytest.raises(service.MissingFields) as missing:
-        service.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+        flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
     assert set(missing.value.problems) == {"caller_group", "concerns", "summary"}
 
 
 def test_finalised_low_risk_call_is_read_only_and_opens_no_referral(session, counsellor):
     call = start(session, counsellor)
     call, _ = save(session, counsellor, call, notes="Worried about her parents in quarantine.", **complete_fields())
-    call, referral = service.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+    call, referral = flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
     assert not call.is_draft and call.ended_at is not None and referral is None
     with pytest.raises(Conflict):
         save(session, counsellor, call, notes="changed later")
@@ -143,7 +143,7 @@ def test_high_risk_call_opens_a_referral_at_its_level(session, counsellor):
     call = start(session, counsellor)
     call, _ = save(session, counsellor, call, notes="He has bought charcoal and plans to do it tonight.",
                    **complete_fields(interventions=["safety_plan", "referral"]))
-    call, referral = service.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+    call, referral = flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
     assert referral is not None and referral.level == call.level.value
     assert referral.status == "new"
     assert session.exec(select(Referral)).one().call_id == call.id
@@ -155,11 +155,11 @@ def test_override_to_moderate_opens_a_referral_and_both_levels_are_kept(session,
         interventions=["listening"]))
     engine_level = call.engine_level
     with pytest.raises(InvalidInput):
-        service.override_level(session=session, user=counsellor, call_id=call.id, level="moderate", reason="")
-    call = service.override_level(session=session, user=counsellor, call_id=call.id, level="moderate",
+        flows.override_level(session=session, user=counsellor, call_id=call.id, level="moderate", reason="")
+    call = flows.override_level(session=session, user=counsellor, call_id=call.id, level="moderate",
                                   reason="Voice flat, gave away her cat last week")
     assert call.level.value == "moderate" and call.engine_level == engine_level
-    _, referral = service.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+    _, referral = flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
     assert referral is not None and referral.level == "moderate"
     sources = [a.source for a in service.assessment_history(session=session, call=call)]
     assert "override" in sources and sources[-1] == "final"
@@ -171,40 +171,40 @@ def test_moderate_call_needs_interventions_recorded(session, counsellor):
                    **complete_fields())
     assert call.level.value == "moderate"
     with pytest.raises(service.MissingFields) as missing:
-        service.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+        flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
     assert set(missing.value.problems) == {"interventions"}
 
 
 def test_save_and_end_closes_an_abandoned_call_marked_incomplete(session, counsellor):
     call = start(session, counsellor)
-    call, referral = service.finalise_call(session=session, user=counsellor, call_id=call.id,
+    call, referral = flows.finalise_call(session=session, user=counsellor, call_id=call.id,
                                            version=call.version, incomplete=True)
     assert call.ended_incomplete and not call.is_draft and referral is None
 
 
 def test_non_data_call_ends_in_one_step(session, counsellor):
     call = start(session, counsellor)
-    call = service.end_non_data_call(session=session, user=counsellor, call_id=call.id, version=1, reason="silent")
+    call = flows.end_non_data_call(session=session, user=counsellor, call_id=call.id, version=1, reason="silent")
     assert not call.is_draft and call.call_type == "non_data" and call.non_data_reason == "silent"
     with pytest.raises(InvalidInput):
-        service.end_non_data_call(session=session, user=counsellor, call_id=start(session, counsellor).id,
+        flows.end_non_data_call(session=session, user=counsellor, call_id=start(session, counsellor).id,
                                   version=1, reason="bored")
 
 
 def test_crisis_ticks_keep_their_time_once(session, counsellor):
     call = start(session, counsellor)
-    first = service.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="emergency_called")
-    again = service.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="emergency_called")
+    first = flows.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="emergency_called")
+    again = flows.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="emergency_called")
     assert first.id == again.id and first.at is not None
     with pytest.raises(InvalidInput):
-        service.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="pray")
+        flows.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="pray")
 
 
 def test_addenda_only_after_the_call_ends(session, counsellor):
     call = start(session, counsellor)
     with pytest.raises(Conflict):
         service.add_addendum(session=session, user=counsellor, call_id=call.id, text="later")
-    call, _ = service.finalise_call(session=session, user=counsellor, call_id=call.id, version=1, incomplete=True)
+    call, _ = flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=1, incomplete=True)
     entry = service.add_addendum(session=session, user=counsellor, call_id=call.id, text="Called back, safe.")
     assert entry.author_id == counsellor.id
     assert call.notes == ""
@@ -214,7 +214,7 @@ def test_repeat_caller_is_matched_by_keyed_hash_only(session, counsellor, make_u
     first = start(session, counsellor)
     service.link_caller(session=session, user=counsellor, call_id=first.id, identifier="138 0013 8000", secret=SECRET)
     save(session, counsellor, first, **complete_fields())
-    service.finalise_call(session=session, user=counsellor, call_id=first.id, version=2)
+    flows.finalise_call(session=session, user=counsellor, call_id=first.id, version=2)
     other = make_user(Role.counsellor)
     second = start(session, other)
     caller = service.link_caller(session=session, user=other, call_id=second.id, identifier="+86 138-0013-8000",
@@ -271,18 +271,18 @@ def test_a_draft_is_handed_over_with_its_notes_and_the_first_counsellor_can_no_l
     assert handed.version == version_before + 1
     # A save still coming from the first counsellor's screen is refused, saying who has the call now.
     with pytest.raises(service.CallHandedOver, match="handed over to zhou") as refused:
-        service.save_call(session=session, user=counsellor, call_id=call.id, version=handed.version,
+        flows.save_call(session=session, user=counsellor, call_id=call.id, version=handed.version,
                           changes=CallUpdate.parse({"notes": "overwritten"}))
     assert refused.value.extra == {"handed_over_to": "zhou"}
     # Someone who never held it is only told it is not theirs.
     stranger = make_user(Role.counsellor, username="stranger")
     with pytest.raises(Forbidden) as not_theirs:
-        service.save_call(session=session, user=stranger, call_id=call.id, version=handed.version,
+        flows.save_call(session=session, user=stranger, call_id=call.id, version=handed.version,
                           changes=CallUpdate.parse({"notes": "overwritten"}))
     assert not isinstance(not_theirs.value, service.CallHandedOver)
     [move] = service.hand_overs(session=session, call=call)
     assert (move.from_user_id, move.to_user_id, move.by_id) == (counsellor.id, colleague.id, counsellor.id)
-    service.save_call(session=session, user=colleague, call_id=call.id, version=handed.version,
+    flows.save_call(session=session, user=colleague, call_id=call.id, version=handed.version,
                       changes=CallUpdate.parse({"notes": handed.notes + " 已联系家人"}))
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "call.hand_over")).one()
     assert (entry.actor_id, entry.target_id, entry.reason) == (counsellor.id, call.id, "my shift ended")
@@ -304,6 +304,6 @@ def test_who_may_hand_a_call_over_and_to_whom(session, counsellor, make_user):
     # A supervisor takes a call over (an imminent call, say) without asking the counsellor.
     taken = service.hand_over_call(session=session, user=supervisor, call_id=call.id, to_username="lead")
     assert taken.counsellor_id == supervisor.id
-    service.finalise_call(session=session, user=supervisor, call_id=call.id, version=taken.version, incomplete=True)
+    flows.finalise_call(session=session, user=supervisor, call_id=call.id, version=taken.version, incomplete=True)
     with pytest.raises(Conflict):
         service.hand_over_call(session=session, user=supervisor, call_id=call.id, to_username="other")

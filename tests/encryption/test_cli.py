@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from hotline.accounts import service as accounts
+from hotline.calls import flows
 from hotline.calls import service as calls
 from hotline.calls.models import Call
 from hotline.calls.service import CallUpdate
@@ -64,7 +65,7 @@ def test_rotate_moves_every_sealed_value_to_the_newest_key(env, database_url):
                                    roles=["counsellor"])
         for n in range(7):
             call, _ = calls.start_call(session=session, counsellor=mei)
-            calls.save_call(session=session, user=mei, call_id=call.id, version=1,
+            flows.save_call(session=session, user=mei, call_id=call.id, version=1,
                             changes=CallUpdate.parse({"notes": f"来电者失眠 {n}"}))
 
     result = run(["keys", "rotate", "--batch-size", "3"], {**env, "HOTLINE_ENCRYPTION_KEYS": f"{new},{old}"})

@@ -5,7 +5,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from hotline.accounts.models import Role
-from hotline.calls import service
+from hotline.calls import flows, service
 from hotline.calls.models import Call, CallAddendum
 from hotline.calls.service import CallUpdate
 from hotline.config import Settings, SettingsError, load_settings
@@ -30,10 +30,10 @@ def counsellor(make_user):
 
 def finished_call(session, user, notes=NOTE, summary=SUMMARY) -> Call:
     call, _ = service.start_call(session=session, counsellor=user)
-    call, _ = service.save_call(session=session, user=user, call_id=call.id, version=1, changes=CallUpdate.parse({
+    call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=1, changes=CallUpdate.parse({
         "notes": notes, "summary": summary, "call_type": "about_self", "caller_group": "student",
         "concerns": ["low_mood"], "interventions": ["safety_plan"]}))
-    call, _ = service.finalise_call(session=session, user=user, call_id=call.id, version=call.version)
+    call, _ = flows.finalise_call(session=session, user=user, call_id=call.id, version=call.version)
     return call
 
 

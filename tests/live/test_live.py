@@ -17,6 +17,7 @@ import pytest
 from sqlmodel import Session
 
 from hotline.accounts.models import Role
+from hotline.calls import flows
 from hotline.calls import service as calls
 from hotline.calls.service import CallUpdate
 from hotline.live import service as live
@@ -79,10 +80,10 @@ def test_a_risk_level_change_is_announced_on_that_call_only(engine, make_user):
             version = 1
             for notes in ("Caller cannot sleep.", "Caller cannot sleep, worried about work.",
                           "He has bought charcoal and plans to do it tonight."):
-                saved, _ = calls.save_call(session=session, user=counsellor, call_id=call.id, version=version,
+                saved, _ = flows.save_call(session=session, user=counsellor, call_id=call.id, version=version,
                                            changes=CallUpdate.parse({"notes": notes}))
                 version = saved.version
-            calls.save_call(session=session, user=counsellor, call_id=other.id, version=1,
+            flows.save_call(session=session, user=counsellor, call_id=other.id, version=1,
                             changes=CallUpdate.parse({"notes": "She took an overdose of sleeping pills just now."}))
 
     received = _watch_while(engine, {live.call_topic(call.id)}, saves)
@@ -97,7 +98,7 @@ def test_a_hand_over_is_announced_on_the_call_and_to_the_queue(engine, make_user
         quiet = calls.start_call(session=session, counsellor=counsellor)[0]
         urgent = calls.start_call(session=session, counsellor=counsellor)[0]
         # Imminent risk while the caller is on the line puts the call in the supervisors' queue at once.
-        calls.save_call(session=session, user=counsellor, call_id=urgent.id, version=1,
+        flows.save_call(session=session, user=counsellor, call_id=urgent.id, version=1,
                         changes=CallUpdate.parse({"notes": "She took an overdose of sleeping pills just now."}))
 
     def hand_over_both():
@@ -120,13 +121,13 @@ def test_finalising_a_flagged_call_tells_the_queue(engine, make_user):
     def take_a_call():
         with Session(engine, expire_on_commit=False) as session:
             call, _ = calls.start_call(session=session, counsellor=counsellor)
-            call, _ = calls.save_call(session=session, user=counsellor, call_id=call.id, version=1,
+            call, _ = flows.save_call(session=session, user=counsellor, call_id=call.id, version=1,
                                       changes=CallUpdate.parse({
                                           "notes": "He has bought charcoal and plans to do it tonight.",
                                           "call_type": "about_self", "caller_group": "general_public",
                                           "concerns": ["low_mood"], "summary": "Referred.",
                                           "interventions": ["safety_plan"]}))
-            calls.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+            flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
 
     received = _watch_while(engine, {live.QUEUE_TOPIC}, take_a_call)
     assert [(m["what"], m["level"]) for m in received] == [("opened", "high")]
@@ -138,9 +139,9 @@ def test_the_board_of_calls_in_progress_hears_every_call_start_change_and_end(en
     def a_call():
         with Session(engine, expire_on_commit=False) as session:
             call, _ = calls.start_call(session=session, counsellor=counsellor)
-            call, _ = calls.save_call(session=session, user=counsellor, call_id=call.id, version=1,
+            call, _ = flows.save_call(session=session, user=counsellor, call_id=call.id, version=1,
                                       changes=CallUpdate.parse({"notes": "He has bought charcoal."}))
-            calls.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version,
+            flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version,
                                 incomplete=True)
 
     received = _watch_while(engine, {live.LINE_TOPIC}, a_call)

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import update
 
 from hotline.accounts.models import Role
+from hotline.calls import flows
 from hotline.calls import service as calls
 from hotline.calls.models import Call
 from hotline.calls.service import CallUpdate
@@ -19,7 +20,7 @@ def old_call(session, make_user):
 
     def make(years_ago: float = 4, phone: str | None = "138 0013 8000", notes: str = "He bought charcoal for tonight."):
         call, _ = calls.start_call(session=session, counsellor=counsellor, external_id=None)
-        call, _ = calls.save_call(session=session, user=counsellor, call_id=call.id, version=1,
+        call, _ = flows.save_call(session=session, user=counsellor, call_id=call.id, version=1,
                                   changes=CallUpdate.parse({
                                       "notes": notes, "call_type": "about_self", "caller_group": "student",
                                       "concerns": ["low_mood"], "summary": "Safety plan made with Wang Fang.",
@@ -27,7 +28,7 @@ def old_call(session, make_user):
         if phone:
             calls.link_caller(session=session, user=counsellor, call_id=call.id, identifier=phone, secret=SECRET)
             call = session.get(Call, call.id)
-        call, _referral = calls.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+        call, _referral = flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
         calls.add_addendum(session=session, user=counsellor, call_id=call.id, text="Mother phoned back later.")
         when = utcnow() - timedelta(days=365.25 * years_ago)
         session.execute(update(Call).where(Call.id == call.id).values(started_at=when, ended_at=when))

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from hotline.accounts import service as accounts
 from hotline.audit import service as audit
+from hotline.calls import flows
 from hotline.calls import service as calls
 from hotline.calls.service import CallUpdate
 from hotline.cli import app
@@ -51,7 +52,7 @@ def _some_records(url):
     with Session(engine, expire_on_commit=False) as session:
         user = accounts.create_user(session=session, username="li", password="a long password", roles=["counsellor"])
         call, _ = calls.start_call(session=session, counsellor=user)
-        calls.save_call(session=session, user=user, call_id=call.id, version=1,
+        flows.save_call(session=session, user=user, call_id=call.id, version=1,
                         changes=CallUpdate.parse({"notes": "来电者说今晚准备吃安眠药", "concerns": ["insomnia"]}))
         audit.record(session=session, actor_id=user.id, action="call.read", target_type="call", target_id=call.id)
     engine.dispose()

@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import select
 
 from hotline.accounts.models import Role
+from hotline.calls import flows
 from hotline.calls import service as calls
 from hotline.calls.service import CallUpdate
 from hotline.referrals import service
@@ -23,7 +24,7 @@ def supervisor(make_user):
 
 
 def type_notes(session, user, call, notes):
-    call, _ = calls.save_call(session=session, user=user, call_id=call.id, version=call.version,
+    call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=call.version,
                               changes=CallUpdate.parse({"notes": notes}))
     return call
 
@@ -43,11 +44,11 @@ def test_a_call_that_turns_imminent_is_in_the_queue_before_it_ends(session, coun
 
     # more typing and the end of the call keep the one referral
     call = type_notes(session, counsellor, call, call.notes + " Still on the line.")
-    call, _ = calls.save_call(session=session, user=counsellor, call_id=call.id, version=call.version,
+    call, _ = flows.save_call(session=session, user=counsellor, call_id=call.id, version=call.version,
                               changes=CallUpdate.parse({"call_type": "about_self", "caller_group": "general_public",
                                                         "concerns": ["low_mood"], "summary": "120 called.",
                                                         "interventions": ["safety_plan"]}))
-    call, referral = calls.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+    call, referral = flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
     assert referral.id == queued[0].id
     assert len(session.exec(select(Referral).where(Referral.call_id == call.id)).all()) == 1
     assert len(session.exec(select(Debrief).where(Debrief.call_id == call.id)).all()) == 1
@@ -58,11 +59,11 @@ def test_asking_for_a_supervisor_opens_the_referral_at_once_and_a_rise_brings_th
     call, _ = calls.start_call(session=session, counsellor=counsellor)
     call = type_notes(session, counsellor, call, "She has been thinking about ways to die but has no plan.")
     assert call.level.value == "moderate"
-    calls.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="supervisor_told")
+    flows.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="supervisor_told")
     (referral,) = service.queue(session=session, user=supervisor)
     assert referral.level == "moderate" and referral.deadline_at - referral.opened_at == timedelta(hours=24)
 
-    call = calls.override_level(session=session, user=counsellor, call_id=call.id, level="imminent",
+    call = flows.override_level(session=session, user=counsellor, call_id=call.id, level="imminent",
                                 reason="she is standing on the balcony")
     session.refresh(referral)
     assert referral.level == "imminent"
@@ -74,7 +75,7 @@ def test_asking_for_a_supervisor_opens_the_referral_at_once_and_a_rise_brings_th
 def test_a_claimed_referral_keeps_its_owner_when_the_risk_rises(session, counsellor, supervisor):
     call, _ = calls.start_call(session=session, counsellor=counsellor)
     call = type_notes(session, counsellor, call, "He has bought charcoal and plans to do it tonight.")
-    calls.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="supervisor_told")
+    flows.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="supervisor_told")
     (referral,) = service.queue(session=session, user=supervisor)
     service.claim(session=session, user=supervisor, referral_id=referral.id)
     type_notes(session, counsellor, call, call.notes + " He has lit the charcoal now, the car is closed.")

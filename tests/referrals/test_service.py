@@ -36,6 +36,7 @@ def test_high_and_imminent_calls_offer_the_counsellor_a_debrief(session, flagged
 
 
 def test_everyone_who_held_a_heavy_call_is_offered_a_debrief(session, make_user, supervisor):
+    from hotline.calls import flows
     from hotline.calls import service as calls
     from hotline.calls.service import CallUpdate
 
@@ -49,20 +50,20 @@ def test_everyone_who_held_a_heavy_call_is_offered_a_debrief(session, make_user,
 
     # A high-risk call Wang hands over to Zhou at the end of a shift: both heard the caller.
     call, _ = calls.start_call(session=session, counsellor=wang)
-    call, _ = calls.save_call(session=session, user=wang, call_id=call.id, version=1, changes=CallUpdate.parse(
+    call, _ = flows.save_call(session=session, user=wang, call_id=call.id, version=1, changes=CallUpdate.parse(
         {"notes": "He has bought charcoal and plans to do it tonight.", **done}))
     call = calls.hand_over_call(session=session, user=wang, call_id=call.id, to_username="zhou")
-    calls.finalise_call(session=session, user=zhou, call_id=call.id, version=call.version)
+    flows.finalise_call(session=session, user=zhou, call_id=call.id, version=call.version)
     assert offered_to(call) == sorted([wang.id, zhou.id])
 
     # Imminent while on the line: the referral (and Wang's debrief) open at once; a supervisor takes the call
     # over and ends it, and is offered one too, once.
     call, _ = calls.start_call(session=session, counsellor=wang)
-    call, _ = calls.save_call(session=session, user=wang, call_id=call.id, version=1, changes=CallUpdate.parse(
+    call, _ = flows.save_call(session=session, user=wang, call_id=call.id, version=1, changes=CallUpdate.parse(
         {"notes": "She took an overdose of sleeping pills just now.", **done}))
     assert offered_to(call) == [wang.id]
     call = calls.hand_over_call(session=session, user=supervisor, call_id=call.id, to_username=supervisor.username)
-    calls.finalise_call(session=session, user=supervisor, call_id=call.id, version=call.version)
+    flows.finalise_call(session=session, user=supervisor, call_id=call.id, version=call.version)
     assert offered_to(call) == sorted([wang.id, supervisor.id])
     assert len(service.debriefs_offered(session=session, user=wang)) == 2  # one for each call Wang heard
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hotline.accounts.models import Role
+from hotline.calls import flows
 from hotline.calls import service as calls
 from hotline.calls.service import CallUpdate
 from hotline.database import utcnow
@@ -19,11 +20,11 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 def ended_call(session, user, level):
     call, _ = calls.start_call(session=session, counsellor=user)
-    call, _ = calls.save_call(session=session, user=user, call_id=call.id, version=1,
+    call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=1,
                               changes=CallUpdate.parse({"notes": "shift note"}))
     if level != "none":
-        call = calls.override_level(session=session, user=user, call_id=call.id, level=level, reason="test level")
-    call, _ = calls.finalise_call(session=session, user=user, call_id=call.id, version=call.version, incomplete=True)
+        call = flows.override_level(session=session, user=user, call_id=call.id, level=level, reason="test level")
+    call, _ = flows.finalise_call(session=session, user=user, call_id=call.id, version=call.version, incomplete=True)
     return call
 
 
@@ -60,9 +61,9 @@ def test_a_heavy_call_handed_over_weighs_on_both_who_held_it(session, make_user)
     first = make_user(Role.counsellor, username="first")
     second = make_user(Role.counsellor, username="second")
     call, _ = calls.start_call(session=session, counsellor=first)
-    call = calls.override_level(session=session, user=first, call_id=call.id, level="high", reason="plan tonight")
+    call = flows.override_level(session=session, user=first, call_id=call.id, level="high", reason="plan tonight")
     call = calls.hand_over_call(session=session, user=first, call_id=call.id, to_username="second")
-    calls.finalise_call(session=session, user=second, call_id=call.id, version=call.version, incomplete=True)
+    flows.finalise_call(session=session, user=second, call_id=call.id, version=call.version, incomplete=True)
     ended_call(session, second, "imminent")
     loads = {load.user.username: load.high_this_week
              for load in wellbeing.counsellor_loads(session=session, tz=TZ, per_shift_limit=2, per_week_limit=5)}

@@ -5,6 +5,7 @@ from importlib import resources
 import pytest
 
 from hotline.accounts.models import Role
+from hotline.calls import flows
 from hotline.calls import service as calls
 from hotline.calls.service import CallUpdate
 from hotline.errors import Conflict, Forbidden, InvalidInput
@@ -26,9 +27,9 @@ def stricter() -> bytes:
 
 def finished_call(session, user, notes):
     call, _ = calls.start_call(session=session, counsellor=user)
-    call, _ = calls.save_call(session=session, user=user, call_id=call.id, version=1,
+    call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=1,
                               changes=CallUpdate.parse({"notes": notes}))
-    call, _ = calls.finalise_call(session=session, user=user, call_id=call.id, version=call.version, incomplete=True)
+    call, _ = flows.finalise_call(session=session, user=user, call_id=call.id, version=call.version, incomplete=True)
     return call
 
 

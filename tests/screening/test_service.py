@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from hotline.accounts.models import Role
 from hotline.audit.models import AuditEntry
+from hotline.calls import flows
 from hotline.calls import service as calls
 from hotline.calls.models import Call, CallAssessment
 from hotline.calls.service import CallUpdate
@@ -31,11 +32,11 @@ def start(session, user, **fields):
 
 def finalise(session, user, call):
     call = session.get(Call, call.id)
-    call, _ = calls.save_call(session=session, user=user, call_id=call.id, version=call.version,
+    call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=call.version,
                               changes=CallUpdate.parse({"call_type": "about_self", "caller_group": "student",
                                                         "concerns": ["low_mood"], "summary": "Talked it through.",
                                                         "interventions": ["listening"]}))
-    call, _ = calls.finalise_call(session=session, user=user, call_id=call.id, version=call.version)
+    call, _ = flows.finalise_call(session=session, user=user, call_id=call.id, version=call.version)
     return call
 
 
@@ -77,7 +78,7 @@ def test_saving_the_call_form_keeps_the_screening_answer(session, counsellor):
     service.add_screening(session=session, user=counsellor, call_id=call.id, instrument_id="phq9",
                           answers=PHQ9_ITEM9_TWO)
     call = session.get(Call, call.id)
-    call, result = calls.save_call(session=session, user=counsellor, call_id=call.id, version=call.version,
+    call, result = flows.save_call(session=session, user=counsellor, call_id=call.id, version=call.version,
                                    changes=CallUpdate.parse({"notes": "失眠两周", "answers": {"wish_dead": False}}))
     assert call.answers == {"phq9_item9": 2, "wish_dead": False}
     assert result.level.value == "low"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NoReturn
@@ -115,6 +116,12 @@ class MissingFields(InvalidInput):
     def __init__(self, problems: dict[str, str]):
         super().__init__(" ".join(problems.values()), extra={"fields": problems})
         self.problems = problems
+
+
+# What follows a change, supplied by calls/flows.py, so that this service opens no referral itself
+# (referrals builds on calls, not the reverse). Each runs inside the caller's transaction.
+Escalate = Callable[[Session, Call, User], object]  # risk turned imminent: bring in a supervisor now
+Followup = Callable[[Session, Call, User, datetime], "Referral | None"]  # a call finalised at `now`
 
 
 # --- reading -----------------------------------------------------------------------------------------
@@ -350,8 +357,10 @@ def save_call(
     version: int,
     changes: CallUpdate,
     rules: RuleSet | None = None,
+    escalate: Escalate | None = None,
 ) -> tuple[Call, Assessment]:
-    """Save what the counsellor typed, if the call is still at `version`; reassess the risk."""
+    """Save what the counsellor typed, if the call is still at `version`; reassess the risk.
+    `escalate` (calls/flows.py) runs in the same transaction when the risk turns imminent."""
     call = _own_draft(session, user, call_id, statement=_AUTOSAVE_READ)
     values = changes.model_dump(exclude_unset=True, mode="json")
     if "follow_up_date" in values:
@@ -383,9 +392,9 @@ def save_call(
                                    rules_version=result.rules_version, evidence=values["evidence"]))
         live.announce(session, live.call_topic(call_id), call=call_id,
                       level=call.override_level or result.level.value)
-        if result.level == RiskLevel.imminent and not call.override_level:
+        if result.level == RiskLevel.imminent and not call.override_level and escalate is not None:
             session.refresh(call)
-            _bring_in_supervisor(session, call, user)
+            escalate(session, call, user)
     session.commit()
     # The row now holds exactly what was written: put it on the object rather than read it back.
     for name, value in values.items():
@@ -393,16 +402,8 @@ def save_call(
     return call, result
 
 
-def _bring_in_supervisor(session: Session, call: Call, user: User) -> None:
-    """Put the call in the supervisors' queue now, while the caller is still on the line: imminent risk
-    cannot wait for the call to end. Finalising later finds the same referral."""
-    from hotline.referrals import service as referrals  # referrals builds on calls, not the reverse
-
-    referrals.open_referral(session=session, call=call, by=user)
-
-
 def override_level(
-    *, session: Session, user: User, call_id: int, level: str | None, reason: str
+    *, session: Session, user: User, call_id: int, level: str | None, reason: str, escalate: Escalate | None = None
 ) -> Call:
     """The counsellor's judgement over the engine's. Both stay on record. level None clears it."""
     call = _own_draft(session, user, call_id)
@@ -423,14 +424,16 @@ def override_level(
                                engine_level=call.engine_level, score=call.engine_score,
                                rules_version=call.rules_version, reason=call.override_reason, by_id=user.id))
     live.announce(session, live.call_topic(call.id), call=call.id, level=call.level.value)
-    if call.level == RiskLevel.imminent:
-        _bring_in_supervisor(session, call, user)
+    if call.level == RiskLevel.imminent and escalate is not None:
+        escalate(session, call, user)
     session.commit()
     session.refresh(call)
     return call
 
 
-def tick_crisis_step(*, session: Session, user: User, call_id: int, step: str) -> CrisisTick:
+def tick_crisis_step(
+    *, session: Session, user: User, call_id: int, step: str, escalate: Escalate | None = None
+) -> CrisisTick:
     call = _own_draft(session, user, call_id)
     try:
         step = CrisisStep(step).value
@@ -441,8 +444,8 @@ def tick_crisis_step(*, session: Session, user: User, call_id: int, step: str) -
         return existing
     tick = CrisisTick(call_id=call.id, step=step, by_id=user.id)
     session.add(tick)
-    if step == CrisisStep.supervisor_told:
-        _bring_in_supervisor(session, call, user)
+    if step == CrisisStep.supervisor_told and escalate is not None:
+        escalate(session, call, user)
     session.commit()
     session.refresh(tick)
     return tick
@@ -470,9 +473,11 @@ def missing_for_finalise(call: Call) -> dict[str, str]:
 
 
 def finalise_call(
-    *, session: Session, user: User, call_id: int, version: int, incomplete: bool = False, policy=None
+    *, session: Session, user: User, call_id: int, version: int, incomplete: bool = False,
+    then: Followup | None = None,
 ) -> tuple[Call, Referral | None]:
-    """End the call: notes become read-only; moderate risk or above opens a referral.
+    """End the call: notes become read-only. `then` (calls/flows.py) runs in the same transaction and
+    may open a referral, which is returned.
 
     `incomplete` is "save and end" for a call abandoned half-way: required fields are not demanded,
     and the record says it ended incomplete.
@@ -500,12 +505,7 @@ def finalise_call(
                                engine_level=call.engine_level, score=call.engine_score,
                                rules_version=call.rules_version, reason=call.override_reason,
                                evidence=call.evidence, by_id=user.id))
-    from hotline.referrals import service as referrals  # referrals builds on calls, not the reverse
-
-    referral = referrals.referral_for_call(session=session, call=call)
-    if call.level >= RiskLevel.moderate or referral is not None:
-        referral = referrals.open_referral(session=session, call=call, by=user, now=now,
-                                           **({"policy": policy} if policy else {}))
+    referral = then(session, call, user, now) if then is not None else None
     live.announce(session, live.call_topic(call_id), call=call_id, what="ended")
     session.commit()
     session.refresh(call)
@@ -514,11 +514,13 @@ def finalise_call(
     return call, referral
 
 
-def end_non_data_call(*, session: Session, user: User, call_id: int, version: int, reason: str) -> Call:
+def end_non_data_call(*, session: Session, user: User, call_id: int, version: int, reason: str,
+                      escalate: Escalate | None = None, then: Followup | None = None) -> Call:
     """Silent, hang-up, prank, wrong number…: two clicks and done."""
     changes = CallUpdate.parse({"call_type": CallType.non_data.value, "non_data_reason": reason})
-    call, _assessment = save_call(session=session, user=user, call_id=call_id, version=version, changes=changes)
-    call, _referral = finalise_call(session=session, user=user, call_id=call_id, version=call.version)
+    call, _assessment = save_call(session=session, user=user, call_id=call_id, version=version, changes=changes,
+                                  escalate=escalate)
+    call, _referral = finalise_call(session=session, user=user, call_id=call_id, version=call.version, then=then)
     return call
 
 

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from hotline.accounts import service as accounts
 from hotline.accounts.guards import CallWork, Gate, Supervision, require_on_route_thread
 from hotline.accounts.models import Role, User
-from hotline.calls import service
+from hotline.calls import flows, service
 from hotline.calls.choices import (
     ANSWER_LABELS,
     AgeBand,
@@ -239,7 +239,7 @@ def _save_call(request: Request, session, gate: Gate, call_id: int, form):
         raise InvalidInput(_("The save carries no version; reload the page.")) from None
     changes = call_update_from_form(form)
     try:
-        call, _result = service.save_call(session=session, user=user, call_id=call_id, version=version,
+        call, _result = flows.save_call(session=session, user=user, call_id=call_id, version=version,
                                           changes=changes, rules=request.app.state.rules.current)
     except service.StaleVersion as conflict:
         response = render(request, "calls/_conflict.html", {"call": conflict.call, "message": conflict.message},
@@ -264,7 +264,7 @@ def override(
     level: Annotated[str, Form(max_length=16)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ):
-    call = service.override_level(session=session, user=user, call_id=call_id, level=level or None, reason=reason)
+    call = flows.override_level(session=session, user=user, call_id=call_id, level=level or None, reason=reason)
     return render(request, "calls/_banner.html", _banner_context(request, session, call))
 
 
@@ -276,7 +276,7 @@ def crisis_step(
     call_id: int,
     step: Annotated[str, Form(max_length=32)] = "",
 ):
-    service.tick_crisis_step(session=session, user=user, call_id=call_id, step=step)
+    flows.tick_crisis_step(session=session, user=user, call_id=call_id, step=step)
     call = service.read_call(session=session, user=user, call_id=call_id)
     return render(request, "calls/_banner.html", _banner_context(request, session, call))
 
@@ -315,7 +315,7 @@ def finalise(
     incomplete: Annotated[str, Form(max_length=3)] = "",
 ):
     try:
-        call, referral = service.finalise_call(session=session, user=user, call_id=call_id, version=version,
+        call, referral = flows.finalise_call(session=session, user=user, call_id=call_id, version=version,
                                                incomplete=incomplete == "on")
     except service.MissingFields as missing:
         response = render(request, "calls/_problems.html", {"problems": missing.problems},
@@ -335,7 +335,7 @@ def non_data(
     version: Annotated[int, Form()],
     reason: Annotated[str, Form(max_length=32)] = "",
 ):
-    service.end_non_data_call(session=session, user=user, call_id=call_id, version=version, reason=reason)
+    flows.end_non_data_call(session=session, user=user, call_id=call_id, version=version, reason=reason)
     return go_to("/calls", request)
 
 
@@ -552,7 +552,7 @@ def api_get_call(request: Request, session: SessionDep, user: CallWork, call_id:
 @api.patch("/calls/{call_id}", response_model=CallOut)
 def api_save_call(request: Request, session: SessionDep, user: CallWork, call_id: int, body: CallSave):
     changes = service.CallUpdate.model_validate(body.model_dump(exclude={"version"}, exclude_unset=True))
-    call, _result = service.save_call(session=session, user=user, call_id=call_id, version=body.version,
+    call, _result = flows.save_call(session=session, user=user, call_id=call_id, version=body.version,
                                       changes=changes, rules=request.app.state.rules.current)
     return CallOut.of(call, request.app.state.rules.current)
 
@@ -575,6 +575,6 @@ def api_give_destination(session: SessionDep, user: CallWork, call_id: int, body
 
 @api.post("/calls/{call_id}/finalise", response_model=CallOut)
 def api_finalise(request: Request, session: SessionDep, user: CallWork, call_id: int, body: Finalise):
-    call, referral = service.finalise_call(session=session, user=user, call_id=call_id, version=body.version,
+    call, referral = flows.finalise_call(session=session, user=user, call_id=call_id, version=body.version,
                                            incomplete=body.incomplete)
     return CallOut.of(call, request.app.state.rules.current, referral.id if referral else None)
