@@ -29,14 +29,15 @@ from hotline.calls.choices import (
     domain_label,
     label,
 )
+from hotline.calls.contexts import actions_for, banner_context
 from hotline.calls.forms import call_update_from_form
 from hotline.calls.models import Call
 from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
-from hotline.i18n import _, get_locale
+from hotline.i18n import _
 from hotline.pages import client_address, environment, flash, go_to, is_htmx, line_today, render
 from hotline.screening import views as screening
-from hotline.triage import PROTECTIVE_FIELDS, RISK_FACTOR_FIELDS, SCREENER_FIELDS, RiskLevel, default_rules, findings
+from hotline.triage import PROTECTIVE_FIELDS, RISK_FACTOR_FIELDS, SCREENER_FIELDS, RiskLevel, findings
 
 pages = APIRouter()
 api = APIRouter()
@@ -49,11 +50,6 @@ environment.globals.update(
 TakesCallsOnRouteThread = Annotated[Gate, Depends(require_on_route_thread(Role.counsellor, Role.supervisor))]
 
 
-
-
-def _actions_for(level: RiskLevel, rules=None) -> list[str]:
-    actions = (rules or default_rules()).actions.get(level, ())
-    return [action.zh if get_locale() == "zh_CN" else action.en for action in actions]
 
 
 def _form_context(request: Request, session, user, call: Call) -> dict:
@@ -72,7 +68,7 @@ def _form_context(request: Request, session, user, call: Call) -> dict:
         "answer_labels": ANSWER_LABELS,
         "levels": list(RiskLevel),
         "crisis_steps": list(CrisisStep),
-        **_banner_context(request, session, call),
+        **banner_context(request, session, call),
         "history": service.caller_history(session=session, user=user, call=call, address=client_address(request)),
         "alerts": _alerts(request, session, call),
         **screening.screening_context(request, session, user, call),
@@ -87,18 +83,6 @@ def _alerts(request: Request, session, call: Call) -> list:
     from hotline.referrals import service as referrals
 
     return referrals.active_alerts(session=session, caller_id=call.caller_id, today=line_today(request))
-
-
-def _banner_context(request: Request, session, call: Call) -> dict:
-    return {
-        "call": call,
-        "actions": _actions_for(call.level, request.app.state.rules.current),
-        # Ticks show only on a draft from moderate up: most saves need not ask for them.
-        "ticks": service.crisis_ticks(session=session, call=call)
-        if call.is_draft and call.level >= RiskLevel.moderate else {},
-        "crisis_steps": list(CrisisStep),
-        "levels": list(RiskLevel),
-    }
 
 
 # --- pages -------------------------------------------------------------------------------------------
@@ -199,7 +183,7 @@ def call_page(request: Request, session: SessionDep, user: CallWork, call_id: in
 
     referral = referrals.referral_for_call(session=session, call=call)
     return render(request, "calls/record.html", {
-        **_banner_context(request, session, call),
+        **banner_context(request, session, call),
         "referral": referral,
         "referral_timeline": referrals.timeline(session=session, referral=referral) if referral else [],
         "reviews": referrals.reviews_of(session=session, call=call),
@@ -220,7 +204,7 @@ def call_page(request: Request, session: SessionDep, user: CallWork, call_id: in
 def banner(request: Request, session: SessionDep, user: CallWork, call_id: int):
     """The risk banner alone: what a page fetches when the call's level changed elsewhere."""
     call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
-    return render(request, "calls/_banner.html", _banner_context(request, session, call))
+    return render(request, "calls/_banner.html", banner_context(request, session, call))
 
 
 @pages.post("/calls/{call_id}/save")
@@ -251,7 +235,7 @@ def _save_call(request: Request, session, gate: Gate, call_id: int, form):
         return RedirectResponse(f"/calls/{call.id}", status_code=303)
     tz = request.app.state.settings.tz
     return render(request, "calls/_saved.html", {
-        **_banner_context(request, session, call), "saved_at": datetime.now(tz).strftime("%H:%M:%S"),
+        **banner_context(request, session, call), "saved_at": datetime.now(tz).strftime("%H:%M:%S"),
     })
 
 
@@ -265,7 +249,7 @@ def override(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ):
     call = flows.override_level(session=session, user=user, call_id=call_id, level=level or None, reason=reason)
-    return render(request, "calls/_banner.html", _banner_context(request, session, call))
+    return render(request, "calls/_banner.html", banner_context(request, session, call))
 
 
 @pages.post("/calls/{call_id}/crisis")
@@ -278,7 +262,7 @@ def crisis_step(
 ):
     flows.tick_crisis_step(session=session, user=user, call_id=call_id, step=step)
     call = service.read_call(session=session, user=user, call_id=call_id)
-    return render(request, "calls/_banner.html", _banner_context(request, session, call))
+    return render(request, "calls/_banner.html", banner_context(request, session, call))
 
 
 @pages.post("/calls/{call_id}/caller")
@@ -497,7 +481,7 @@ class CallOut(BaseModel):
     def of(cls, call: Call, rules, referral_id: int | None = None) -> CallOut:
         data = {name: getattr(call, name) for name in cls.model_fields if hasattr(call, name)}
         return cls(**{**data, "id": call.id, "url": f"/calls/{call.id}", "level": call.level.value,
-                      "actions": _actions_for(call.level, rules), "referral_id": referral_id})
+                      "actions": actions_for(call.level, rules), "referral_id": referral_id})
 
 
 class Finalise(BaseModel):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from hotline.accounts.guards import CallWork
 from hotline.accounts.models import User
 from hotline.calls import service as calls
+from hotline.calls.contexts import banner_context
 from hotline.calls.models import Call
 from hotline.deps import SessionDep
 from hotline.errors import InvalidInput
@@ -118,11 +119,10 @@ async def add_screening(request: Request, session: SessionDep, user: CallWork, c
                                               answers=answers, rules=request.app.state.rules.current)
     if not is_htmx(request):
         return go_to(f"/calls/{call_id}", request)
-    from hotline.calls.views import _banner_context
 
     call = session.get(Call, call_id)
     return render(request, "screening/_screenings.html", {
-        **_banner_context(request, session, call), **screening_context(request, session, user, call),
+        **banner_context(request, session, call), **screening_context(request, session, user, call),
         "latest": screening, "oob_banner": True,
     })
 
