@@ -45,7 +45,7 @@ def main() -> int:
 
     from hotline.accounts import service as accounts
     from hotline.accounts.models import User
-    from hotline.calls import service
+    from hotline.calls import search
     from hotline.calls.models import Call
     from hotline.database import make_engine, utcnow
     from hotline.models import metadata
@@ -89,8 +89,8 @@ def main() -> int:
                     with Session(engine) as fresh:  # nothing cached from the run before
                         user = fresh.get(User, supervisor_id)
                         t0 = time.perf_counter()
-                        found = service.search_calls(session=fresh, user=user, tz=tz, scan_limit=args.scan_limit,
-                                                     query=service.CallSearch(text=word, everyone=True))
+                        found = search.search_calls(session=fresh, user=user, tz=tz, scan_limit=args.scan_limit,
+                                                     query=search.CallSearch(text=word, everyone=True))
                         times.append((time.perf_counter() - t0) * 1000)
                 return times, found
 

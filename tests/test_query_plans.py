@@ -16,6 +16,7 @@ from sqlalchemy import event, text
 
 from hotline.accounts import service as accounts
 from hotline.accounts.models import Role
+from hotline.calls import search
 from hotline.calls import service as calls
 from hotline.calls.models import Call
 from hotline.database import utcnow
@@ -113,16 +114,16 @@ def test_no_list_scans_the_calls_table(engine, session, year_of_calls):
     lists = {
         "my drafts": lambda: calls.list_drafts(session=session, user=me),
         "my calls today": lambda: calls.list_since(session=session, user=me, since=utcnow() - timedelta(hours=8)),
-        "my search, a month": lambda: calls.search_calls(session=session, user=me, tz=tz, query=calls.CallSearch(
+        "my search, a month": lambda: search.search_calls(session=session, user=me, tz=tz, query=search.CallSearch(
             date_from=today - timedelta(days=30), date_to=today)),
-        "my search, words": lambda: calls.search_calls(session=session, user=me, tz=tz,
-                                                       query=calls.CallSearch(text="note 12")),
-        "everyone's, a day": lambda: calls.search_calls(session=session, user=supervisor, tz=tz,
-                                                        query=calls.CallSearch(everyone=True, date_from=today)),
-        "everyone's, high": lambda: calls.search_calls(session=session, user=supervisor, tz=tz,
-                                                       query=calls.CallSearch(everyone=True, level="high")),
-        "everyone's, newest": lambda: calls.search_calls(session=session, user=supervisor, tz=tz,
-                                                         query=calls.CallSearch(everyone=True)),
+        "my search, words": lambda: search.search_calls(session=session, user=me, tz=tz,
+                                                       query=search.CallSearch(text="note 12")),
+        "everyone's, a day": lambda: search.search_calls(session=session, user=supervisor, tz=tz,
+                                                        query=search.CallSearch(everyone=True, date_from=today)),
+        "everyone's, high": lambda: search.search_calls(session=session, user=supervisor, tz=tz,
+                                                       query=search.CallSearch(everyone=True, level="high")),
+        "everyone's, newest": lambda: search.search_calls(session=session, user=supervisor, tz=tz,
+                                                         query=search.CallSearch(everyone=True)),
         "calls on the line now": lambda: calls.calls_in_progress(session=session, user=supervisor),
         "referral queue": lambda: _rows(session, referrals.queue(session=session, user=supervisor)),
         "overdue referrals": lambda: _rows(session, referrals.queue(

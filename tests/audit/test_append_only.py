@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from hotline.accounts.models import Role
 from hotline.audit.models import AuditEntry
-from hotline.calls import flows
+from hotline.calls import callers, flows
 from hotline.calls import service as calls
 from hotline.calls.service import CallUpdate
 from support import csrf_token, login
@@ -38,7 +38,7 @@ def test_no_route_updates_or_deletes_audit_entries(app, client, engine, session,
                                                               "call_type": "about_self", "caller_group": "student",
                                                               "concerns": ["low_mood"], "summary": "Plan made.",
                                                               "interventions": ["safety_plan"]}))
-    calls.link_caller(session=session, user=counsellor, call_id=call.id, identifier="1380013",
+    callers.link_caller(session=session, user=counsellor, call_id=call.id, identifier="1380013",
                       secret=settings.resolved_secret_key())
     flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
     user = make_user(actor, username="actor")

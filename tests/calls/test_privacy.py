@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from hotline.accounts.models import Role
-from hotline.calls import flows, service
+from hotline.calls import callers, flows, search, service
 from hotline.calls.models import Call, Caller
 from hotline.calls.service import CallUpdate
 from hotline.database import utcnow
@@ -44,38 +44,38 @@ def finish(session, user, call) -> Call:
 
 def test_a_repeat_caller_is_found_by_the_caller_hash_key_and_the_number_is_nowhere(session, counsellor, make_user):
     first = start(session, counsellor)
-    service.link_caller(session=session, user=counsellor, call_id=first.id, identifier="138 0013 8000", secret=SECRET)
+    callers.link_caller(session=session, user=counsellor, call_id=first.id, identifier="138 0013 8000", secret=SECRET)
     finish(session, counsellor, first)
     other = make_user(Role.counsellor)
     second = start(session, other)
-    caller = service.link_caller(session=session, user=other, call_id=second.id, identifier="+86 13800138000",
+    caller = callers.link_caller(session=session, user=other, call_id=second.id, identifier="+86 13800138000",
                                  secret=SECRET)
 
     assert session.exec(select(Caller)).one().id == caller.id
-    assert [c.id for c in service.caller_history(session=session, user=other, call=session.get(Call, second.id))] \
+    assert [c.id for c in callers.caller_history(session=session, user=other, call=session.get(Call, second.id))] \
         == [first.id]
     # Hashed with its own key, not the server secret; the number is not kept at all by default.
-    assert caller.identifier_hash != service.caller_hash("13800138000", SECRET)
+    assert caller.identifier_hash != callers.caller_hash("13800138000", SECRET)
     assert caller.callback_number is None
     dump = " ".join(str(value) for row in session.execute(text("SELECT * FROM callers")) for value in row)
     assert "13800138000" not in dump and "8000" not in dump
 
 
 def test_a_caller_hashed_with_the_server_secret_is_still_recognised_and_moved_to_the_new_key(session, counsellor):
-    legacy = Caller(identifier_hash=service.caller_hash("13900001111", SECRET))
+    legacy = Caller(identifier_hash=callers.caller_hash("13900001111", SECRET))
     session.add(legacy)
     session.commit()
     call = start(session, counsellor)
-    caller = service.link_caller(session=session, user=counsellor, call_id=call.id, identifier="139-0000-1111",
+    caller = callers.link_caller(session=session, user=counsellor, call_id=call.id, identifier="139-0000-1111",
                                  secret=SECRET)
     assert caller.id == legacy.id
-    assert caller.identifier_hash == service.caller_digest("13900001111")
-    assert service.find_caller(session=session, identifier="13900001111") is not None  # without the old secret
+    assert caller.identifier_hash == callers.caller_digest("13900001111")
+    assert callers.find_caller(session=session, identifier="13900001111") is not None  # without the old secret
 
 
 def test_a_line_that_calls_back_keeps_the_number_sealed(session, counsellor):
     call = start(session, counsellor)
-    caller = service.link_caller(session=session, user=counsellor, call_id=call.id, identifier="13712345678",
+    caller = callers.link_caller(session=session, user=counsellor, call_id=call.id, identifier="13712345678",
                                  secret=SECRET, keep_number=True)
     (stored,) = session.execute(text("SELECT callback_number FROM callers")).one()
     assert stored.startswith("hl1:") and "13712345678" not in stored
@@ -100,9 +100,9 @@ def test_words_are_found_in_encrypted_notes_and_summaries(session, counsellor):
     insomnia = save(session, counsellor, start(session, counsellor), notes="三个星期失眠，Insomnia every night")
     summary = save(session, counsellor, start(session, counsellor), summary="Referred for 失眠 clinic")
     save(session, counsellor, start(session, counsellor), notes="grief after her father died")
-    found = service.search_calls(session=session, user=counsellor, query=service.CallSearch(text="失眠"), tz=TZ)
+    found = search.search_calls(session=session, user=counsellor, query=search.CallSearch(text="失眠"), tz=TZ)
     assert {c.id for c in found} == {insomnia.id, summary.id}
-    found = service.search_calls(session=session, user=counsellor, query=service.CallSearch(text="INSOMNIA"), tz=TZ)
+    found = search.search_calls(session=session, user=counsellor, query=search.CallSearch(text="INSOMNIA"), tz=TZ)
     assert [c.id for c in found] == [insomnia.id] and found.oldest_scanned is None
 
 
@@ -112,13 +112,13 @@ def test_a_text_search_reads_a_bounded_number_of_calls_and_says_where_it_stopped
                     {"at": utcnow() - timedelta(days=30), "id": oldest.id})
     session.commit()
     newer = [save(session, counsellor, start(session, counsellor), notes=f"ordinary call {n}") for n in range(3)]
-    query = service.CallSearch(text="烧炭")
-    found = service.search_calls(session=session, user=counsellor, query=query, tz=TZ, scan_limit=3)
+    query = search.CallSearch(text="烧炭")
+    found = search.search_calls(session=session, user=counsellor, query=query, tz=TZ, scan_limit=3)
     assert list(found) == [] and found.scanned == 3 and found.oldest_scanned is not None
     # Narrowing to the older dates finds it.
     day = (utcnow() - timedelta(days=30)).astimezone(TZ).date()
-    found = service.search_calls(session=session, user=counsellor, tz=TZ, scan_limit=3,
-                                 query=service.CallSearch(text="烧炭", date_from=day, date_to=day))
+    found = search.search_calls(session=session, user=counsellor, tz=TZ, scan_limit=3,
+                                 query=search.CallSearch(text="烧炭", date_from=day, date_to=day))
     assert [c.id for c in found] == [oldest.id]
     assert newer  # the three newer calls filled the bound
 
@@ -156,13 +156,13 @@ def test_the_counsellor_sees_the_kept_number_on_request_and_the_look_is_audited(
 
     stranger = make_user(Role.counsellor)
     with pytest.raises(Forbidden) as refused:
-        service.callback_number(session=session, user=stranger, call_id=call.id)
+        callers.callback_number(session=session, user=stranger, call_id=call.id)
     assert refused.value.status_code == 403
 
 
 def test_asking_for_a_number_that_was_not_kept_says_so(client, logged_in, session):
     user = logged_in(Role.counsellor)
     call = start(session, user)
-    service.link_caller(session=session, user=user, call_id=call.id, identifier="13911112222", secret=SECRET)
+    callers.link_caller(session=session, user=user, call_id=call.id, identifier="13911112222", secret=SECRET)
     response = client.post(f"/calls/{call.id}/callback-number", headers={"X-CSRFToken": csrf_token(client)})
     assert response.status_code == 404 and "No number is kept" in response.text

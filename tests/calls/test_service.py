@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from hotline.accounts.models import Role
 from hotline.audit.models import AuditEntry
-from hotline.calls import flows, service
+from hotline.calls import callers, flows, search, service
 from hotline.calls.models import Call, CallAssessment, Caller
 from hotline.calls.service import CallUpdate
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -212,17 +212,17 @@ def test_addenda_only_after_the_call_ends(session, counsellor):
 
 def test_repeat_caller_is_matched_by_keyed_hash_only(session, counsellor, make_user):
     first = start(session, counsellor)
-    service.link_caller(session=session, user=counsellor, call_id=first.id, identifier="138 0013 8000", secret=SECRET)
+    callers.link_caller(session=session, user=counsellor, call_id=first.id, identifier="138 0013 8000", secret=SECRET)
     save(session, counsellor, first, **complete_fields())
     flows.finalise_call(session=session, user=counsellor, call_id=first.id, version=2)
     other = make_user(Role.counsellor)
     second = start(session, other)
-    caller = service.link_caller(session=session, user=other, call_id=second.id, identifier="+86 138-0013-8000",
+    caller = callers.link_caller(session=session, user=other, call_id=second.id, identifier="+86 138-0013-8000",
                                  secret=SECRET)
     assert "13800138000" not in caller.identifier_hash
     assert session.exec(select(Caller)).one().id == caller.id
     session.refresh(second)
-    history = service.caller_history(session=session, user=other, call=second)
+    history = callers.caller_history(session=session, user=other, call=second)
     assert [c.id for c in history] == [first.id]
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "caller.history")).one().actor_id == other.id
 
@@ -242,19 +242,19 @@ def test_search_my_calls_and_everyones(session, counsellor, make_user):
     other = make_user(Role.counsellor)
     theirs = start(session, other)
     save(session, other, theirs, notes="insomnia and grief", concerns=["grief"])
-    found = service.search_calls(session=session, user=counsellor, query=service.CallSearch(text="INSOMNIA"), tz=tz)
+    found = search.search_calls(session=session, user=counsellor, query=search.CallSearch(text="INSOMNIA"), tz=tz)
     assert [c.id for c in found] == [mine.id]
     with pytest.raises(Forbidden):
-        service.search_calls(session=session, user=counsellor, query=service.CallSearch(everyone=True), tz=tz)
+        search.search_calls(session=session, user=counsellor, query=search.CallSearch(everyone=True), tz=tz)
     supervisor = make_user(Role.supervisor)
-    found = service.search_calls(session=session, user=supervisor,
-                                 query=service.CallSearch(everyone=True, concern="grief"), tz=tz)
+    found = search.search_calls(session=session, user=supervisor,
+                                 query=search.CallSearch(everyone=True, concern="grief"), tz=tz)
     assert [c.id for c in found] == [theirs.id]
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "call.search")).one()
     import datetime
 
     with pytest.raises(InvalidInput):
-        service.search_calls(session=session, user=counsellor, tz=tz, query=service.CallSearch(
+        search.search_calls(session=session, user=counsellor, tz=tz, query=search.CallSearch(
             date_from=datetime.date(2026, 5, 2), date_to=datetime.date(2026, 5, 1)))
 
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import update
 
 from hotline.accounts.models import Role
-from hotline.calls import flows
+from hotline.calls import callers, flows
 from hotline.calls import service as calls
 from hotline.calls.models import Call
 from hotline.calls.service import CallUpdate
@@ -26,7 +26,7 @@ def old_call(session, make_user):
                                       "concerns": ["low_mood"], "summary": "Safety plan made with Wang Fang.",
                                       "interventions": ["safety_plan"], "region": "Haidian"}))
         if phone:
-            calls.link_caller(session=session, user=counsellor, call_id=call.id, identifier=phone, secret=SECRET)
+            callers.link_caller(session=session, user=counsellor, call_id=call.id, identifier=phone, secret=SECRET)
             call = session.get(Call, call.id)
         call, _referral = flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
         calls.add_addendum(session=session, user=counsellor, call_id=call.id, text="Mother phoned back later.")

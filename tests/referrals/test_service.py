@@ -227,6 +227,7 @@ def test_cancel_follow_up(session, flagged_call, supervisor):
 
 def test_reviews_debriefs_and_alerts(session, flagged_call, supervisor):
     from hotline.accounts.models import User
+    from hotline.calls import callers
     from hotline.calls import service as calls
 
     call, _ = flagged_call("high")
@@ -239,7 +240,7 @@ def test_reviews_debriefs_and_alerts(session, flagged_call, supervisor):
     service.settle_debrief(session=session, user=counsellor, debrief_id=offered[0].id, done=True,
                            supervisor_username="sup1")
     assert service.debriefs_offered(session=session, user=counsellor) == []
-    caller = calls.link_caller(session=session, user=counsellor, call_id=calls.start_call(
+    caller = callers.link_caller(session=session, user=counsellor, call_id=calls.start_call(
         session=session, counsellor=counsellor)[0].id, identifier="13800000001", secret="k" * 40)
     today = date(2026, 11, 23)
     service.add_caller_alert(session=session, user=supervisor, caller_id=caller.id, text="Has a safety plan",

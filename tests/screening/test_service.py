@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from hotline.accounts.models import Role
 from hotline.audit.models import AuditEntry
-from hotline.calls import flows
+from hotline.calls import callers, flows
 from hotline.calls import service as calls
 from hotline.calls.models import Call, CallAssessment
 from hotline.calls.service import CallUpdate
@@ -187,13 +187,13 @@ def test_marks_logged_at_the_same_moment_keep_their_order(session, counsellor):
 def test_caller_trend_spans_the_callers_calls_and_audits_other_counsellors(session, counsellor, make_user):
     colleague = make_user(Role.counsellor, username="wang")
     earlier = start(session, colleague)
-    calls.link_caller(session=session, user=colleague, call_id=earlier.id, identifier="13900001111", secret=SECRET)
+    callers.link_caller(session=session, user=colleague, call_id=earlier.id, identifier="13900001111", secret=SECRET)
     service.add_screening(session=session, user=colleague, call_id=earlier.id, instrument_id="phq9",
                           answers=[3, 3, 3, 3, 3, 0, 0, 0, 0])
     finalise(session, colleague, earlier)
     now = start(session, counsellor)
     assert service.caller_trend(session=session, user=counsellor, call=now) == []  # not linked yet
-    calls.link_caller(session=session, user=counsellor, call_id=now.id, identifier="139 0000 1111", secret=SECRET)
+    callers.link_caller(session=session, user=counsellor, call_id=now.id, identifier="139 0000 1111", secret=SECRET)
     service.add_screening(session=session, user=counsellor, call_id=now.id, instrument_id="phq9", answers=[1] * 9)
     trend = service.caller_trend(session=session, user=counsellor, call=session.get(Call, now.id))
     assert [(p.call_id, p.total, p.band) for p in trend] == [(earlier.id, 15, "moderately_severe"),

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import String, bindparam, cast, or_, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
@@ -35,13 +32,11 @@ from hotline.calls.models import (
     Call,
     CallAddendum,
     CallAssessment,
-    Caller,
     CallHandOver,
     CrisisTick,
     DestinationGiven,
 )
 from hotline.database import utcnow
-from hotline.encryption import keys
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, describe_validation_errors
 from hotline.i18n import _, _l
 from hotline.live import service as live
@@ -133,6 +128,11 @@ def _load(session: Session, call_id: int, statement=None) -> Call:
     if call is None:
         raise NotFound(_("There is no call %(id)s.", id=call_id))
     return call
+
+
+def load_call(*, session: Session, call_id: int) -> Call:
+    """The call, or a 404, with no check of who asks: for the other calls/ modules, which check themselves."""
+    return _load(session, call_id)
 
 
 def can_read(user: User, call: Call) -> bool:
@@ -593,175 +593,3 @@ def add_addendum(*, session: Session, user: User, call_id: int, text: str) -> Ca
     session.commit()
     session.refresh(entry)
     return entry
-
-
-# --- repeat callers ----------------------------------------------------------------------------------
-
-def normalise_identifier(identifier: str) -> str:
-    normalised = re.sub(r"[\s\-().]", "", identifier).lower()
-    return normalised[3:] if normalised.startswith("+86") else normalised
-
-
-def caller_hash(identifier: str, secret: str) -> str:
-    """HMAC of a phone number or reference with `secret`: matches repeat callers without storing the number.
-
-    Callers are now hashed with the key ring's own caller-hash key (`caller_digest`); hashes made with the
-    server secret before that are still recognised, and re-keyed, by `find_caller`.
-    """
-    return hmac.new(secret.encode(), b"caller:" + normalise_identifier(identifier).encode(),
-                    hashlib.sha256).hexdigest()
-
-
-def caller_digest(identifier: str) -> str:
-    return keys.current().caller_digest(normalise_identifier(identifier))
-
-
-def find_caller(*, session: Session, identifier: str, secret: str | None = None) -> Caller | None:
-    """The caller known by this number or reference, if any (repeat callers, data requests). A hash from
-    before the separate caller-hash key (made with `secret`, the server secret) is moved to the new key on
-    sight, so history stays linked."""
-    identifier = (identifier or "").strip()
-    if not (3 <= len(identifier) <= 64):
-        raise InvalidInput(_("Enter a phone number or caller reference of 3 to 64 characters."), field="identifier")
-    caller = session.exec(select(Caller).where(Caller.identifier_hash == caller_digest(identifier))).first()
-    if caller is None and secret:
-        caller = session.exec(select(Caller).where(Caller.identifier_hash == caller_hash(identifier, secret))).first()
-        if caller is not None:
-            caller.identifier_hash = caller_digest(identifier)
-            session.add(caller)
-            session.flush()
-    return caller
-
-
-def link_caller(
-    *, session: Session, user: User, call_id: int, identifier: str, secret: str, keep_number: bool = False
-) -> Caller:
-    """Link the call to its caller by number or reference. The number itself is kept, sealed, only with
-    `keep_number` (lines that call back); otherwise only its keyed hash is stored."""
-    call = _own_draft(session, user, call_id)
-    identifier = (identifier or "").strip()
-    caller = find_caller(session=session, identifier=identifier, secret=secret)
-    if caller is None:
-        caller = Caller(identifier_hash=caller_digest(identifier))
-        session.add(caller)
-    if keep_number:
-        caller.callback_number = identifier
-    session.flush()
-    call.caller_id = caller.id
-    session.add(call)
-    session.commit()
-    session.refresh(caller)
-    return caller
-
-
-def callback_number(*, session: Session, user: User, call_id: int, address: str | None = None) -> str:
-    """The number to call this call's caller back on, where the line keeps it. Every look is audited."""
-    call = _load(session, call_id)
-    if not can_read(user, call):
-        raise Forbidden(_("This call belongs to another counsellor."))
-    caller = session.get(Caller, call.caller_id) if call.caller_id else None
-    if caller is None or not caller.callback_number:
-        raise NotFound(_("No number is kept for this caller."))
-    audit.record(session=session, actor_id=user.id, action="caller.callback_number", target_type="caller",
-                 target_id=caller.id, address=address, detail={"call_id": call.id})
-    return caller.callback_number
-
-
-def caller_history(*, session: Session, user: User, call: Call, limit: int = 20,
-                   address: str | None = None) -> list[Call]:
-    """Earlier calls from the same caller, whoever took them. Reading them is audited."""
-    if call.caller_id is None:
-        return []
-    earlier = list(session.exec(
-        select(Call).where(Call.caller_id == call.caller_id, Call.id != call.id,
-                           Call.status == CallStatus.finalised)
-        .order_by(col(Call.started_at).desc()).limit(limit)
-    ))
-    if any(other.counsellor_id != user.id for other in earlier):
-        audit.record(session=session, actor_id=user.id, action="caller.history", target_type="caller",
-                     target_id=call.caller_id, address=address, detail={"call_id": call.id, "shown": len(earlier)})
-    return earlier
-
-
-# --- search ------------------------------------------------------------------------------------------
-
-class CallSearch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    date_from: date | None = None
-    date_to: date | None = None
-    level: RiskLevel | None = None
-    concern: Concern | None = None
-    text: str | None = Field(default=None, max_length=200)
-    everyone: bool = False
-
-
-class SearchResults(list):
-    """Calls found, newest first. Notes are encrypted, so words are matched in Python over at most
-    `scan_limit` calls (newest first) that pass the other filters; `oldest_scanned` says where a text
-    search stopped when it hit that bound, so the page can ask for a narrower date range."""
-
-    scanned: int = 0
-    oldest_scanned: datetime | None = None
-
-
-TEXT_SEARCH_SCAN_LIMIT = 5_000
-
-
-def search_calls(
-    *, session: Session, user: User, query: CallSearch, tz, limit: int = 200, address: str | None = None,
-    scan_limit: int = TEXT_SEARCH_SCAN_LIMIT,
-) -> SearchResults:
-    """My calls, or everyone's for a supervisor (audited), newest first."""
-    if query.date_from and query.date_to and query.date_from > query.date_to:
-        raise InvalidInput(_("The start date is after the end date."), field="date_from")
-    conditions = []
-    if query.everyone:
-        if Role.supervisor not in user.roles:
-            raise Forbidden(_("Only supervisors search everyone's calls."))
-        audit.record(session=session, actor_id=user.id, action="call.search", target_type="call", address=address,
-                     detail={"filters": query.model_dump(mode="json", exclude={"text"}),
-                             "text_search": bool(query.text)})
-    else:
-        conditions.append(Call.counsellor_id == user.id)
-    if query.date_from:
-        conditions.append(Call.started_at >= datetime.combine(query.date_from, datetime.min.time(), tz))
-    if query.date_to:
-        end = datetime.combine(query.date_to + timedelta(days=1), datetime.min.time(), tz)
-        conditions.append(Call.started_at < end)
-    if query.level:
-        conditions.append(
-            or_(Call.override_level == query.level.value,
-                (Call.override_level.is_(None)) & (Call.engine_level == query.level.value))
-        )
-    if query.concern:
-        # Concerns are a JSON list of fixed words; the quoted word cannot match any other entry.
-        conditions.append(cast(Call.concerns, String).like(f'%"{query.concern.value}"%'))
-    newest_first = (col(Call.started_at).desc(), col(Call.id).desc())
-    results = SearchResults()
-    if not query.text:
-        results.extend(session.exec(select(Call).where(*conditions).order_by(*newest_first).limit(limit)))
-        return results
-    needle = query.text.casefold()
-    found: list[int] = []
-    # Only the sealed columns are read and opened here; whole calls are loaded for the matches alone.
-    rows = session.execute(
-        select(Call.id, Call.started_at, Call.notes, Call.summary).where(*conditions).order_by(*newest_first)
-        .limit(scan_limit + 1).execution_options(yield_per=500)
-    )
-    last_started = None
-    for call_id, started_at, notes, summary in rows:
-        if results.scanned == scan_limit:
-            results.oldest_scanned = last_started  # more calls exist beyond the bound
-            break
-        results.scanned += 1
-        last_started = started_at
-        if needle in notes.casefold() or needle in summary.casefold():
-            found.append(call_id)
-            if len(found) == limit:
-                break
-    rows.close()
-    if found:
-        calls = {call.id: call for call in session.exec(select(Call).where(col(Call.id).in_(found)))}
-        results.extend(calls[call_id] for call_id in found)
-    return results

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from hotline.accounts import service as accounts
 from hotline.accounts.guards import CallWork, Gate, Supervision, require_on_route_thread
 from hotline.accounts.models import Role, User
-from hotline.calls import flows, service
+from hotline.calls import callers, flows, search, service
 from hotline.calls.choices import (
     ANSWER_LABELS,
     AgeBand,
@@ -69,7 +69,7 @@ def _form_context(request: Request, session, user, call: Call) -> dict:
         "levels": list(RiskLevel),
         "crisis_steps": list(CrisisStep),
         **banner_context(request, session, call),
-        "history": service.caller_history(session=session, user=user, call=call, address=client_address(request)),
+        "history": callers.caller_history(session=session, user=user, call=call, address=client_address(request)),
         "alerts": _alerts(request, session, call),
         **screening.screening_context(request, session, user, call),
         **_hand_over_context(session, user, call),
@@ -151,7 +151,7 @@ def search_page(
     error, results, searched = None, [], any(v for v in raw.values())
     try:
         query = _parse_search(raw)
-        results = service.search_calls(session=session, user=user, query=query,
+        results = search.search_calls(session=session, user=user, query=query,
                                        tz=request.app.state.settings.tz, address=client_address(request),
                                        scan_limit=request.app.state.settings.search_scan_limit)
     except HotlineError as exc:
@@ -163,13 +163,13 @@ def search_page(
     }, block="results", status_code=error.status_code if error else 200)
 
 
-def _parse_search(raw: dict) -> service.CallSearch:
+def _parse_search(raw: dict) -> search.CallSearch:
     from pydantic import ValidationError
 
     from hotline.errors import describe_validation_errors
 
     try:
-        return service.CallSearch.model_validate(raw)
+        return search.CallSearch.model_validate(raw)
     except ValidationError as exc:
         raise InvalidInput(describe_validation_errors(exc.errors())) from None
 
@@ -192,7 +192,7 @@ def call_page(request: Request, session: SessionDep, user: CallWork, call_id: in
         "assessments": service.assessment_history(session=session, call=call),
         "addenda": service.addenda(session=session, call=call),
         "answer_labels": ANSWER_LABELS,
-        "history": service.caller_history(session=session, user=user, call=call, address=client_address(request)),
+        "history": callers.caller_history(session=session, user=user, call=call, address=client_address(request)),
         **screening.screening_context(request, session, user, call),
         **_hand_over_context(session, user, call),
         **_custody_context(session, call),
@@ -273,11 +273,11 @@ def link_caller(
     call_id: int,
     identifier: Annotated[str, Form(max_length=200)] = "",
 ):
-    service.link_caller(session=session, user=user, call_id=call_id, identifier=identifier,
+    callers.link_caller(session=session, user=user, call_id=call_id, identifier=identifier,
                         secret=request.app.state.secret_key,
                         keep_number=request.app.state.settings.keep_callback_numbers)
     call = service.read_call(session=session, user=user, call_id=call_id)
-    history = service.caller_history(session=session, user=user, call=call, address=client_address(request))
+    history = callers.caller_history(session=session, user=user, call=call, address=client_address(request))
     return render(request, "calls/_caller_history.html", {"call": call, "history": history, "linked": True,
                                                           "alerts": _alerts(request, session, call),
                                                           "trends": screening.trend_charts(session, user, call)})
@@ -285,7 +285,7 @@ def link_caller(
 
 @pages.post("/calls/{call_id}/callback-number")
 def show_callback_number(request: Request, session: SessionDep, user: CallWork, call_id: int):
-    number = service.callback_number(session=session, user=user, call_id=call_id, address=client_address(request))
+    number = callers.callback_number(session=session, user=user, call_id=call_id, address=client_address(request))
     return render(request, "calls/_callback_number.html", {"number": number})
 
 
@@ -500,7 +500,7 @@ def api_start_call(request: Request, session: SessionDep, user: CallWork, body: 
     call, created = service.start_call(session=session, counsellor=user, line=line, seat=body.seat,
                                        external_id=body.external_id)
     if body.caller_number and call.caller_id is None:
-        service.link_caller(session=session, user=user, call_id=call.id, identifier=body.caller_number,
+        callers.link_caller(session=session, user=user, call_id=call.id, identifier=body.caller_number,
                             secret=request.app.state.secret_key,
                         keep_number=request.app.state.settings.keep_callback_numbers)
         session.refresh(call)

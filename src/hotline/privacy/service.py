@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from hotline.accounts.models import Role, User
 from hotline.audit import service as audit
+from hotline.calls import callers
 from hotline.calls import service as calls
 from hotline.calls.choices import CallStatus
 from hotline.calls.models import Call, CallAddendum, CallAssessment, Caller, CrisisTick
@@ -201,7 +202,7 @@ def find_caller_records(*, session: Session, user: User, identifier: str, secret
     """Look a caller up by the number or reference they give. The lookup is audited, found or not."""
     _require_admin(user)
     reason = _reason(reason)
-    caller = calls.find_caller(session=session, identifier=identifier, secret=secret)
+    caller = callers.find_caller(session=session, identifier=identifier, secret=secret)
     audit.record(session=session, actor_id=user.id, action="data_request.search", target_type="caller",
                  target_id=caller.id if caller else None, address=address, reason=reason,
                  detail={"found": caller is not None})
