@@ -28,9 +28,9 @@ from hotline.encryption import keys
 from hotline.errors import HotlineError, NotAuthenticated, TotpRequired, describe_validation_errors
 from hotline.i18n import _
 from hotline.logs import RequestLogMiddleware, note_route
-from hotline.pages import environment, flash, is_htmx, render
+from hotline.pages import flash, install_template_helpers, is_htmx, render
 from hotline.resources import STATIC
-from hotline.routes import include_routes
+from hotline.routes import include_routes, template_helpers
 from hotline.rulebook.service import ActiveRules
 
 log = logging.getLogger("hotline")
@@ -363,7 +363,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     app.state.engine = engine
     app.state.secret_key = secret_key
     app.state.rules = ActiveRules(settings.rules_file, engine=engine)
-    environment.globals["line_tz"] = settings.tz
+    install_template_helpers(**template_helpers())
 
     install_error_handlers(app)
     include_routes(app)

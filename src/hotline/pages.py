@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2_fragments import render_block
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -29,17 +29,24 @@ environment.install_gettext_callables(
     lambda singular, plural, n: i18n.translations(i18n.get_locale()).ngettext(singular, plural, n),
     newstyle=True,
 )
-environment.globals.update(locales=LOCALES, locale_name=i18n.locale_name)
 
 
-def _local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Stored times are UTC; people read them in the line's timezone (set by create_app)."""
+@pass_context
+def _local_time(context, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Stored times are UTC; people read them in the line's time zone, the settings of the app that renders
+    (two apps in one process, as in the tests, each keep their own)."""
     if value is None:
         return ""
-    return value.astimezone(environment.globals.get("line_tz", UTC)).strftime(fmt)
+    request = context.get("request")
+    tz = request.app.state.settings.tz if request is not None else UTC
+    return value.astimezone(tz).strftime(fmt)
 
 
-environment.filters["local_time"] = _local_time
+def install_template_helpers(*, globals: dict, filters: dict) -> None:
+    """Put the domains' template helpers in place, once, from create_app (see routes.template_helpers).
+    Installing the same helpers again is harmless: the second app of a test run finds them as they are."""
+    environment.globals.update(locales=LOCALES, locale_name=i18n.locale_name, **globals)
+    environment.filters.update(local_time=_local_time, **filters)
 
 
 def is_htmx(request: Request) -> bool:

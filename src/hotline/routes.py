@@ -54,6 +54,15 @@ def api_docs(request: Request, user: CurrentUser):
     return render(request, "api_docs.html")
 
 
+def template_helpers() -> dict:
+    """Every domain's template globals and filters, for create_app to install once."""
+    views = (calls, referrals, reports, roster, screening)
+    return {
+        "globals": {name: value for module in views for name, value in getattr(module, "TEMPLATE_GLOBALS", {}).items()},
+        "filters": {name: value for module in views for name, value in getattr(module, "TEMPLATE_FILTERS", {}).items()},
+    }
+
+
 def include_routes(app: FastAPI) -> None:
     app.include_router(system, tags=["system"])
     app.include_router(accounts.pages, tags=["accounts"], include_in_schema=False)

@@ -35,13 +35,14 @@ from hotline.calls.models import Call
 from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _
-from hotline.pages import client_address, environment, flash, go_to, is_htmx, line_today, render
+from hotline.pages import client_address, flash, go_to, is_htmx, line_today, render
 from hotline.screening import views as screening
 from hotline.triage import PROTECTIVE_FIELDS, RISK_FACTOR_FIELDS, SCREENER_FIELDS, RiskLevel, findings
 
 pages = APIRouter()
 api = APIRouter()
-environment.globals.update(
+# Installed by create_app (routes.template_helpers), not on import.
+TEMPLATE_GLOBALS = dict(
     findings=findings,
     label=label, domain_label=domain_label, discount_label=discount_label,
     answer_label_for=lambda rule_id: str(ANSWER_LABELS.get(rule_id.removeprefix("answers."), rule_id)),

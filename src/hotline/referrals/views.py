@@ -20,7 +20,7 @@ from hotline.database import utcnow
 from hotline.deps import SessionDep
 from hotline.errors import InvalidInput
 from hotline.i18n import _
-from hotline.pages import client_address, environment, flash, go_to, line_today, render
+from hotline.pages import client_address, flash, go_to, line_today, render
 from hotline.referrals import service
 from hotline.referrals.choices import EVENT_LABELS, FOLLOW_UP_LABELS, KIND_LABELS, STATUS_LABELS
 from hotline.referrals.models import DestinationKind, Referral, ReferralStatus
@@ -30,7 +30,7 @@ pages = APIRouter()
 api = APIRouter()
 
 
-environment.globals.update(
+TEMPLATE_GLOBALS = dict(  # installed by create_app (routes.template_helpers)
     status_label=lambda value: str(STATUS_LABELS.get(value, value)),
     kind_label=lambda value: str(KIND_LABELS.get(value, value)),
     follow_up_label=lambda value: str(FOLLOW_UP_LABELS.get(value, value)),

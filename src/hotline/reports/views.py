@@ -18,7 +18,7 @@ from hotline.calls.choices import label
 from hotline.deps import SessionDep
 from hotline.errors import InvalidInput
 from hotline.i18n import _, _l, get_locale
-from hotline.pages import client_address, environment, line_today, render
+from hotline.pages import client_address, line_today, render
 from hotline.reports import charts, exports, service
 from hotline.reports.service import LENGTH_BANDS, Period
 from hotline.roster.models import Line
@@ -238,4 +238,4 @@ def month_links(month: str) -> tuple[str, str]:
             date.fromordinal(first.replace(day=28).toordinal() + 4).strftime("%Y-%m"))
 
 
-environment.globals["report_month_links"] = month_links
+TEMPLATE_GLOBALS = {"report_month_links": month_links}  # installed by create_app (routes.template_helpers)

@@ -18,7 +18,7 @@ from hotline.audit.service import record
 from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput, NotFound
 from hotline.i18n import _, get_locale
-from hotline.pages import client_address, environment, flash, go_to, render
+from hotline.pages import client_address, flash, go_to, render
 from hotline.roster import export, service, staff_import, swaps, wellbeing
 from hotline.roster.ical import shifts_calendar
 from hotline.roster.models import SHIFT_ROLE_LABELS, SWAP_STATUS_LABELS, Line, ShiftRole
@@ -42,10 +42,10 @@ def _weekday_names() -> list[str]:
     return [format_date(date(2001, 1, 1) + timedelta(days=i), "EEE", locale=get_locale()) for i in range(7)]
 
 
-environment.filters["in_zone"] = _in_zone
-environment.globals.update(roster_day_label=_day_label,
-                           shift_role_label=lambda role: str(SHIFT_ROLE_LABELS.get(role, role)),
-                           swap_status_label=lambda status: str(SWAP_STATUS_LABELS.get(status, status)))
+TEMPLATE_FILTERS = {"in_zone": _in_zone}  # installed by create_app (routes.template_helpers)
+TEMPLATE_GLOBALS = dict(roster_day_label=_day_label,
+                        shift_role_label=lambda role: str(SHIFT_ROLE_LABELS.get(role, role)),
+                        swap_status_label=lambda status: str(SWAP_STATUS_LABELS.get(status, status)))
 
 
 def _redirect(url: str) -> RedirectResponse:

@@ -17,7 +17,7 @@ from hotline.calls.models import Call
 from hotline.deps import SessionDep
 from hotline.errors import InvalidInput
 from hotline.i18n import _, get_locale
-from hotline.pages import client_address, environment, go_to, is_htmx, render
+from hotline.pages import client_address, go_to, is_htmx, render
 from hotline.screening import service
 from hotline.screening.charts import distress_curve, score_trend
 from hotline.screening.instruments import INSTRUMENTS, ScoringError, instrument
@@ -40,7 +40,7 @@ def band_name(instrument_id: str, band_id: str) -> str:
     return next((_in_locale(b.name) for b in tool.bands if b.id == band_id), band_id)
 
 
-environment.globals.update(in_locale=_in_locale, band_name=band_name, instruments=INSTRUMENTS)
+TEMPLATE_GLOBALS = dict(in_locale=_in_locale, band_name=band_name, instruments=INSTRUMENTS)  # see routes
 
 
 # --- what the templates need -----------------------------------------------------------------------
