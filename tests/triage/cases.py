@@ -244,6 +244,9 @@ CASES: list[Case] = [
     Case("He's on the bathroom floor with a blade in his hand and says he can't go on.", I, I, "means.held_now"),
     Case("佢喺天台，話打完呢個電話就唔會再麻煩任何人。", I, I, "place.at_place_farewell"),
     Case("She said she would die of embarrassment after the presentation.", N, N, None),
+    # a friend's attempt long ago is their story; a friend's attempt last week is still a flag
+    Case("My best mate tried to hang himself back in 2016; he's doing well now.", N, N, None),
+    Case("我朋友上周吞了一整瓶药，被送去洗胃。", H, H, "act.overdose_taken"),
     # ---------------------------------------------------------------- spaces as clause breaks
     Case("小时候常被骂 想跳楼", H, H, "suicide.method"),
     Case("否认 自杀念头", N, N, "suicide.ideation", "negated"),

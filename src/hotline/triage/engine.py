@@ -351,7 +351,7 @@ class _TextAnalysis:
         self.later = {self.clauses.sentence_of(h.start): h for h in live.get("future", ())}
         self.by_clause: dict[int, list[tuple[str, _Mark]]] = {}
         for kind in ("negation", "post_negation", "question", "past", "recent", "present", "third_party",
-                     "reported", "hesitation", "dream"):
+                     "acquaintance", "reported", "hesitation", "dream"):
             for h in live.get(kind, ()):
                 self.by_clause.setdefault(self.clauses.of(h.start), []).append((kind, h))
 
@@ -377,6 +377,7 @@ class _TextAnalysis:
         clause = self.clauses.of(h.start)
         mods = self.by_clause.get(clause, ())
         times = {}
+        acquaintance = ""  # a friend or colleague as the subject: their long-ago past is their story
         for kind, m in mods:
             if kind == "negation" and m.start < h.start:
                 # before the phrase, within reach; or running into it (冇谂过 | 谂过死)
@@ -397,8 +398,10 @@ class _TextAnalysis:
                 return
             elif kind in ("past", "recent", "present"):
                 times.setdefault(kind, m)
-            elif kind == "third_party" and m.end <= h.start and self._is_subject(m, h):
+            elif kind in ("third_party", "acquaintance") and m.end <= h.start and self._is_subject(m, h):
                 h.third_party = True
+                if kind == "acquaintance":
+                    acquaintance = self._word(m)
             elif kind in ("reported", "hesitation", "dream"):
                 # either side of the phrase, within reach (0: anywhere in the clause)
                 gap = h.start - m.end if m.end <= h.start else m.start - h.end if m.start >= h.end else 0
@@ -425,6 +428,9 @@ class _TextAnalysis:
         elif "past" in times:
             h.time, h.time_word = _PAST, self._word(times["past"])
             h.discount, h.why = Discount.past, f"history: '{h.time_word}'"
+            if acquaintance and not h.reported:
+                # "a friend who attempted years ago and is safe now": theirs, and over (DESIGN.md: a story)
+                h.reported = acquaintance
 
     def _denied_after(self, mods, h: _Hit) -> bool:
         """A bare answer in the same clause, right after what was asked ("asked about SI - clear no:");

@@ -30,6 +30,7 @@ MODIFIER_KINDS = frozenset(
         "present",  # now / still: overrides past and recent
         "future",  # set for a later day (考完试那天, "next month"): imminent counts as high
         "third_party",  # the clause is about someone else
+        "acquaintance",  # about a friend, colleague, classmate...: as third_party, and their past is a story
         "intensifier",  # idioms such as 累死了: anything overlapping them is discounted
         "neutral",  # masks shorter phrases inside it (没人 is not a negation)
         "boundary",  # clause break word (但是, but)
