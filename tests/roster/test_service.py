@@ -7,7 +7,7 @@ import pytest
 
 from hotline.accounts.models import Role
 from hotline.errors import Conflict, InvalidInput, NotFound
-from hotline.roster import service
+from hotline.roster import feeds, forecast, on_now, service
 from hotline.roster.models import Shift, ShiftStatus
 from roster.factories import D0, D1, D7, MONDAY, make_line, shanghai, three_shifts_a_day
 
@@ -168,20 +168,20 @@ def test_who_is_on_now_reads_published_shifts_only(session, make_user):
     on_day = service.assignments_for(session=session, shift_ids=[day.id])[day.id]
     counsellor = [u for a, u in on_day if a.role == "counsellor"][0]
     supervisor = [u for a, u in on_day if a.role == "supervisor"][0]
-    assert not service.on_shift_now(session=session, user=counsellor, at=noon)  # still a draft
+    assert not on_now.on_shift_now(session=session, user=counsellor, at=noon)  # still a draft
     for shift in shifts:
         shift.status = ShiftStatus.published
         session.add(shift)
     session.commit()
-    assert service.on_shift_now(session=session, user=counsellor, at=noon)
-    assert not service.on_shift_now(session=session, user=counsellor, at=noon + timedelta(hours=8))
-    assert [u.id for u in service.on_call_supervisors(session=session, at=noon)] == [supervisor.id]
+    assert on_now.on_shift_now(session=session, user=counsellor, at=noon)
+    assert not on_now.on_shift_now(session=session, user=counsellor, at=noon + timedelta(hours=8))
+    assert [u.id for u in on_now.on_call_supervisors(session=session, at=noon)] == [supervisor.id]
     service.set_profile(session=session, user=counsellor, phone_extension="8012", skills=["bereavement"])
-    now = service.who_is_on_now(session=session, at=noon)
+    now = on_now.who_is_on_now(session=session, at=noon)
     assert [(o.role, o.extension) for o in now] == [("supervisor", None), ("counsellor", "8012")]
     # A call this counsellor starts now belongs to the line they are on shift for.
-    assert service.line_on_shift(session=session, user=counsellor, at=noon) == "Hope line"
-    assert service.line_on_shift(session=session, user=counsellor, at=noon + timedelta(hours=8)) is None
+    assert on_now.line_on_shift(session=session, user=counsellor, at=noon) == "Hope line"
+    assert on_now.line_on_shift(session=session, user=counsellor, at=noon + timedelta(hours=8)) is None
 
 
 def test_candidates_show_hours_availability_and_time_off(session, make_user):
@@ -207,14 +207,14 @@ def test_candidates_show_hours_availability_and_time_off(session, make_user):
 
 def test_calendar_feed_tokens_are_hashed_and_revocable(session, make_user):
     user = make_user(Role.counsellor)
-    token = service.new_feed_token(session=session, user=user)
-    assert service.user_for_feed(session=session, token=token).id == user.id
-    newer = service.new_feed_token(session=session, user=user)
+    token = feeds.new_feed_token(session=session, user=user)
+    assert feeds.user_for_feed(session=session, token=token).id == user.id
+    newer = feeds.new_feed_token(session=session, user=user)
     with pytest.raises(NotFound):
-        service.user_for_feed(session=session, token=token)
-    assert service.revoke_feeds(session=session, user=user) == 1
+        feeds.user_for_feed(session=session, token=token)
+    assert feeds.revoke_feeds(session=session, user=user) == 1
     with pytest.raises(NotFound):
-        service.user_for_feed(session=session, token=newer)
+        feeds.user_for_feed(session=session, token=newer)
     from sqlmodel import select
 
     from hotline.roster.models import CalendarFeed
@@ -237,7 +237,7 @@ def test_forecast_needs_more_seats_where_calls_come(session, make_user):
             session.add(Call(counsellor_id=counsellor.id, started_at=begun, ended_at=begun + timedelta(minutes=30),
                              status="final"))
     session.commit()
-    hours, handle, counted = service.forecast(session=session, line=line, week_start=MONDAY, weeks=4)
+    hours, handle, counted = forecast.forecast(session=session, line=line, week_start=MONDAY, weeks=4)
     assert counted == 48 and handle == 30.0
     monday_20 = [h for h in hours if h.weekday == 0 and h.hour == 20][0]
     assert monday_20.calls_per_hour == 12 and monday_20.needed == 9 and monday_20.assigned == 0
@@ -256,7 +256,7 @@ def test_forecast_needs_more_seats_where_calls_come(session, make_user):
     session.add(Call(counsellor_id=counsellor.id, started_at=monday_20_other_line, status="final", line="Hope line",
                      ended_at=monday_20_other_line + timedelta(minutes=30)))
     session.commit()
-    _hours, _handle, counted = service.forecast(session=session, line=line, week_start=MONDAY, weeks=4)
+    _hours, _handle, counted = forecast.forecast(session=session, line=line, week_start=MONDAY, weeks=4)
     assert counted == 1
-    _hours, handle, counted = service.forecast(session=session, line=other, week_start=MONDAY, weeks=4)
+    _hours, handle, counted = forecast.forecast(session=session, line=other, week_start=MONDAY, weeks=4)
     assert counted == 6 and handle == 10.0

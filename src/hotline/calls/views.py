@@ -93,9 +93,9 @@ def calls_home(request: Request, session: SessionDep, user: CallWork):
     tz = request.app.state.settings.tz
     midnight = datetime.combine(datetime.now(tz).date(), time.min, tz)
     from hotline.referrals import service as referrals
-    from hotline.roster import service as roster
+    from hotline.roster import on_now
 
-    on_now = roster.who_is_on_now(session=session)
+    on_now = on_now.who_is_on_now(session=session)
     on_call = [o.user for o in on_now if o.role == "supervisor"]
     others = [u for u in accounts.active_users_with(session=session, role=Role.supervisor) if u not in on_call]
     return render(request, "calls/index.html", {
@@ -110,22 +110,22 @@ def calls_home(request: Request, session: SessionDep, user: CallWork):
 
 @pages.post("/calls")
 def start_call(request: Request, session: SessionDep, user: CallWork):
-    from hotline.roster import service as roster
+    from hotline.roster import on_now
 
     # The line the counsellor is on shift for: reports and the staffing forecast count calls per line.
     call, _created = service.start_call(session=session, counsellor=user,
-                                        line=roster.line_on_shift(session=session, user=user))
+                                        line=on_now.line_on_shift(session=session, user=user))
     return go_to(f"/calls/{call.id}", request)
 
 
 @pages.get("/calls/now")
 def calls_now(request: Request, session: SessionDep, user: Supervision):
     """Every call on the line now, most urgent first, and who on shift is free to take the next one."""
-    from hotline.roster import service as roster
+    from hotline.roster import on_now
 
     board = service.calls_in_progress(session=session, user=user)
     busy = {c.counsellor_id for c in board}
-    on_now = roster.who_is_on_now(session=session)
+    on_now = on_now.who_is_on_now(session=session)
     free = sorted({o.user.id: o for o in on_now if o.role == "counsellor" and o.user.id not in busy}.values(),
                   key=lambda o: (o.line.name, o.user.display_name))
     return render(request, "calls/now.html", {
@@ -388,9 +388,9 @@ def _hand_over_context(session, user: User, call: Call) -> dict:
     """Who a draft call may be handed to: people on shift now first, then everyone else who takes calls."""
     if not call.is_draft or not service.may_hand_over(user, call):
         return {"hand_over_to": []}
-    from hotline.roster import service as roster
+    from hotline.roster import on_now
 
-    on_shift = {o.user.id for o in roster.who_is_on_now(session=session)}
+    on_shift = {o.user.id for o in on_now.who_is_on_now(session=session)}
     people = {u.id: u for role in (Role.counsellor, Role.supervisor)
               for u in accounts.active_users_with(session=session, role=role) if u.id != call.counsellor_id}
     return {"hand_over_to": sorted(people.values(), key=lambda u: (u.id not in on_shift, u.display_name)),
@@ -494,10 +494,10 @@ class Finalise(BaseModel):
 
 @api.post("/calls", response_model=CallOut, status_code=201)
 def api_start_call(request: Request, session: SessionDep, user: CallWork, body: CallStart | None = None):
-    from hotline.roster import service as roster
+    from hotline.roster import on_now
 
     body = body or CallStart()
-    line = body.line if body.line is not None else roster.line_on_shift(session=session, user=user)
+    line = body.line if body.line is not None else on_now.line_on_shift(session=session, user=user)
     call, created = service.start_call(session=session, counsellor=user, line=line, seat=body.seat,
                                        external_id=body.external_id)
     if body.caller_number and call.caller_id is None:

@@ -381,12 +381,12 @@ class StaffingDay:
 
 
 def staffing_month(*, session: Session, line: Line, first: date, last: date, weeks: int = 4) -> list[StaffingDay]:
-    from hotline.roster import service as roster
+    from hotline.roster import forecast
 
     days: dict[date, StaffingDay] = {}
     monday = first - timedelta(days=first.weekday())
     while monday <= last:
-        hours, _handle, _counted = roster.forecast(session=session, line=line, week_start=monday, weeks=weeks)
+        hours, _handle, _counted = forecast.forecast(session=session, line=line, week_start=monday, weeks=weeks)
         for offset in range(7):
             day = monday + timedelta(days=offset)
             if first <= day <= last:

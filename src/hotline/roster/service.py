@@ -1,20 +1,17 @@
 """Everything that happens to a roster. Views call these; tests call them directly; the call console and
-the referral queue ask `on_shift_now` and `on_call_supervisors`."""
+the referral queue ask roster/on_now.py; the calendar feed is roster/feeds.py and the staffing forecast
+roster/forecast.py."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import or_
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from hotline.accounts.models import Role, User, UserRole
-from hotline.calls.models import Call
 from hotline.database import utcnow
 from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.i18n import _
@@ -22,7 +19,6 @@ from hotline.roster import checks
 from hotline.roster.models import (
     Assignment,
     Availability,
-    CalendarFeed,
     Holiday,
     Line,
     RosterLimits,
@@ -34,13 +30,11 @@ from hotline.roster.models import (
     StaffProfile,
     TimeOff,
 )
-from hotline.roster.staffing import seats_needed
 
 NAME_MAX = 80
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_GENERATE_DAYS = 62
 MAX_SHIFT_HOURS = 24
-DEFAULT_HANDLE_MINUTES = 35.0  # DESIGN.md section 5: calls last 25–45 minutes
 
 
 class RosterHasProblems(Conflict):
@@ -639,168 +633,3 @@ def publish(*, session: Session, actor: User, line_id: int, start: datetime, end
 def publications(*, session: Session, line_id: int, limit: int = 10) -> list[RosterPublication]:
     return list(session.exec(select(RosterPublication).where(RosterPublication.line_id == line_id)
                              .order_by(col(RosterPublication.published_at).desc()).limit(limit)))
-
-
-# --- who is on now -----------------------------------------------------------------------------------
-
-def _published_at(at: datetime | None):
-    moment = at or utcnow()
-    return (select(Shift, Assignment).join(Assignment, col(Assignment.shift_id) == Shift.id)
-            .where(Shift.status == ShiftStatus.published, Shift.starts_at <= moment, Shift.ends_at > moment))
-
-
-def on_shift_now(*, session: Session, user: User, at: datetime | None = None) -> bool:
-    """Is this person on a published shift at `at` (now by default), in any role?"""
-    return session.exec(_published_at(at).where(Assignment.user_id == user.id)).first() is not None
-
-
-def line_on_shift(*, session: Session, user: User, at: datetime | None = None) -> str | None:
-    """The name of the line this person is on a published shift for at `at` (now by default); None when
-    off shift or on shifts of more than one line (the phone system then says which)."""
-    shifts = session.exec(_published_at(at).where(Assignment.user_id == user.id))
-    line_ids = {shift.line_id for shift, _assignment in shifts}
-    return session.get(Line, line_ids.pop()).name if len(line_ids) == 1 else None
-
-
-def on_call_supervisors(*, session: Session, at: datetime | None = None) -> list[User]:
-    """The supervisors on call on a published shift at `at` (now by default), any line."""
-    ids = {a.user_id for _s, a in session.exec(_published_at(at).where(Assignment.role == ShiftRole.supervisor))}
-    if not ids:
-        return []
-    return list(session.exec(select(User).where(col(User.id).in_(ids)).order_by(User.display_name)))
-
-
-@dataclass
-class OnNow:
-    line: Line
-    shift: Shift
-    user: User
-    role: str
-    extension: str | None
-
-
-def who_is_on_now(*, session: Session, at: datetime | None = None) -> list[OnNow]:
-    rows = list(session.exec(_published_at(at)))
-    if not rows:
-        return []
-    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_({a.user_id for _s, a in rows})))}
-    lines = {line.id: line for line in list_lines(session=session)}
-    extension = profiles(session=session, user_ids=users)
-    found = [OnNow(lines[s.line_id], s, users[a.user_id], a.role,
-                   extension[a.user_id].phone_extension if a.user_id in extension else None) for s, a in rows]
-    found.sort(key=lambda o: (o.line.name, o.role != ShiftRole.supervisor, o.user.display_name))
-    return found
-
-
-# --- my shifts and the calendar feed -----------------------------------------------------------------
-
-def my_shifts(*, session: Session, user: User, start: datetime, end: datetime,
-              published_only: bool = False) -> list[tuple[Shift, Assignment, Line]]:
-    query = (select(Shift, Assignment, Line).join(Assignment, col(Assignment.shift_id) == Shift.id)
-             .join(Line, col(Line.id) == Shift.line_id)
-             .where(Assignment.user_id == user.id, Shift.ends_at > start, Shift.starts_at < end))
-    if published_only:
-        query = query.where(Shift.status == ShiftStatus.published)
-    return [tuple(row) for row in session.exec(query.order_by(Shift.starts_at))]
-
-
-def _feed_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_feed_token(*, session: Session, user: User) -> str:
-    """A new private calendar address; the old one stops working. Only the hash is kept."""
-    revoke_feeds(session=session, user=user, commit=False)
-    token = secrets.token_urlsafe(32)
-    session.add(CalendarFeed(user_id=user.id, token_hash=_feed_hash(token)))
-    session.commit()
-    return token
-
-
-def revoke_feeds(*, session: Session, user: User, commit: bool = True) -> int:
-    feeds = list(session.exec(select(CalendarFeed).where(CalendarFeed.user_id == user.id,
-                                                         CalendarFeed.revoked_at == None)))  # noqa: E711
-    for feed in feeds:
-        feed.revoked_at = utcnow()
-        session.add(feed)
-    if commit:
-        session.commit()
-    return len(feeds)
-
-
-def has_feed(*, session: Session, user: User) -> bool:
-    return session.exec(select(CalendarFeed.id).where(CalendarFeed.user_id == user.id,
-                                                      CalendarFeed.revoked_at == None)).first() is not None  # noqa: E711
-
-
-def user_for_feed(*, session: Session, token: str) -> User:
-    if not token or len(token) > 100:
-        raise NotFound(_("This calendar address is not valid; make a new one on your shifts page."))
-    feed = session.exec(select(CalendarFeed).where(CalendarFeed.token_hash == _feed_hash(token),
-                                                   CalendarFeed.revoked_at == None)).first()  # noqa: E711
-    user = session.get(User, feed.user_id) if feed else None
-    if user is None or not user.is_active:
-        raise NotFound(_("This calendar address is not valid; make a new one on your shifts page."))
-    return user
-
-
-# --- the staffing forecast ---------------------------------------------------------------------------
-
-@dataclass
-class ForecastHour:
-    weekday: int
-    hour: int
-    calls_per_hour: float
-    needed: int
-    assigned: int
-
-
-def forecast(*, session: Session, line: Line, week_start: date, weeks: int = 4, handle_minutes: float | None = None,
-             target_share: float = 0.8, within_seconds: int = 60,
-             minimum_seats: int = 2) -> tuple[list[ForecastHour], float, int]:
-    """Per hour of the week: the line's calls per hour over the last `weeks` weeks before `week_start`, counsellors
-    needed (Erlang C, never fewer than the line's minimum while open), and counsellors assigned that week.
-    Returns (hours, handle minutes used, calls counted)."""
-    if not 1 <= weeks <= 52:
-        raise InvalidInput(_("Look back between 1 and 52 weeks."), field="weeks")
-    tz = line_zone(line)
-    until = local_moment(week_start, time(0), tz)
-    since = until - timedelta(weeks=weeks)
-    # This line's calls; calls that name no line (taken before calls carried one) count only on a
-    # hotline with a single line, where they can only be its.
-    on_line = col(Call.line) == line.name
-    if session.exec(select(func.count()).select_from(Line)).one() == 1:
-        on_line = or_(on_line, col(Call.line).is_(None))
-    calls = list(session.exec(select(Call.started_at, Call.ended_at)
-                              .where(Call.started_at >= since, Call.started_at < until, on_line)))
-    counts = [[0] * 24 for _day in range(7)]
-    durations = []
-    for started, ended in calls:
-        local = started.astimezone(tz)
-        counts[local.weekday()][local.hour] += 1
-        if ended is not None and ended > started:
-            durations.append((ended - started).total_seconds() / 60)
-    if handle_minutes is None:
-        handle_minutes = sum(durations) / len(durations) if durations else DEFAULT_HANDLE_MINUTES
-    handle_minutes = max(handle_minutes, 1.0)
-    week_end = local_moment(week_start + timedelta(days=7), time(0), tz)
-    shifts = shifts_between(session=session, start=until, end=week_end, line_id=line.id)
-    seated = assignments_for(session=session, shift_ids=[s.id for s in shifts])
-    open_spans = open_intervals(line, until, week_end)
-    result = []
-    for offset in range(7):
-        day = week_start + timedelta(days=offset)
-        for hour in range(24):
-            moment = local_moment(day, time(hour), tz)
-            is_open = any(a <= moment < b for a, b in open_spans)
-            rate = counts[day.weekday()][hour] / weeks
-            needed = max(seats_needed(rate, handle_minutes, target_share, within_seconds),
-                         minimum_seats) if is_open else 0
-            assigned = sum(1 for s in shifts if s.starts_at <= moment < s.ends_at
-                           for a, _u in seated[s.id] if a.role == ShiftRole.counsellor)
-            result.append(ForecastHour(day.weekday(), hour, round(rate, 2), needed, assigned))
-    return result, round(handle_minutes, 1), len(calls)
-
-
-def count_calls(*, session: Session) -> int:
-    return session.exec(select(func.count()).select_from(Call)).one()

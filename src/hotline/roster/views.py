@@ -19,7 +19,7 @@ from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput, NotFound
 from hotline.i18n import _, get_locale
 from hotline.pages import client_address, flash, go_to, render
-from hotline.roster import export, service, staff_import, swaps, wellbeing
+from hotline.roster import export, feeds, forecast, on_now, service, staff_import, swaps, wellbeing
 from hotline.roster.ical import shifts_calendar
 from hotline.roster.models import SHIFT_ROLE_LABELS, SWAP_STATUS_LABELS, Line, ShiftRole
 
@@ -83,7 +83,7 @@ def _float(value: str, field: str) -> float:
 
 def _home(request: Request, session, user: User, error: HotlineError | None = None):
     return render(request, "roster/index.html", {
-        "now": service.who_is_on_now(session=session),
+        "now": on_now.who_is_on_now(session=session),
         "lines": service.list_lines(session=session) if Role.coordinator in user.roles else [],
         "limits": service.get_limits(session=session),
         "is_coordinator": Role.coordinator in user.roles,
@@ -392,7 +392,7 @@ def forecast_page(request: Request, session: SessionDep, user: RosterEdit, line_
                   start: Annotated[str, Query(max_length=10)] = "", weeks: Annotated[int, Query(ge=1, le=52)] = 4):
     line = service.get_line(session=session, line_id=line_id)
     monday = _monday(start or None, line)
-    hours, handle, counted = service.forecast(session=session, line=line, week_start=monday, weeks=weeks)
+    hours, handle, counted = forecast.forecast(session=session, line=line, week_start=monday, weeks=weeks)
     table = [[hours[day * 24 + hour] for day in range(7)] for hour in range(24)]
     return render(request, "roster/forecast.html", {
         "line": line, "monday": monday, "days": [monday + timedelta(days=i) for i in range(7)], "table": table,
@@ -408,7 +408,7 @@ def _mine(request: Request, session, user: User, *, feed_url: str | None = None,
           error: HotlineError | None = None):
     tz = request.app.state.settings.tz
     now = datetime.now(tz)
-    entries = service.my_shifts(session=session, user=user, start=now - timedelta(days=1),
+    entries = feeds.my_shifts(session=session, user=user, start=now - timedelta(days=1),
                                 end=now + timedelta(days=60))
     requests = swaps.swaps_for(session=session, user=user)
     colleagues = [p for p in service.staff(session=session) if p.id != user.id]
@@ -419,8 +419,8 @@ def _mine(request: Request, session, user: User, *, feed_url: str | None = None,
         "their_shifts": swaps.colleague_shifts(session=session, user=user, end=now + timedelta(days=60)),
         "swaps": requests, "swap_names": swaps.names(session=session, swaps=[s for v in requests.values() for s in v]),
         "asked_about": {s.shift_id for s in requests["mine"] if s.status in swaps.OPEN},
-        "on_shift": service.on_shift_now(session=session, user=user),
-        "feed_url": feed_url, "has_feed": service.has_feed(session=session, user=user),
+        "on_shift": on_now.on_shift_now(session=session, user=user),
+        "feed_url": feed_url, "has_feed": feeds.has_feed(session=session, user=user),
         "time_off": service.time_off_of(session=session, user=user),
         "availability": service.availability_of(session=session, user_ids=[user.id]).get(user.id, []),
         "weekdays": _weekday_names(),
@@ -435,13 +435,13 @@ def my_shifts(request: Request, session: SessionDep, user: RosterRead):
 
 @pages.post("/roster/mine/feed")
 def new_feed(request: Request, session: SessionDep, user: RosterRead):
-    token = service.new_feed_token(session=session, user=user)
+    token = feeds.new_feed_token(session=session, user=user)
     return _mine(request, session, user, feed_url=str(request.url_for("calendar_feed", token=token)))
 
 
 @pages.post("/roster/mine/feed/revoke")
 def revoke_feed(request: Request, session: SessionDep, user: RosterRead):
-    service.revoke_feeds(session=session, user=user)
+    feeds.revoke_feeds(session=session, user=user)
     response = _redirect("/roster/mine")
     flash(response, request, _("Your calendar address no longer works. Make a new one if you need it."), "success")
     return response
@@ -670,10 +670,10 @@ def export_ics(request: Request, session: SessionDep, user: RosterEdit, line_id:
 
 @pages.get("/roster/feed/{token}.ics", name="calendar_feed")
 def calendar_feed(request: Request, session: SessionDep, token: str):
-    """No login: calendar apps cannot log in. The unguessable token is the key (see `service.new_feed_token`)."""
-    user = service.user_for_feed(session=session, token=token)
+    """No login: calendar apps cannot log in. The unguessable token is the key (see `feeds.new_feed_token`)."""
+    user = feeds.user_for_feed(session=session, token=token)
     now = datetime.now(request.app.state.settings.tz)
-    entries = service.my_shifts(session=session, user=user, start=now - timedelta(days=31),
+    entries = feeds.my_shifts(session=session, user=user, start=now - timedelta(days=31),
                                 end=now + timedelta(days=120), published_only=True)
     body = shifts_calendar(entries, title=_("Hotline shifts"), domain=request.url.hostname or "hotline",
                            role_label=lambda role: str(SHIFT_ROLE_LABELS.get(role, role)))
@@ -696,7 +696,7 @@ class OnNowOut(BaseModel):
 def api_on_now(session: SessionDep, user: CurrentUser):
     """Who is on a published shift now, supervisors on call first on each line."""
     return [OnNowOut(line=o.line.name, user_id=o.user.id, name=o.user.display_name, role=o.role,
-                     extension=o.extension, until=o.shift.ends_at) for o in service.who_is_on_now(session=session)]
+                     extension=o.extension, until=o.shift.ends_at) for o in on_now.who_is_on_now(session=session)]
 
 
 # --- wellbeing -----------------------------------------------------------------------------------------
