@@ -11,12 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from factories import finished_call
 from hotline.accounts import service as accounts
 from hotline.accounts.models import Role, User
 from hotline.app import create_app
-from hotline.calls import flows
-from hotline.calls import service as calls
-from hotline.calls.service import CallUpdate
 from hotline.config import Settings
 from hotline.database import make_engine
 from hotline.models import metadata
@@ -173,14 +171,7 @@ def flagged_call(session, make_user):
     }
 
     def make(level="high", user=counsellor):
-        call, _ = calls.start_call(session=session, counsellor=user)
-        call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=1, changes=CallUpdate.parse({
-            "notes": notes[level], "call_type": "about_self", "caller_group": "general_public",
-            "concerns": ["low_mood"], "summary": "Referred.", "interventions": ["safety_plan"]}))
-        if call.level.value != level:
-            call = flows.override_level(session=session, user=user, call_id=call.id, level=level,
-                                        reason="test fixture sets the level")
-        call, referral = flows.finalise_call(session=session, user=user, call_id=call.id, version=call.version)
+        call, referral = finished_call(session, user, notes[level], level=level, summary="Referred.")
         assert referral is not None and referral.level == level
         return call, referral
 

@@ -4,16 +4,12 @@ import re
 
 import pytest
 
+from factories import call_from_the_page
 from hotline.accounts.models import Role
 from support import post_form
 
 HX = {"HX-Request": "true"}
 
-
-def start_call(client):
-    response = post_form(client, "/calls")
-    assert response.status_code == 303
-    return int(response.headers["location"].rsplit("/", 1)[1])
 
 
 def call_form(version, **fields):
@@ -26,14 +22,14 @@ def test_home_offers_start_drafts_and_today(client, logged_in):
     logged_in(Role.counsellor)
     page = client.get("/calls")
     assert 'data-testid="start-call"' in page.text and "No unfinished calls." in page.text
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     page = client.get("/calls")
     assert f'href="/calls/{call_id}"' in page.text and "Save and end" in page.text
 
 
 def test_call_screen_has_every_part_of_the_form(client, logged_in):
     logged_in(Role.counsellor)
-    page = client.get(f"/calls/{start_call(client)}").text
+    page = client.get(f"/calls/{call_from_the_page(client)}").text
     for needle in ('id="call-timer"', 'name="notes"', 'name="call_type"', 'name="caller_group"',
                    'name="concerns"', 'name="a_wish_dead"', 'name="a_support_present"', 'name="interventions"',
                    'name="summary"', 'name="mood_end"', 'id="risk-banner"', 'data-testid="finalise"',
@@ -46,7 +42,7 @@ def test_call_screen_has_every_part_of_the_form(client, logged_in):
 
 def test_autosave_returns_saved_time_new_version_and_banner(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     response = post_form(client, f"/calls/{call_id}/save",
                          call_form(1, notes="She said she has stockpiled pills and will take them tonight."),
                          headers=HX)
@@ -60,7 +56,7 @@ def test_autosave_returns_saved_time_new_version_and_banner(client, logged_in):
 
 def test_imminent_banner_turns_into_a_crisis_checklist(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     response = post_form(client, f"/calls/{call_id}/save",
                          call_form(1, notes="他现在就站在楼顶上，说马上要跳下去。"),
                          headers=HX)
@@ -79,7 +75,7 @@ def test_imminent_banner_turns_into_a_crisis_checklist(client, logged_in):
 ])
 def test_an_act_just_made_is_one_explained_finding_and_the_crisis_checklist(client, logged_in, notes):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     response = post_form(client, f"/calls/{call_id}/save", call_form(1, notes=notes), headers=HX)
     assert 'data-level="imminent"' in response.text
     assert 'data-testid="crisis-checklist"' in response.text
@@ -90,7 +86,7 @@ def test_an_act_just_made_is_one_explained_finding_and_the_crisis_checklist(clie
 
 def test_stale_save_is_a_409_fragment_showing_the_saved_text(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     post_form(client, f"/calls/{call_id}/save", call_form(1, notes="from tab one"), headers=HX)
     response = post_form(client, f"/calls/{call_id}/save", call_form(1, notes="from tab two"), headers=HX)
     assert response.status_code == 409
@@ -101,7 +97,7 @@ def test_stale_save_is_a_409_fragment_showing_the_saved_text(client, logged_in):
 
 def test_bad_field_values_get_a_422_message_and_save_nothing(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     response = post_form(client, f"/calls/{call_id}/save", call_form(1, caller_group="aliens", notes="refused-text"),
                          headers=HX)
     assert response.status_code == 422
@@ -116,7 +112,7 @@ def test_bad_field_values_get_a_422_message_and_save_nothing(client, logged_in):
 
 def test_finalise_with_missing_fields_lists_them_then_ends(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     response = post_form(client, f"/calls/{call_id}/finalise", {"version": "1"}, headers=HX)
     assert response.status_code == 422
     assert response.headers["HX-Retarget"] == "#finalise-problems"
@@ -131,7 +127,7 @@ def test_finalise_with_missing_fields_lists_them_then_ends(client, logged_in):
 
 def test_non_data_call_takes_two_clicks(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     response = post_form(client, f"/calls/{call_id}/non-data", {"version": "1", "reason": "hang_up"})
     assert response.status_code == 303 and response.headers["location"] == "/calls"
     assert "Hang-up" in client.get("/calls").text
@@ -139,7 +135,7 @@ def test_non_data_call_takes_two_clicks(client, logged_in):
 
 def test_override_needs_a_reason_and_shows_both_levels(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     response = post_form(client, f"/calls/{call_id}/override", {"level": "high", "reason": ""}, headers=HX)
     assert response.status_code == 422 and "Say why" in response.text
     response = post_form(client, f"/calls/{call_id}/override", {"level": "high", "reason": "Gave away his dog"},
@@ -150,13 +146,13 @@ def test_override_needs_a_reason_and_shows_both_levels(client, logged_in):
 
 def test_repeat_caller_lookup_shows_earlier_calls(client, logged_in, session):
     counsellor = logged_in(Role.counsellor)
-    first = start_call(client)
+    first = call_from_the_page(client)
     post_form(client, f"/calls/{first}/caller", {"identifier": "13800138000"}, headers=HX)
     post_form(client, f"/calls/{first}/save", call_form(1, call_type="about_self", caller_group="elderly_alone",
                                                         concerns="loneliness", summary="Lonely since spring."),
               headers=HX)
     post_form(client, f"/calls/{first}/finalise", {"version": "2"}, headers=HX)
-    second = start_call(client)
+    second = call_from_the_page(client)
     response = post_form(client, f"/calls/{second}/caller", {"identifier": "138 0013 8000"}, headers=HX)
     assert 'data-testid="caller-history"' in response.text and "Lonely since spring." in response.text
     assert counsellor.id
@@ -168,7 +164,7 @@ def test_a_counsellor_cannot_open_anothers_call_but_a_supervisor_can(client, app
     from support import login
 
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     other = make_user(Role.counsellor, username="other")
     supervisor = make_user(Role.supervisor, username="sup")
     with TestClient(app, follow_redirects=False) as browser:
@@ -188,7 +184,7 @@ def test_coordinators_have_no_call_pages(client, logged_in):
 
 def test_search_page_filters_and_reports_bad_dates(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     post_form(client, f"/calls/{call_id}/save", call_form(1, notes="panic attacks at work"), headers=HX)
     page = client.get("/calls/search", params={"text": "panic"})
     assert "1 call found" in page.text and f'href="/calls/{call_id}"' in page.text
@@ -236,7 +232,7 @@ def test_a_call_started_on_shift_belongs_to_that_line(client, logged_in, session
     from hotline.roster.models import Assignment, Shift, ShiftStatus
 
     counsellor = logged_in(Role.counsellor)
-    off_shift = session.get(Call, start_call(client))
+    off_shift = session.get(Call, call_from_the_page(client))
     line = roster.create_line(session=session, name="Hope line", timezone="Asia/Shanghai")
     now = utcnow()
     shift = Shift(line_id=line.id, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=7),
@@ -245,7 +241,7 @@ def test_a_call_started_on_shift_belongs_to_that_line(client, logged_in, session
     session.commit()
     session.add(Assignment(shift_id=shift.id, user_id=counsellor.id))
     session.commit()
-    on_shift = session.get(Call, start_call(client))
+    on_shift = session.get(Call, call_from_the_page(client))
     assert off_shift.line is None and on_shift.line == "Hope line"
     # The phone system names the line itself over the API; without one the shift's line is taken.
     from support import csrf_token
@@ -262,7 +258,7 @@ def test_hand_over_from_the_call_screen_and_the_supervisors_record(client, logge
     make_user(Role.counsellor, username="zhou", display_name="Zhou Min")
     make_user(Role.coordinator, username="rota", display_name="Rota Person")
     logged_in(Role.counsellor, display_name="Li Na")
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     screen = client.get(f"/calls/{call_id}").text
     assert 'data-testid="hand-over"' in screen and ">Zhou Min<" in screen and "Rota Person" not in screen
     refused = post_form(client, f"/calls/{call_id}/hand-over", {"to": "rota"})

@@ -4,10 +4,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+import factories
 from hotline.accounts.models import Role
-from hotline.calls import flows, service
+from hotline.calls import service
 from hotline.calls.models import Call, CallAddendum
-from hotline.calls.service import CallUpdate
 from hotline.config import Settings, SettingsError, load_settings
 from hotline.encryption import keys
 from hotline.encryption.keys import KeyRing, SealedFieldUnreadable, new_key
@@ -29,11 +29,7 @@ def counsellor(make_user):
 
 
 def finished_call(session, user, notes=NOTE, summary=SUMMARY) -> Call:
-    call, _ = service.start_call(session=session, counsellor=user)
-    call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=1, changes=CallUpdate.parse({
-        "notes": notes, "summary": summary, "call_type": "about_self", "caller_group": "student",
-        "concerns": ["low_mood"], "interventions": ["safety_plan"]}))
-    call, _ = flows.finalise_call(session=session, user=user, call_id=call.id, version=call.version)
+    call, _referral = factories.finished_call(session, user, notes, summary=summary, caller_group="student")
     return call
 
 

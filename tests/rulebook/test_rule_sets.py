@@ -4,10 +4,8 @@ from importlib import resources
 
 import pytest
 
+import factories
 from hotline.accounts.models import Role
-from hotline.calls import flows
-from hotline.calls import service as calls
-from hotline.calls.service import CallUpdate
 from hotline.errors import Conflict, Forbidden, InvalidInput
 from hotline.rulebook import service
 from hotline.triage import default_rules
@@ -26,10 +24,7 @@ def stricter() -> bytes:
 
 
 def finished_call(session, user, notes):
-    call, _ = calls.start_call(session=session, counsellor=user)
-    call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=1,
-                              changes=CallUpdate.parse({"notes": notes}))
-    call, _ = flows.finalise_call(session=session, user=user, call_id=call.id, version=call.version, incomplete=True)
+    call, _referral = factories.finished_call(session, user, notes, incomplete=True)
     return call
 
 

@@ -4,16 +4,13 @@ import re
 
 import pytest
 
+from factories import call_from_the_page
 from hotline.accounts import service as accounts
 from hotline.accounts.models import Role
 from support import post_form
 
 HX = {"HX-Request": "true"}
 
-
-def start_call(client):
-    response = post_form(client, "/calls")
-    return int(response.headers["location"].rsplit("/", 1)[1])
 
 
 def bearer(session, user):
@@ -35,7 +32,7 @@ def finalise(client, call_id):
 
 def test_call_screen_offers_the_instruments_and_distress_keys(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     page = client.get(f"/calls/{call_id}").text
     for instrument in ("phq9", "gad7", "phq4"):
         assert f"/calls/{call_id}/screenings/new?instrument={instrument}" in page
@@ -44,7 +41,7 @@ def test_call_screen_offers_the_instruments_and_distress_keys(client, logged_in)
 
 def test_the_form_has_every_item_in_the_callers_language(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     form = client.get(f"/calls/{call_id}/screenings/new?instrument=phq9", headers=HX).text
     assert form.count('class="screening-item"') == 9 and 'name="q9"' in form
     assert "better off dead" in form and "Kroenke" in form
@@ -55,14 +52,14 @@ def test_the_form_has_every_item_in_the_callers_language(client, logged_in):
 
 def test_unknown_instrument_form_is_a_clear_422(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     response = client.get(f"/calls/{call_id}/screenings/new?instrument=beck", headers=HX)
     assert response.status_code == 422 and "Unknown screening instrument: beck." in response.text
 
 
 def test_scoring_answers_with_the_band_and_the_banner_at_once(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     response = post_form(client, f"/calls/{call_id}/screenings", phq9_form([2, 2, 2, 2, 2, 1, 1, 0, 1]), headers=HX)
     assert response.status_code == 200
     assert re.search(r'data-testid="screening-band">Moderate<', response.text)
@@ -76,7 +73,7 @@ def test_scoring_answers_with_the_band_and_the_banner_at_once(client, logged_in)
 
 def test_an_unanswered_item_is_named_and_nothing_is_kept(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     data = phq9_form([1] * 9)
     del data["q5"]
     response = post_form(client, f"/calls/{call_id}/screenings", data, headers=HX)
@@ -89,7 +86,7 @@ def test_an_unanswered_item_is_named_and_nothing_is_kept(client, logged_in):
 
 def test_distress_marks_draw_the_curve_on_the_record(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     for level in (9, 6, 3):
         response = post_form(client, f"/calls/{call_id}/distress", {"level": str(level)}, headers=HX)
         assert response.status_code == 200
@@ -107,7 +104,7 @@ def test_distress_marks_draw_the_curve_on_the_record(client, logged_in):
 
 def test_another_counsellor_cannot_mark_or_screen(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     logged_in(Role.counsellor, username="other")
     assert post_form(client, f"/calls/{call_id}/distress", {"level": "5"}).status_code == 403
     assert post_form(client, f"/calls/{call_id}/screenings", phq9_form([0] * 9)).status_code == 403
@@ -115,11 +112,11 @@ def test_another_counsellor_cannot_mark_or_screen(client, logged_in):
 
 def test_trend_on_the_callers_history(client, logged_in):
     logged_in(Role.counsellor)
-    first = start_call(client)
+    first = call_from_the_page(client)
     post_form(client, f"/calls/{first}/caller", {"identifier": "13900002222"}, headers=HX)
     post_form(client, f"/calls/{first}/screenings", phq9_form([3, 3, 3, 3, 3, 3, 0, 0, 0]), headers=HX)
     finalise(client, first)
-    second = start_call(client)
+    second = call_from_the_page(client)
     linked = post_form(client, f"/calls/{second}/caller", {"identifier": "13900002222"}, headers=HX).text
     assert re.findall(r'data-value="(\d+)"', linked) == ["18"]  # the trend appears as soon as the caller is known
     scored = post_form(client, f"/calls/{second}/screenings", phq9_form([1, 1, 1, 1, 1, 1, 0, 0, 0]), headers=HX)
@@ -185,7 +182,7 @@ def test_api_refuses_a_finalised_call(client, session, make_user):
 
 def test_the_record_lists_screenings_not_as_yes_no_questions(client, logged_in):
     logged_in(Role.counsellor)
-    call_id = start_call(client)
+    call_id = call_from_the_page(client)
     post_form(client, f"/calls/{call_id}/screenings", phq9_form([0, 0, 0, 0, 0, 0, 0, 0, 3]), headers=HX)
     finalise(client, call_id)
     record = client.get(f"/calls/{call_id}").text
