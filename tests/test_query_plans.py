@@ -21,7 +21,7 @@ from hotline.calls import service as calls
 from hotline.calls.models import Call
 from hotline.database import utcnow
 from hotline.referrals import service as referrals
-from hotline.referrals.views import _rows
+from hotline.referrals.service import queue_rows
 from hotline.roster import service as roster
 from hotline.roster import wellbeing
 from support import PG_URL
@@ -125,8 +125,9 @@ def test_no_list_scans_the_calls_table(engine, session, year_of_calls):
         "everyone's, newest": lambda: search.search_calls(session=session, user=supervisor, tz=tz,
                                                          query=search.CallSearch(everyone=True)),
         "calls on the line now": lambda: calls.calls_in_progress(session=session, user=supervisor),
-        "referral queue": lambda: _rows(session, referrals.queue(session=session, user=supervisor)),
-        "overdue referrals": lambda: _rows(session, referrals.queue(
+        "referral queue": lambda: queue_rows(session=session,
+                                             referrals=referrals.queue(session=session, user=supervisor)),
+        "overdue referrals": lambda: queue_rows(session=session, referrals=referrals.queue(
             session=session, user=supervisor, filters=referrals.QueueFilter(overdue=True))),
         "follow-ups due": lambda: referrals.follow_ups_due(session=session, user=supervisor, today=today),
         "wellbeing this week": lambda: wellbeing.counsellor_loads(session=session, tz=tz, per_shift_limit=2,

@@ -13,7 +13,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hotline.accounts.models import ApiToken, LoginAttempt, Role, User, UserRole
 from hotline.audit import service as audit
@@ -104,6 +104,12 @@ def find_user_with(*, session: Session, username: str, role: Role, active_only: 
     if user is None or role not in user.roles or (active_only and not user.is_active):
         return None
     return user
+
+
+def people(*, session: Session, ids: Iterable[int] | None = None) -> dict[int, User]:
+    """Users by id (those of `ids`, or everyone): to put names to the ids a record holds."""
+    query = select(User) if ids is None else select(User).where(col(User.id).in_(list(ids)))
+    return {user.id: user for user in session.exec(query)}
 
 
 def list_users(*, session: Session) -> list[User]:

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from hotline.accounts import service, totp
 from hotline.accounts.guards import AdminUser, CurrentUser, MaybeUser, end_session, start_session
-from hotline.accounts.models import Role, User
+from hotline.accounts.models import Role
 from hotline.audit.service import record as audit
 from hotline.config import LOCALES
 from hotline.deps import SessionDep, SettingsDep
@@ -99,7 +99,7 @@ def _pending_user(request: Request, session):
     user_id, started = request.session.get(PENDING_USER), request.session.get(PENDING_AT)
     if not isinstance(user_id, int) or not isinstance(started, int) or time.time() - started > PENDING_SECONDS:
         return None
-    user = session.get(User, user_id)
+    user = service.people(session=session, ids=[user_id]).get(user_id)
     if user is None or not user.is_active or user.session_version != request.session.get(PENDING_VERSION):
         return None
     return user

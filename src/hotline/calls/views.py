@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
 from hotline.accounts import service as accounts
@@ -188,7 +187,7 @@ def call_page(request: Request, session: SessionDep, user: CallWork, call_id: in
         "referral": referral,
         "referral_timeline": referrals.timeline(session=session, referral=referral) if referral else [],
         "reviews": referrals.reviews_of(session=session, call=call),
-        "people": {u.id: u for u in session.exec(select(User))},
+        "people": accounts.people(session=session),
         "alerts": _alerts(request, session, call),
         "assessments": service.assessment_history(session=session, call=call),
         "addenda": service.addenda(session=session, call=call),
@@ -366,10 +365,11 @@ def give_destination(request: Request, session: SessionDep, user: CallWork, call
     given = service.give_destination(session=session, user=user, call_id=call_id, destination_id=destination_id)
     if not is_htmx(request):
         return go_to(f"/calls/{call_id}", request)
-    from hotline.referrals.models import Destination
+    from hotline.referrals import service as referrals
 
     return render(request, "calls/_destination.html", {
-        "call": session.get(Call, call_id), "destination": session.get(Destination, destination_id),
+        "call": service.load_call(session=session, call_id=call_id),
+        "destination": referrals.get_destination(session=session, destination_id=destination_id),
         "given": {given.destination_id: given.at}})
 
 
@@ -377,7 +377,7 @@ def _custody_context(session, call: Call) -> dict:
     """Who holds the call and who held it before: a handed-over record was written by more than one person."""
     moves = service.hand_overs(session=session, call=call)
     ids = {call.counsellor_id} | {i for m in moves for i in (m.from_user_id, m.to_user_id, m.by_id)}
-    names = {u.id: u.display_name for u in session.exec(select(User).where(col(User.id).in_(ids)))}
+    names = {i: u.display_name for i, u in accounts.people(session=session, ids=ids).items()}
     return {"counsellor_name": names.get(call.counsellor_id, ""),
             "hand_overs": [{"at": m.at, "from": names.get(m.from_user_id, ""), "to": names.get(m.to_user_id, ""),
                             "by": names.get(m.by_id, "") if m.by_id != m.from_user_id else None}
@@ -553,7 +553,7 @@ def api_hand_over(request: Request, session: SessionDep, user: CallWork, call_id
 def api_give_destination(session: SessionDep, user: CallWork, call_id: int, body: DestinationGivenIn):
     """Note that the caller was given this destination; answers with everything given on the call so far."""
     service.give_destination(session=session, user=user, call_id=call_id, destination_id=body.destination_id)
-    call = session.get(Call, call_id)
+    call = service.load_call(session=session, call_id=call_id)
     return [DestinationGivenOut(destination_id=d.id, name=d.name, phone=d.phone, at=g.at)
             for g, d in service.destinations_given(session=session, call=call)]
 

@@ -69,3 +69,10 @@ def mark_read(*, session: Session, user_id: int, notification_id: int | None = N
     count = session.exec(query.values(read_at=utcnow())).rowcount
     session.commit()
     return count
+
+
+def open_notification(*, session: Session, user_id: int, notification_id: int) -> str:
+    """Mark it read and say where it points: only ever a path inside the console, else the list."""
+    mark_read(session=session, user_id=user_id, notification_id=notification_id)
+    link = session.get(Notification, notification_id).link or ""
+    return link if link.startswith("/") and not link.startswith("//") else "/notifications"

@@ -36,8 +36,5 @@ def mark_all_read(request: Request, session: SessionDep, user: CurrentUser):
 @pages.post("/notifications/{notification_id}/open")
 def open_notification(request: Request, session: SessionDep, user: CurrentUser, notification_id: int):
     """Mark it read and go where it points (only ever a path inside the console)."""
-    service.mark_read(session=session, user_id=user.id, notification_id=notification_id)
-    entry = session.get(service.Notification, notification_id)
-    link = entry.link if entry and entry.link and entry.link.startswith("/") and not entry.link.startswith("//") \
-        else "/notifications"
-    return go_to(link, request)
+    return go_to(service.open_notification(session=session, user_id=user.id, notification_id=notification_id),
+                 request)

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, NamedTuple
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import bindparam
-from sqlmodel import col, select
 
 from hotline.accounts import service as accounts
 from hotline.accounts.guards import AdminUser, CallWork, Supervision
-from hotline.accounts.models import Role, User
-from hotline.calls.choices import CallStatus
-from hotline.calls.models import Call
-from hotline.database import utcnow
+from hotline.accounts.models import Role
 from hotline.deps import SessionDep
 from hotline.errors import InvalidInput
 from hotline.i18n import _
@@ -24,7 +19,6 @@ from hotline.pages import client_address, flash, go_to, line_today, render
 from hotline.referrals import service
 from hotline.referrals.choices import EVENT_LABELS, FOLLOW_UP_LABELS, KIND_LABELS, STATUS_LABELS
 from hotline.referrals.models import DestinationKind, Referral, ReferralStatus
-from hotline.triage import findings
 
 pages = APIRouter()
 api = APIRouter()
@@ -48,64 +42,6 @@ def _policy(request: Request) -> service.QueuePolicy:
 QUEUE_PAGE_ROWS = 100  # the most urgent; filters narrow the rest. More rows only slow every 3-second refresh.
 
 
-class _QueueCall(NamedTuple):
-    """The five columns of a call a queue row shows: plain rows, not ORM objects, as the queue refreshes
-    every 3 seconds for every supervisor and building 100 full objects a time was most of its cost."""
-
-    id: int
-    counsellor_id: int
-    caller_group: str | None
-    evidence: list
-    status: str
-
-    @property
-    def is_draft(self) -> bool:
-        return self.status == CallStatus.draft
-
-
-class _Person(NamedTuple):
-    id: int
-    display_name: str
-
-
-_QUEUE_CALLS = select(Call.id, Call.counsellor_id, Call.caller_group, Call.evidence, Call.status).where(
-    col(Call.id).in_(bindparam("ids", expanding=True)))
-_PEOPLE = select(User.id, User.display_name).where(col(User.id).in_(bindparam("ids", expanding=True)))
-
-
-def _rows(session, referrals: list[Referral], *, brief: bool = False) -> list[dict]:
-    """Each referral with its call and people, fetched in two queries rather than one per row.
-
-    `brief` (the queue) reads only the call columns and names a queue row shows, as plain rows.
-    """
-    call_ids = [r.call_id for r in referrals]
-    if brief:
-        calls = {row.id: _QueueCall(*row) for row in session.execute(_QUEUE_CALLS, {"ids": call_ids})}
-    else:
-        calls = {c.id: c for c in session.exec(select(Call).where(col(Call.id).in_(call_ids)))}
-    user_ids = {c.counsellor_id for c in calls.values()} | {r.owner_id for r in referrals if r.owner_id}
-    if not user_ids:
-        users = {}
-    elif brief:
-        users = {row.id: _Person(*row) for row in session.execute(_PEOPLE, {"ids": list(user_ids)})}
-    else:
-        users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
-    now = utcnow()
-    rows = []
-    for referral in referrals:
-        call = calls[referral.call_id]
-        # One finding per stretch of the note, with the words that filled each part (its reason) on hover.
-        shown = {e["text"]: e.get("reason", "") for e in findings(call.evidence)
-                 if e.get("text") and e.get("level") != "none"}
-        rows.append({
-            "referral": referral, "call": call, "counsellor": users.get(call.counsellor_id),
-            "owner": users.get(referral.owner_id), "overdue": service.is_overdue(referral, now),
-            "waiting_minutes": int((now - referral.opened_at).total_seconds() // 60),
-            "evidence": [{"text": text, "reason": reason} for text, reason in list(shown.items())[:4]],
-        })
-    return rows
-
-
 def _filters(level: str, status: str, mine: str, overdue: str) -> service.QueueFilter:
     return service.QueueFilter(level=level or None, status=status or "open", mine=mine == "on",
                                overdue=overdue == "on").validate()
@@ -122,8 +58,8 @@ def queue_page(
     overdue: Annotated[str, Query(max_length=3)] = "",
 ):
     filters = _filters(level, status, mine, overdue)
-    rows = _rows(session, service.queue(session=session, user=user, filters=filters, limit=QUEUE_PAGE_ROWS),
-                 brief=True)
+    rows = service.queue_rows(session=session, referrals=service.queue(
+        session=session, user=user, filters=filters, limit=QUEUE_PAGE_ROWS), brief=True)
     matching = service.queue_count(session=session, user=user, filters=filters) \
         if len(rows) == QUEUE_PAGE_ROWS else len(rows)
     return render(request, "referrals/queue.html", {
@@ -140,12 +76,12 @@ def referral_page(request: Request, session: SessionDep, user: Supervision, refe
 
 
 def _referral_context(session, referral: Referral) -> dict:
-    row = _rows(session, [referral])[0]
+    row = service.queue_rows(session=session, referrals=[referral])[0]
     supervisors = accounts.active_users_with(session=session, role=Role.supervisor)
     return {
         **row,
         "timeline": service.timeline(session=session, referral=referral),
-        "people": {u.id: u for u in session.exec(select(User))},
+        "people": accounts.people(session=session),
         "follow_ups": service.follow_ups_of(session=session, referral=referral),
         "destinations": service.destinations(session=session),
         "next_steps": sorted(service.TRANSITIONS.get(ReferralStatus(referral.status), ()),
@@ -196,7 +132,7 @@ def transition(
 def follow_ups_page(request: Request, session: SessionDep, user: Supervision):
     today = line_today(request)
     due = service.follow_ups_due(session=session, user=user, today=today)
-    referrals = {r.id: r for r in session.exec(select(Referral).where(Referral.id.in_([f.referral_id for f in due])))}
+    referrals = service.referrals_by_id(session=session, ids=[f.referral_id for f in due])
     return render(request, "referrals/follow_ups.html", {"due": due, "referrals": referrals, "today": today})
 
 
@@ -294,10 +230,10 @@ class ReferralOut(BaseModel):
 
 
 def _out(session, referral: Referral, with_timeline: bool = False) -> ReferralOut:
-    owner = session.get(User, referral.owner_id) if referral.owner_id else None
+    owner = accounts.get_user(session=session, user_id=referral.owner_id) if referral.owner_id else None
     events = None
     if with_timeline:
-        people = {u.id: u.username for u in session.exec(select(User))}
+        people = {i: u.username for i, u in accounts.people(session=session).items()}
         events = [{"at": e.at.isoformat(), "kind": e.kind, "status": e.status, "by": people.get(e.actor_id),
                    "detail": e.detail} for e in service.timeline(session=session, referral=referral)]
     return ReferralOut(id=referral.id, call_id=referral.call_id, level=referral.level, status=referral.status,

@@ -9,7 +9,6 @@ from typing import Annotated
 from babel.dates import get_day_names
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlmodel import select
 
 from hotline.accounts.guards import CallWork, Oversight, RosterEdit
 from hotline.accounts.models import User
@@ -21,7 +20,7 @@ from hotline.i18n import _, _l, get_locale
 from hotline.pages import client_address, line_today, render
 from hotline.reports import charts, exports, service
 from hotline.reports.service import LENGTH_BANDS, Period
-from hotline.roster.models import Line
+from hotline.roster import service as roster
 
 pages = APIRouter()
 
@@ -211,7 +210,7 @@ def my_month_page(request: Request, session: SessionDep, user: CallWork, month: 
 def staffing_page(request: Request, session: SessionDep, user: RosterEdit, month: Filter = "",
                   line_id: Annotated[int | None, Query(ge=1)] = None):
     first, last = service.parse_month(month, today=line_today(request))
-    lines = list(session.exec(select(Line).order_by(Line.name)))
+    lines = roster.list_lines(session=session)
     line = next((item for item in lines if item.id == line_id), None) if line_id else (lines[0] if lines else None)
     if line_id and line is None:
         raise InvalidInput(_("Unknown line: %(line)s", line=str(line_id)), field="line_id")

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
+from hotline.accounts import service as accounts
 from hotline.accounts.guards import CallWork, CurrentUser, RosterEdit, RosterRead, StaffingWatch
 from hotline.accounts.models import Role, User
 from hotline.audit.service import record
@@ -250,7 +251,7 @@ def staff_page(request: Request, session: SessionDep, user: RosterEdit):
 @pages.post("/roster/staff/{user_id}")
 def edit_staff(request: Request, session: SessionDep, user: RosterEdit, user_id: int, phone_extension: Text = "",
                skills: Text = ""):
-    person = session.get(User, user_id)
+    person = accounts.people(session=session, ids=[user_id]).get(user_id)
     if person is None or not person.has_any(Role.counsellor, Role.supervisor):
         return _staff_page(request, session, NotFound(_("There is no counsellor or supervisor %(id)s.", id=user_id)))
     try:

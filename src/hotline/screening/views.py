@@ -120,7 +120,7 @@ async def add_screening(request: Request, session: SessionDep, user: CallWork, c
     if not is_htmx(request):
         return go_to(f"/calls/{call_id}", request)
 
-    call = session.get(Call, call_id)
+    call = calls.load_call(session=session, call_id=call_id)
     return render(request, "screening/_screenings.html", {
         **banner_context(request, session, call), **screening_context(request, session, user, call),
         "latest": screening, "oob_banner": True,
@@ -133,7 +133,7 @@ async def log_distress(request: Request, session: SessionDep, user: CallWork, ca
     service.log_distress(session=session, user=user, call_id=call_id, level=str(form.get("level", ""))[:4])
     if not is_htmx(request):
         return go_to(f"/calls/{call_id}", request)
-    call = session.get(Call, call_id)
+    call = calls.load_call(session=session, call_id=call_id)
     return render(request, "screening/_distress.html", {"call": call, **distress_context(session, call)})
 
 
@@ -204,5 +204,5 @@ def api_distress(request: Request, session: SessionDep, user: CallWork, call_id:
 @api.post("/calls/{call_id}/distress", response_model=DistressOut, status_code=201)
 def api_log_distress(request: Request, session: SessionDep, user: CallWork, call_id: int, body: DistressIn):
     mark = service.log_distress(session=session, user=user, call_id=call_id, level=body.level)
-    call = session.get(Call, call_id)
+    call = calls.load_call(session=session, call_id=call_id)
     return JSONResponse(DistressOut.of(call, mark).model_dump(mode="json"), status_code=201)
