@@ -142,6 +142,8 @@ MaybeUser = Annotated[User | None, Depends(optional_user)]
 
 # One guard per permission of DESIGN.md section 2, declared once and imported where a route needs it.
 CallWork = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]  # take calls, write notes
+# The same permission for the autosave, checked on the route's own thread (see require_on_route_thread).
+CallWorkOnRouteThread = Annotated[Gate, Depends(require_on_route_thread(Role.counsellor, Role.supervisor))]
 Supervision = Annotated[User, Depends(require(Role.supervisor))]  # read others' calls, work the referral queue
 RosterEdit = Annotated[User, Depends(require(Role.coordinator))]  # edit shifts, assign, publish rosters
 RosterRead = Annotated[User, Depends(require(Role.counsellor, Role.coordinator, Role.supervisor))]  # own shifts

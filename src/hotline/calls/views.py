@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from hotline.accounts import service as accounts
-from hotline.accounts.guards import CallWork, Gate, Supervision, require_on_route_thread
+from hotline.accounts.guards import CallWork, CallWorkOnRouteThread, Gate, Supervision
 from hotline.accounts.models import Role, User
 from hotline.calls import callers, flows, search, service
 from hotline.calls.choices import (
@@ -47,7 +47,6 @@ TEMPLATE_GLOBALS = dict(
     answer_label_for=lambda rule_id: str(ANSWER_LABELS.get(rule_id.removeprefix("answers."), rule_id)),
 )
 
-TakesCallsOnRouteThread = Annotated[Gate, Depends(require_on_route_thread(Role.counsellor, Role.supervisor))]
 
 
 
@@ -208,7 +207,7 @@ def banner(request: Request, session: SessionDep, user: CallWork, call_id: int):
 
 
 @pages.post("/calls/{call_id}/save")
-async def save_call(request: Request, session: SessionDep, gate: TakesCallsOnRouteThread, call_id: int):
+async def save_call(request: Request, session: SessionDep, gate: CallWorkOnRouteThread, call_id: int):
     form = await request.form()
     # The login check, the database and the triage are blocking work: off the event loop in one hop,
     # so saves run side by side.

@@ -22,7 +22,8 @@ from hotline.i18n import _, get_locale
 from hotline.pages import client_address, flash, go_to, render
 from hotline.roster import export, feeds, forecast, on_now, service, staff_import, swaps, wellbeing
 from hotline.roster.ical import shifts_calendar
-from hotline.roster.models import SHIFT_ROLE_LABELS, SWAP_STATUS_LABELS, Line, ShiftRole
+from hotline.roster.models import SHIFT_ROLE_LABELS, SWAP_STATUS_LABELS, Line
+from hotline.roster.week import week_of
 
 pages = APIRouter()
 api = APIRouter()
@@ -271,35 +272,15 @@ def _week_page(request: Request, session, line_id: int, start: str | None, shift
     line = service.get_line(session=session, line_id=line_id)
     tz = service.line_zone(line)
     monday = _monday(start, line)
-    week_start = service.local_moment(monday, time(0), tz)
-    week_end = service.local_moment(monday + timedelta(days=7), time(0), tz)
-    shifts = service.shifts_between(session=session, start=week_start, end=week_end, line_id=line.id)
-    seated = service.assignments_for(session=session, shift_ids=[s.id for s in shifts])
-    problems = service.problems_between(session=session, line=line, start=week_start, end=week_end)
-    flagged = {sid for p in problems for sid in p.shift_ids}
-    days = [monday + timedelta(days=i) for i in range(7)]
-    open_spans = service.open_intervals(line, week_start, week_end)
-    grid = []
-    for hour in range(24):
-        row = []
-        for day in days:
-            moment = service.local_moment(day, time(hour), tz)
-            here = [s for s in shifts if s.starts_at <= moment < s.ends_at]
-            counsellors = sum(1 for s in here for a, _u in seated[s.id] if a.role == ShiftRole.counsellor)
-            supervisors = sum(1 for s in here for a, _u in seated[s.id] if a.role == ShiftRole.supervisor)
-            seats = sum(s.seats for s in here)
-            is_open = any(a <= moment < b for a, b in open_spans)
-            state = "closed" if not is_open and not here else (
-                "gap" if counsellors < seats or not here or not supervisors else "ok")
-            row.append({"counsellors": counsellors, "seats": seats, "supervisors": supervisors, "state": state})
-        grid.append(row)
+    week = week_of(session=session, line=line, monday=monday)
+    shifts, problems = week.shifts, week.problems
     selected = None
     if shift_id is not None:
         selected = next((s for s in shifts if s.id == shift_id), None) or service.get_shift(session=session,
                                                                                               shift_id=shift_id)
     return render(request, "roster/week.html", {
-        "line": line, "tz": tz, "monday": monday, "days": days, "grid": grid, "shifts": shifts, "seated": seated,
-        "problems": problems, "flagged": flagged, "selected": selected,
+        "line": line, "tz": tz, "monday": monday, "days": week.days, "grid": week.grid, "shifts": shifts,
+        "seated": week.seated, "problems": problems, "flagged": week.flagged, "selected": selected,
         "candidates": service.candidates(session=session, shift=selected) if selected else [],
         "selected_problems": [p for p in problems if selected and selected.id in p.shift_ids],
         "prev_week": monday - timedelta(days=7), "next_week": monday + timedelta(days=7),
