@@ -247,6 +247,11 @@ CASES: list[Case] = [
     # a friend's attempt long ago is their story; a friend's attempt last week is still a flag
     Case("My best mate tried to hang himself back in 2016; he's doing well now.", N, N, None),
     Case("我朋友上周吞了一整瓶药，被送去洗胃。", H, H, "act.overdose_taken"),
+    # numbers in Chinese numerals count as numbers; a prescription is care, not preparation
+    Case("他把安眠药倒在桌上，一共三十五粒，水也倒好了。", I, I, "means.held_now"),
+    Case("她说下班后去看过天台的门有没有锁。", H, H, "seek.scouting"),
+    Case("医生给她开了十四粒安眠药，按时吃。", N, N, None),
+    Case("Her GP gave her a month of sleeping tablets.", N, N, None),
     # ---------------------------------------------------------------- spaces as clause breaks
     Case("小时候常被骂 想跳楼", H, H, "suicide.method"),
     Case("否认 自杀念头", N, N, "suicide.ideation", "negated"),

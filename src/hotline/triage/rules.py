@@ -342,6 +342,13 @@ def inflect(word: str, past_only: bool = False) -> tuple[str, ...]:
     return tuple(dict.fromkeys((word, third, past, participle, ing)))
 
 
+_TWO_DIGITS = tuple(f"{a}{b}" for a in "123456789" for b in "0123456789")
+_DIGITS_ZH = "一二三四五六七八九"
+# 十, 十一 … 十九, 二十, 二十一 … 九十九
+_CHINESE_TENS = tuple(("" if tens == 1 else _DIGITS_ZH[tens - 1]) + "十" + ("" if ones == 0 else _DIGITS_ZH[ones - 1])
+                      for tens in range(1, 10) for ones in range(10))
+
+
 def expand(phrase: str) -> tuple[str, ...]:
     """A normalised phrase with ~ and # written out; anything else is returned as it is."""
     forms = [phrase]
@@ -363,10 +370,12 @@ def expand(phrase: str) -> tuple[str, ...]:
                 choices.append([word])
         forms = [" ".join(combo) for combo in _product(choices)]
     if "#" in phrase:
-        # "#" is one digit, "##" a number of two digits or more (10..99 written out): a leading number may
-        # be longer (its match may start inside it: "#粒" finds 40粒), and so may a trailing one ("like ##").
+        # "#" is one digit, "##" a number of two digits or more (10..99 written out, in figures and, in a
+        # Chinese phrase, in Chinese numerals: 二十八粒 as well as 28粒): a leading number may be longer (its
+        # match may start inside it: "#粒" finds 40粒), and so may a trailing one ("like ##").
         wide = "##" in phrase
-        token, values = ("##", [f"{a}{b}" for a in "123456789" for b in "0123456789"]) if wide else ("#", "0123456789")
+        token, values = ("##", _TWO_DIGITS + (_CHINESE_TENS if not phrase.isascii() else ())) if wide \
+            else ("#", "0123456789")
         numbered = []
         for form in forms:
             if form.count("#") != len(token):
