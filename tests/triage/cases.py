@@ -252,6 +252,11 @@ CASES: list[Case] = [
     Case("她说下班后去看过天台的门有没有锁。", H, H, "seek.scouting"),
     Case("医生给她开了十四粒安眠药，按时吃。", N, N, None),
     Case("Her GP gave her a month of sleeping tablets.", N, N, None),
+    # violence as the caller speaks; a decision said in one sentence and the act in the next; means and no burden
+    Case("Her partner is punching her in the hallway right now.", I, I, "violence.happening_now"),
+    Case("抽屉里现在放着他的药。", N, N, None),
+    Case("I have decided. I will end it after the funeral.", H, H, "plan.decided_day"),
+    Case("农药就在仓库里，他说以后不会再麻烦你们了。", H, H, "prep.means_no_burden"),
     # ---------------------------------------------------------------- spaces as clause breaks
     Case("小时候常被骂 想跳楼", H, H, "suicide.method"),
     Case("否认 自杀念头", N, N, "suicide.ideation", "negated"),
