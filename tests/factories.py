@@ -10,8 +10,7 @@ from sqlmodel import Session
 from hotline.accounts.models import User
 from hotline.calls import flows
 from hotline.calls import service as calls
-from hotline.calls.models import Call
-from hotline.calls.service import CallUpdate
+from hotline.calls.models import Call, CallUpdate
 from hotline.referrals.models import Referral
 from support import post_form
 

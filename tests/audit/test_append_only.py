@@ -10,7 +10,7 @@ from hotline.accounts.models import Role
 from hotline.audit.models import AuditEntry
 from hotline.calls import callers, flows
 from hotline.calls import service as calls
-from hotline.calls.service import CallUpdate
+from hotline.calls.models import CallUpdate
 from support import csrf_token, login
 from test_permissions import SAMPLE_PATH_VALUES, app_routes
 

@@ -9,8 +9,7 @@ from calls.test_api import bearer
 from hotline.accounts.models import Role
 from hotline.audit.models import AuditEntry
 from hotline.calls import flows, service
-from hotline.calls.models import Call
-from hotline.calls.service import CallUpdate
+from hotline.calls.models import Call, CallUpdate
 from hotline.errors import Forbidden
 from hotline.roster import service as roster
 from roster.factories import MONDAY, make_line, three_shifts_a_day

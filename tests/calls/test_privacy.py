@@ -9,8 +9,7 @@ from sqlmodel import select
 
 from hotline.accounts.models import Role
 from hotline.calls import callers, flows, search, service
-from hotline.calls.models import Call, Caller
-from hotline.calls.service import CallUpdate
+from hotline.calls.models import Call, Caller, CallUpdate
 from hotline.database import utcnow
 from hotline.errors import Forbidden
 from support import csrf_token

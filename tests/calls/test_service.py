@@ -6,8 +6,7 @@ from sqlmodel import select
 from hotline.accounts.models import Role
 from hotline.audit.models import AuditEntry
 from hotline.calls import callers, flows, search, service
-from hotline.calls.models import Call, CallAssessment, Caller
-from hotline.calls.service import CallUpdate
+from hotline.calls.models import Call, CallAssessment, Caller, CallUpdate
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.referrals.models import Referral
 

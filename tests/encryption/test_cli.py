@@ -8,8 +8,7 @@ from typer.testing import CliRunner
 from hotline.accounts import service as accounts
 from hotline.calls import flows
 from hotline.calls import service as calls
-from hotline.calls.models import Call
-from hotline.calls.service import CallUpdate
+from hotline.calls.models import Call, CallUpdate
 from hotline.cli import app
 from hotline.database import make_engine
 from hotline.encryption import keys

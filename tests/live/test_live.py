@@ -19,7 +19,7 @@ from sqlmodel import Session
 from hotline.accounts.models import Role
 from hotline.calls import flows
 from hotline.calls import service as calls
-from hotline.calls.service import CallUpdate
+from hotline.calls.models import CallUpdate
 from hotline.live import service as live
 from hotline.live.service import hub
 from hotline.referrals import service as referrals

@@ -6,8 +6,7 @@ from sqlalchemy import update
 from hotline.accounts.models import Role
 from hotline.calls import callers, flows
 from hotline.calls import service as calls
-from hotline.calls.models import Call
-from hotline.calls.service import CallUpdate
+from hotline.calls.models import Call, CallUpdate
 from hotline.database import utcnow
 
 SECRET = "test-secret-key-" + "x" * 32

@@ -14,7 +14,7 @@ from hotline.accounts import service as accounts
 from hotline.audit import service as audit
 from hotline.calls import flows
 from hotline.calls import service as calls
-from hotline.calls.service import CallUpdate
+from hotline.calls.models import CallUpdate
 from hotline.cli import app
 from hotline.database import make_engine
 from support import PG_URL

@@ -8,7 +8,7 @@ from sqlmodel import select
 from hotline.accounts.models import Role
 from hotline.calls import flows
 from hotline.calls import service as calls
-from hotline.calls.service import CallUpdate
+from hotline.calls.models import CallUpdate
 from hotline.referrals import service
 from hotline.referrals.models import Debrief, Referral, ReferralEvent
 

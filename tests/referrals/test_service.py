@@ -38,7 +38,7 @@ def test_high_and_imminent_calls_offer_the_counsellor_a_debrief(session, flagged
 def test_everyone_who_held_a_heavy_call_is_offered_a_debrief(session, make_user, supervisor):
     from hotline.calls import flows
     from hotline.calls import service as calls
-    from hotline.calls.service import CallUpdate
+    from hotline.calls.models import CallUpdate
 
     wang = make_user(Role.counsellor, username="wang")
     zhou = make_user(Role.counsellor, username="zhou")

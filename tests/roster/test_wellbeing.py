@@ -8,7 +8,7 @@ import pytest
 from hotline.accounts.models import Role
 from hotline.calls import flows
 from hotline.calls import service as calls
-from hotline.calls.service import CallUpdate
+from hotline.calls.models import CallUpdate
 from hotline.database import utcnow
 from hotline.errors import InvalidInput
 from hotline.roster import wellbeing

@@ -9,8 +9,7 @@ from hotline.accounts.models import Role
 from hotline.audit.models import AuditEntry
 from hotline.calls import callers, flows
 from hotline.calls import service as calls
-from hotline.calls.models import Call, CallAssessment
-from hotline.calls.service import CallUpdate
+from hotline.calls.models import Call, CallAssessment, CallUpdate
 from hotline.database import utcnow
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.screening import service

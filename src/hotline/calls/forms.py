@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.datastructures import FormData
 
-from hotline.calls.service import CallUpdate
+from hotline.calls.models import CallUpdate
 from hotline.triage import PROTECTIVE_FIELDS, RISK_FACTOR_FIELDS, SCREENER_FIELDS
 
 ANSWER_FIELDS = SCREENER_FIELDS + RISK_FACTOR_FIELDS + PROTECTIVE_FIELDS

@@ -1,13 +1,25 @@
 from datetime import date, datetime
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import Field as Check
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
-from hotline.calls.choices import CallStatus
+from hotline.calls.choices import (
+    AgeBand,
+    CallerGroup,
+    CallStatus,
+    CallType,
+    Concern,
+    Gender,
+    Intervention,
+    NonDataReason,
+)
 from hotline.database import UTCDateTime, utcnow
 from hotline.encryption.columns import SealedJSON, SealedText
-from hotline.triage import RiskLevel
+from hotline.errors import InvalidInput, describe_validation_errors
+from hotline.triage import Answers, RiskLevel
 
 FORM_VERSION = 1  # bump when the call form's fields change meaning
 
@@ -27,7 +39,25 @@ class Caller(SQLModel, table=True):
     legal_hold_reason: str | None = Field(default=None, max_length=500)
 
 
-class Call(SQLModel, table=True):
+class CallBase(SQLModel):
+    """What a counsellor records about a call in plain columns: the base of the call's family (the table,
+    the public view), as in the FastAPI full-stack template. Sealed and JSON columns stay on the table."""
+
+    call_type: str | None = Field(default=None, max_length=24)
+    non_data_reason: str | None = Field(default=None, max_length=24)
+    caller_group: str | None = Field(default=None, max_length=32)
+    age_band: str | None = Field(default=None, max_length=16)
+    gender: str | None = Field(default=None, max_length=16)
+    region: str | None = Field(default=None, max_length=100)
+    language: str | None = Field(default=None, max_length=32)
+    callback_needed: bool = Field(default=False)
+    callback_ok: bool = Field(default=False)
+    follow_up_date: date | None = Field(default=None)
+    mood_start: int | None = Field(default=None)
+    mood_end: int | None = Field(default=None)
+
+
+class Call(CallBase, table=True):
     __tablename__ = "calls"
     __table_args__ = (
         Index("ix_calls_counsellor_started", "counsellor_id", "started_at"),
@@ -57,13 +87,6 @@ class Call(SQLModel, table=True):
     # Set when retention or an erasure request stripped the call to its statistics.
     deidentified_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
-    call_type: str | None = Field(default=None, max_length=24)
-    non_data_reason: str | None = Field(default=None, max_length=24)
-    caller_group: str | None = Field(default=None, max_length=32)
-    age_band: str | None = Field(default=None, max_length=16)
-    gender: str | None = Field(default=None, max_length=16)
-    region: str | None = Field(default=None, max_length=100)
-    language: str | None = Field(default=None, max_length=32)
     concerns: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     interventions: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -79,11 +102,6 @@ class Call(SQLModel, table=True):
     supervisor_consulted: bool = Field(default=False)
 
     summary: str = Field(default="", sa_column=Column(SealedText("calls.summary"), nullable=False))
-    callback_needed: bool = Field(default=False)
-    callback_ok: bool = Field(default=False)
-    follow_up_date: date | None = Field(default=None)
-    mood_start: int | None = Field(default=None)
-    mood_end: int | None = Field(default=None)
 
     @property
     def level(self) -> RiskLevel:
@@ -93,6 +111,75 @@ class Call(SQLModel, table=True):
     @property
     def is_draft(self) -> bool:
         return self.status == CallStatus.draft
+
+
+class CallPublic(CallBase):
+    """A call as the API returns it: the recorded fields of CallBase, the sealed ones opened, and the level
+    with what to do about it."""
+
+    id: int
+    url: str
+    version: int
+    status: str
+    counsellor_id: int
+    started_at: datetime
+    ended_at: datetime | None
+    concerns: list[str]
+    interventions: list[str]
+    answers: dict
+    notes: str
+    summary: str
+    level: str
+    engine_level: str
+    override_level: str | None
+    override_reason: str | None
+    evidence: list
+    actions: list[str]
+    rules_version: str | None
+    referral_id: int | None = None
+
+    @classmethod
+    def of(cls, call: Call, actions: list[str], referral_id: int | None = None) -> "CallPublic":
+        data = {name: getattr(call, name) for name in cls.model_fields if hasattr(call, name)}
+        return cls(**{**data, "id": call.id, "url": f"/calls/{call.id}", "level": call.level.value,
+                      "actions": actions, "referral_id": referral_id})
+
+
+NOTES_MAX = 100_000
+SUMMARY_MAX = 10_000
+
+
+class CallUpdate(BaseModel):
+    """Fields a save may carry. Only the fields present are changed (PATCH semantics)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    call_type: CallType | None = None
+    non_data_reason: NonDataReason | None = None
+    caller_group: CallerGroup | None = None
+    age_band: AgeBand | None = None
+    gender: Gender | None = None
+    region: str | None = Check(default=None, max_length=100)
+    language: str | None = Check(default=None, max_length=32)
+    concerns: list[Concern] | None = Check(default=None, max_length=len(Concern))
+    interventions: list[Intervention] | None = Check(default=None, max_length=len(Intervention))
+    answers: Answers | None = None
+    notes: str | None = Check(default=None, max_length=NOTES_MAX)
+    summary: str | None = Check(default=None, max_length=SUMMARY_MAX)
+    callback_needed: bool | None = None
+    callback_ok: bool | None = None
+    follow_up_date: date | None = None
+    mood_start: int | None = Check(default=None, ge=1, le=10)
+    mood_end: int | None = Check(default=None, ge=1, le=10)
+    supervisor_consulted: bool | None = None
+
+    @classmethod
+    def parse(cls, data: dict) -> "CallUpdate":
+        """Validate, turning pydantic's errors into one translated 422."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            raise InvalidInput(describe_validation_errors(error.errors())) from None
 
 
 class CallAssessment(SQLModel, table=True):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NoReturn
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
@@ -18,68 +17,26 @@ from hotline.accounts import service as accounts
 from hotline.accounts.models import Role, User
 from hotline.audit import service as audit
 from hotline.calls.choices import (
-    AgeBand,
-    CallerGroup,
     CallStatus,
     CallType,
-    Concern,
     CrisisStep,
-    Gender,
-    Intervention,
-    NonDataReason,
 )
 from hotline.calls.models import (
     Call,
     CallAddendum,
     CallAssessment,
     CallHandOver,
+    CallUpdate,
     CrisisTick,
     DestinationGiven,
 )
 from hotline.database import utcnow
-from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound, describe_validation_errors
+from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.i18n import _, _l
 from hotline.live import service as live
 from hotline.notifications import service as notifications
 from hotline.referrals.models import OPEN_STATUSES, Destination, Referral
 from hotline.triage import INSTRUMENT_FIELDS, Answers, Assessment, RiskLevel, RuleSet, assess
-
-NOTES_MAX = 100_000
-SUMMARY_MAX = 10_000
-ADDENDUM_MAX = 10_000
-
-
-class CallUpdate(BaseModel):
-    """Fields a save may carry. Only the fields present are changed (PATCH semantics)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    call_type: CallType | None = None
-    non_data_reason: NonDataReason | None = None
-    caller_group: CallerGroup | None = None
-    age_band: AgeBand | None = None
-    gender: Gender | None = None
-    region: str | None = Field(default=None, max_length=100)
-    language: str | None = Field(default=None, max_length=32)
-    concerns: list[Concern] | None = Field(default=None, max_length=len(Concern))
-    interventions: list[Intervention] | None = Field(default=None, max_length=len(Intervention))
-    answers: Answers | None = None
-    notes: str | None = Field(default=None, max_length=NOTES_MAX)
-    summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
-    callback_needed: bool | None = None
-    callback_ok: bool | None = None
-    follow_up_date: date | None = None
-    mood_start: int | None = Field(default=None, ge=1, le=10)
-    mood_end: int | None = Field(default=None, ge=1, le=10)
-    supervisor_consulted: bool | None = None
-
-    @classmethod
-    def parse(cls, data: dict) -> CallUpdate:
-        """Validate, turning pydantic's errors into one translated 422."""
-        try:
-            return cls.model_validate(data)
-        except ValidationError as error:
-            raise InvalidInput(describe_validation_errors(error.errors())) from None
 
 
 class StaleVersion(Conflict):
@@ -111,6 +68,9 @@ class MissingFields(InvalidInput):
     def __init__(self, problems: dict[str, str]):
         super().__init__(" ".join(problems.values()), extra={"fields": problems})
         self.problems = problems
+
+
+ADDENDUM_MAX = 10_000
 
 
 # What follows a change, supplied by calls/flows.py, so that this service opens no referral itself

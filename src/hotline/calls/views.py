@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -30,7 +30,7 @@ from hotline.calls.choices import (
 )
 from hotline.calls.contexts import actions_for, banner_context
 from hotline.calls.forms import call_update_from_form
-from hotline.calls.models import Call
+from hotline.calls.models import Call, CallPublic, CallUpdate
 from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _
@@ -439,49 +439,8 @@ class DestinationGivenOut(BaseModel):
     at: datetime
 
 
-class CallSave(service.CallUpdate):
+class CallSave(CallUpdate):
     version: int
-
-
-class CallOut(BaseModel):
-    id: int
-    url: str
-    version: int
-    status: str
-    counsellor_id: int
-    started_at: datetime
-    ended_at: datetime | None
-    call_type: str | None
-    non_data_reason: str | None
-    caller_group: str | None
-    age_band: str | None
-    gender: str | None
-    region: str | None
-    language: str | None
-    concerns: list[str]
-    interventions: list[str]
-    answers: dict
-    notes: str
-    summary: str
-    callback_needed: bool
-    callback_ok: bool
-    follow_up_date: date | None
-    mood_start: int | None
-    mood_end: int | None
-    level: str
-    engine_level: str
-    override_level: str | None
-    override_reason: str | None
-    evidence: list
-    actions: list[str]
-    rules_version: str | None
-    referral_id: int | None = None
-
-    @classmethod
-    def of(cls, call: Call, rules, referral_id: int | None = None) -> CallOut:
-        data = {name: getattr(call, name) for name in cls.model_fields if hasattr(call, name)}
-        return cls(**{**data, "id": call.id, "url": f"/calls/{call.id}", "level": call.level.value,
-                      "actions": actions_for(call.level, rules), "referral_id": referral_id})
 
 
 class Finalise(BaseModel):
@@ -491,7 +450,7 @@ class Finalise(BaseModel):
     incomplete: bool = False
 
 
-@api.post("/calls", response_model=CallOut, status_code=201)
+@api.post("/calls", response_model=CallPublic, status_code=201)
 def api_start_call(request: Request, session: SessionDep, user: CallWork, body: CallStart | None = None):
     from hotline.roster import on_now
 
@@ -504,7 +463,7 @@ def api_start_call(request: Request, session: SessionDep, user: CallWork, body: 
                             secret=request.app.state.secret_key,
                         keep_number=request.app.state.settings.keep_callback_numbers)
         session.refresh(call)
-    out = CallOut.of(call, request.app.state.rules.current).model_dump(mode="json")
+    out = CallPublic.of(call, actions_for(call.level, request.app.state.rules.current)).model_dump(mode="json")
     return JSONResponse(out, status_code=201 if created else 200)
 
 
@@ -527,25 +486,25 @@ def api_calls_in_progress(session: SessionDep, user: Supervision):
             for c in service.calls_in_progress(session=session, user=user)]
 
 
-@api.get("/calls/{call_id}", response_model=CallOut)
+@api.get("/calls/{call_id}", response_model=CallPublic)
 def api_get_call(request: Request, session: SessionDep, user: CallWork, call_id: int):
     call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
-    return CallOut.of(call, request.app.state.rules.current)
+    return CallPublic.of(call, actions_for(call.level, request.app.state.rules.current))
 
 
-@api.patch("/calls/{call_id}", response_model=CallOut)
+@api.patch("/calls/{call_id}", response_model=CallPublic)
 def api_save_call(request: Request, session: SessionDep, user: CallWork, call_id: int, body: CallSave):
-    changes = service.CallUpdate.model_validate(body.model_dump(exclude={"version"}, exclude_unset=True))
+    changes = CallUpdate.model_validate(body.model_dump(exclude={"version"}, exclude_unset=True))
     call, _result = flows.save_call(session=session, user=user, call_id=call_id, version=body.version,
                                       changes=changes, rules=request.app.state.rules.current)
-    return CallOut.of(call, request.app.state.rules.current)
+    return CallPublic.of(call, actions_for(call.level, request.app.state.rules.current))
 
 
-@api.post("/calls/{call_id}/hand-over", response_model=CallOut)
+@api.post("/calls/{call_id}/hand-over", response_model=CallPublic)
 def api_hand_over(request: Request, session: SessionDep, user: CallWork, call_id: int, body: HandOver):
     call = service.hand_over_call(session=session, user=user, call_id=call_id, to_username=body.to,
                                   reason=body.reason)
-    return CallOut.of(call, request.app.state.rules.current)
+    return CallPublic.of(call, actions_for(call.level, request.app.state.rules.current))
 
 
 @api.post("/calls/{call_id}/destinations", response_model=list[DestinationGivenOut], status_code=201)
@@ -557,8 +516,9 @@ def api_give_destination(session: SessionDep, user: CallWork, call_id: int, body
             for g, d in service.destinations_given(session=session, call=call)]
 
 
-@api.post("/calls/{call_id}/finalise", response_model=CallOut)
+@api.post("/calls/{call_id}/finalise", response_model=CallPublic)
 def api_finalise(request: Request, session: SessionDep, user: CallWork, call_id: int, body: Finalise):
     call, referral = flows.finalise_call(session=session, user=user, call_id=call_id, version=body.version,
                                            incomplete=body.incomplete)
-    return CallOut.of(call, request.app.state.rules.current, referral.id if referral else None)
+    return CallPublic.of(call, actions_for(call.level, request.app.state.rules.current),
+                         referral.id if referral else None)
