@@ -182,6 +182,61 @@ class CallUpdate(BaseModel):
             raise InvalidInput(describe_validation_errors(error.errors())) from None
 
 
+# --- API schemas: what the JSON API takes and returns, beside the tables they describe ------------------
+
+class CallStart(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    line: str | None = Check(default=None, max_length=64)
+    seat: str | None = Check(default=None, max_length=64)
+    external_id: str | None = Check(default=None, max_length=128, description="The phone system's call id")
+    caller_number: str | None = Check(default=None, max_length=64)
+
+
+class HandOver(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    to: str = Check(max_length=64, description="Username of the counsellor or supervisor taking the call")
+    reason: str = Check(default="", max_length=500, description="Kept in the audit log only")
+
+
+class DestinationGivenIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    destination_id: int = Check(ge=1, le=2**31 - 1)
+
+
+class DestinationGivenOut(BaseModel):
+    destination_id: int
+    name: str
+    phone: str | None
+    at: datetime
+
+
+class CallSave(CallUpdate):
+    version: int
+
+
+class Finalise(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    version: int
+    incomplete: bool = False
+
+
+class CallInProgressOut(BaseModel):
+    call_id: int
+    counsellor: str
+    line: str | None
+    started_at: datetime
+    minutes: int
+    level: RiskLevel
+    judged: bool
+    referral_id: int | None
+    handed_over: bool
+    stale: bool
+
+
 class CallAssessment(SQLModel, table=True):
     """The history of a call's risk level: each change by the engine and each override, with its rules."""
 

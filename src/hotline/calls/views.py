@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from hotline.accounts import service as accounts
@@ -30,7 +29,18 @@ from hotline.calls.choices import (
 )
 from hotline.calls.contexts import actions_for, banner_context
 from hotline.calls.forms import call_update_from_form
-from hotline.calls.models import Call, CallPublic, CallUpdate
+from hotline.calls.models import (
+    Call,
+    CallInProgressOut,
+    CallPublic,
+    CallSave,
+    CallStart,
+    CallUpdate,
+    DestinationGivenIn,
+    DestinationGivenOut,
+    Finalise,
+    HandOver,
+)
 from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _
@@ -46,9 +56,6 @@ TEMPLATE_GLOBALS = dict(
     label=label, domain_label=domain_label, discount_label=discount_label,
     answer_label_for=lambda rule_id: str(ANSWER_LABELS.get(rule_id.removeprefix("answers."), rule_id)),
 )
-
-
-
 
 
 def _form_context(request: Request, session, user, call: Call) -> dict:
@@ -75,7 +82,6 @@ def _form_context(request: Request, session, user, call: Call) -> dict:
         **_custody_context(session, call),
         **_destinations_context(session, call),
     }
-
 
 
 def _alerts(request: Request, session, call: Call) -> list:
@@ -410,46 +416,6 @@ def add_addendum(
 
 # --- JSON API ----------------------------------------------------------------------------------------
 
-class CallStart(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    line: str | None = Field(default=None, max_length=64)
-    seat: str | None = Field(default=None, max_length=64)
-    external_id: str | None = Field(default=None, max_length=128, description="The phone system's call id")
-    caller_number: str | None = Field(default=None, max_length=64)
-
-
-class HandOver(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    to: str = Field(max_length=64, description="Username of the counsellor or supervisor taking the call")
-    reason: str = Field(default="", max_length=500, description="Kept in the audit log only")
-
-
-class DestinationGivenIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    destination_id: int = Field(ge=1, le=2**31 - 1)
-
-
-class DestinationGivenOut(BaseModel):
-    destination_id: int
-    name: str
-    phone: str | None
-    at: datetime
-
-
-class CallSave(CallUpdate):
-    version: int
-
-
-class Finalise(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    version: int
-    incomplete: bool = False
-
-
 @api.post("/calls", response_model=CallPublic, status_code=201)
 def api_start_call(request: Request, session: SessionDep, user: CallWork, body: CallStart | None = None):
     from hotline.roster import on_now
@@ -465,19 +431,6 @@ def api_start_call(request: Request, session: SessionDep, user: CallWork, body: 
         session.refresh(call)
     out = CallPublic.of(call, actions_for(call.level, request.app.state.rules.current)).model_dump(mode="json")
     return JSONResponse(out, status_code=201 if created else 200)
-
-
-class CallInProgressOut(BaseModel):
-    call_id: int
-    counsellor: str
-    line: str | None
-    started_at: datetime
-    minutes: int
-    level: RiskLevel
-    judged: bool
-    referral_id: int | None
-    handed_over: bool
-    stale: bool
 
 
 @api.get("/calls/in-progress", response_model=list[CallInProgressOut])
