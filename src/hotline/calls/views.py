@@ -45,6 +45,7 @@ from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _
 from hotline.pages import client_address, flash, go_to, is_htmx, line_today, render
+from hotline.roster import on_now
 from hotline.screening import views as screening
 from hotline.triage import PROTECTIVE_FIELDS, RISK_FACTOR_FIELDS, SCREENER_FIELDS, RiskLevel, findings
 
@@ -97,25 +98,21 @@ def calls_home(request: Request, session: SessionDep, user: CallWork):
     tz = request.app.state.settings.tz
     midnight = datetime.combine(datetime.now(tz).date(), time.min, tz)
     from hotline.referrals import service as referrals
-    from hotline.roster import on_now
-
-    on_now = on_now.who_is_on_now(session=session)
-    on_call = [o.user for o in on_now if o.role == "supervisor"]
+    on_shift = on_now.who_is_on_now(session=session)
+    on_call = [o.user for o in on_shift if o.role == "supervisor"]
     others = [u for u in accounts.active_users_with(session=session, role=Role.supervisor) if u not in on_call]
     return render(request, "calls/index.html", {
         "debriefs": referrals.debriefs_offered(session=session, user=user),
         "supervisors": on_call + others,  # the supervisor on shift first: they are who to debrief with
-        "roster_live": bool(on_now),
+        "roster_live": bool(on_shift),
         "drafts": service.list_drafts(session=session, user=user),
         "today": [c for c in service.list_since(session=session, user=user, since=midnight) if not c.is_draft],
-        "on_shift": any(o.user.id == user.id for o in on_now),
+        "on_shift": any(o.user.id == user.id for o in on_shift),
     })
 
 
 @pages.post("/calls")
 def start_call(request: Request, session: SessionDep, user: CallWork):
-    from hotline.roster import on_now
-
     # The line the counsellor is on shift for: reports and the staffing forecast count calls per line.
     call, _created = service.start_call(session=session, counsellor=user,
                                         line=on_now.line_on_shift(session=session, user=user))
@@ -125,15 +122,13 @@ def start_call(request: Request, session: SessionDep, user: CallWork):
 @pages.get("/calls/now")
 def calls_now(request: Request, session: SessionDep, user: Supervision):
     """Every call on the line now, most urgent first, and who on shift is free to take the next one."""
-    from hotline.roster import on_now
-
     board = service.calls_in_progress(session=session, user=user)
     busy = {c.counsellor_id for c in board}
-    on_now = on_now.who_is_on_now(session=session)
-    free = sorted({o.user.id: o for o in on_now if o.role == "counsellor" and o.user.id not in busy}.values(),
+    on_shift = on_now.who_is_on_now(session=session)
+    free = sorted({o.user.id: o for o in on_shift if o.role == "counsellor" and o.user.id not in busy}.values(),
                   key=lambda o: (o.line.name, o.user.display_name))
     return render(request, "calls/now.html", {
-        "board": board, "free": free, "roster_live": bool(on_now),
+        "board": board, "free": free, "roster_live": bool(on_shift),
         "urgent": sum(1 for c in board if c.level >= RiskLevel.high),
         "stale_hours": int(service.STALE_DRAFT.total_seconds() // 3600),
     }, block="board")
@@ -393,8 +388,6 @@ def _hand_over_context(session, user: User, call: Call) -> dict:
     """Who a draft call may be handed to: people on shift now first, then everyone else who takes calls."""
     if not call.is_draft or not service.may_hand_over(user, call):
         return {"hand_over_to": []}
-    from hotline.roster import on_now
-
     on_shift = {o.user.id for o in on_now.who_is_on_now(session=session)}
     people = {u.id: u for role in (Role.counsellor, Role.supervisor)
               for u in accounts.active_users_with(session=session, role=role) if u.id != call.counsellor_id}
@@ -418,8 +411,6 @@ def add_addendum(
 
 @api.post("/calls", response_model=CallPublic, status_code=201)
 def api_start_call(request: Request, session: SessionDep, user: CallWork, body: CallStart | None = None):
-    from hotline.roster import on_now
-
     body = body or CallStart()
     line = body.line if body.line is not None else on_now.line_on_shift(session=session, user=user)
     call, created = service.start_call(session=session, counsellor=user, line=line, seat=body.seat,

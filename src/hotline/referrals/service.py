@@ -601,7 +601,7 @@ def queue_rows(*, session: Session, referrals: list[Referral], brief: bool = Fal
     elif brief:
         users = {row.id: _Person(*row) for row in session.execute(_PEOPLE, {"ids": list(user_ids)})}
     else:
-        users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
+        users = accounts.people(session=session, ids=user_ids)
     now = utcnow()
     rows = []
     for referral in referrals:

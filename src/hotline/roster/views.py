@@ -391,7 +391,7 @@ def _mine(request: Request, session, user: User, *, feed_url: str | None = None,
     tz = request.app.state.settings.tz
     now = datetime.now(tz)
     entries = feeds.my_shifts(session=session, user=user, start=now - timedelta(days=1),
-                                end=now + timedelta(days=60))
+                              end=now + timedelta(days=60))
     requests = swaps.swaps_for(session=session, user=user)
     colleagues = [p for p in service.staff(session=session) if p.id != user.id]
     return render(request, "roster/mine.html", {
@@ -656,7 +656,7 @@ def calendar_feed(request: Request, session: SessionDep, token: str):
     user = feeds.user_for_feed(session=session, token=token)
     now = datetime.now(request.app.state.settings.tz)
     entries = feeds.my_shifts(session=session, user=user, start=now - timedelta(days=31),
-                                end=now + timedelta(days=120), published_only=True)
+                              end=now + timedelta(days=120), published_only=True)
     body = shifts_calendar(entries, title=_("Hotline shifts"), domain=request.url.hostname or "hotline",
                            role_label=lambda role: str(SHIFT_ROLE_LABELS.get(role, role)))
     return Response(body, media_type="text/calendar; charset=utf-8",

@@ -42,9 +42,9 @@ _OBJECT_PREFIX_EN = ("with ", "by ", "to ", "for ", "from ", "about ", "at ")
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
 # After a denial, an answer ends or names what it denies (没有想过, 不会, 没那个打算); a negated 想/要
 # with an object goes on to something else (不想再复诊, 不要告诉家人).
-_ANSWER_GOES_ON = re.compile(r"(?:想|要|肯|愿意|让|给|准|用|再)(?!过|死|活|自杀|轻生|伤|做傻事|这样|那样|,|\.|$)"
+_ANSWER_GOES_ON = re.compile(r"\s*(?:(?:想|要|肯|愿意|让|给|准|用|再)(?!过|死|活|自杀|轻生|伤|做傻事|这样|那样|,|\.|$)"
                              r"|(?:current |active |specific |clear )?"
-                             r"(?:plan|intent|method|means|access|timeline|date)")
+                             r"(?:plan|intent|method|means|access|timeline|date))")
 # "SI: yes, no plan": the answer was yes; what follows denies something else.
 _AFFIRMED = re.compile(r"\b(?:yes|yeah|yep|endorse[sd]?|admit(?:s|ted)?)\b|有的|有过|承认|是的")
 _ANSWER_ENDS = frozenset(",.;:!?'\")」』-—")
@@ -454,8 +454,7 @@ class _TextAnalysis:
                     return False
                 # An answer (说没有, 话不会, "said no"), not a new statement whose verb happens to be
                 # negated (又说不想再复诊 "also said he doesn't want more check-ups").
-                rest = text[m.end:].lstrip()
-                if not _ANSWER_GOES_ON.match(rest):
+                if not _ANSWER_GOES_ON.match(text, m.end):
                     return True
         return False
 

@@ -156,11 +156,17 @@ def _fold_cantonese(text: str) -> str:
     return _YUE_RE.sub(lambda m: _YUE_WORDS[m.group()], text) if _YUE_RE.search(text) else text
 
 
+def _fold_script(text: str) -> tuple[str, list[int] | None]:
+    """Case, width and script: NFKC, lower case, Traditional to Simplified."""
+    folded, offsets = _fold(text)
+    return (folded if folded.isascii() else _to_simplified(folded)), offsets
+
+
 @lru_cache(maxsize=16384)  # in memory only, like the note being saved; pieces of old notes age out
 def _normalise_piece(text: str) -> Normalised:
-    folded, offsets = _fold(text)
+    folded, offsets = _fold_script(text)
     if not folded.isascii():
-        folded = _fold_cantonese(_to_simplified(folded))
+        folded = _fold_cantonese(folded)
     return Normalised(folded, None if offsets is None else tuple(offsets))
 
 
@@ -171,5 +177,4 @@ def normalise_phrase(phrase: str) -> str:
 
 def script_form(phrase: str) -> str:
     """A phrase folded for case and script only: 食咗 and 吃了 differ here, though both match the same."""
-    folded, _ = _fold(phrase)
-    return folded if folded.isascii() else _to_simplified(folded)
+    return _fold_script(phrase)[0]
