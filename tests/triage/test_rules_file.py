@@ -175,6 +175,21 @@ def test_inflected_verbs_and_numbers_compose_an_act_never_written_out(tmp_path):
     assert assess("She took 2 pills for a headache.", rules=rules).level.value == "none"
 
 
+def test_a_pattern_over_neighbouring_sentences_reads_what_was_said_one_sentence_each(tmp_path):
+    body = (
+        '[[term]]\nid = "c.garage"\nphrases = ["garage"]\n'
+        '[[term]]\nid = "c.engine"\nphrases = ["engine running"]\n'
+        '[[pattern]]\nid = "p.exhaust"\ndomain = "suicide"\nlevel = "imminent"\nscope = "SCOPE"\nwithin = 60\n'
+        'when = "c.garage + c.engine"\n'
+    )
+    note = "Sat in the garage. Engine running, doors shut."
+    assert assess(note, rules=load_rules(write(tmp_path, body.replace("SCOPE", "sentences")))).level.value == "imminent"
+    assert assess(note, rules=load_rules(write(tmp_path, body.replace("SCOPE", "sentence")))).level.value == "none"
+    # two sentences apart is another part of the call
+    far = "Garage door fixed. Talked about work. Engine running fine now."
+    assert assess(far, rules=load_rules(write(tmp_path, body.replace("SCOPE", "sentences")))).level.value == "none"
+
+
 def test_a_misplaced_tilde_is_refused_with_the_rule_named(tmp_path):
     refuse(tmp_path, '[[term]]\nid = "c.bad"\nphrases = ["ta~ke"]\n', "c.bad", "'~' ends a word")
     refuse(tmp_path, '[[term]]\nid = "c.bad"\nphrases = ["吃~"]\n', "c.bad", "English verb")

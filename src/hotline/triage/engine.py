@@ -578,18 +578,21 @@ class _TextAnalysis:
         blocked = [o.start for n in pat.unless for o in occ.get(n, ())]
         reach = pat.within or len(self.norm.text)
         seen: list[tuple[int, int]] = []
+        sentence_of = self.clauses.sentence_of
         if pat.scope == "clause":
-            group = lambda o: o.clause  # noqa: E731
+            fits = lambda o, a: o.clause == a.clause  # noqa: E731
         elif pat.scope == "sentence":
-            group = lambda o: self.clauses.sentence_of(o.start)  # noqa: E731
+            fits = lambda o, a: sentence_of(o.start) == sentence_of(a.start)  # noqa: E731
+        elif pat.scope == "sentences":
+            # what the caller has, where they are and what they said, often told one sentence each
+            fits = lambda o, a: abs(sentence_of(o.start) - sentence_of(a.start)) <= 1  # noqa: E731
         else:
-            group = lambda o: 0  # noqa: E731
+            fits = lambda o, a: True  # noqa: E731
         others = [(p, [o.start for o in p]) for p in parts[1:]]
         for anchor in parts[0]:
             chosen = [anchor]
-            where = group(anchor)
             for occs, starts in others:
-                best = _nearest(occs, starts, anchor.start, pat.within, group, where)
+                best = _nearest(occs, starts, anchor, pat.within, fits)
                 if best is None:
                     break
                 chosen.append(best)
@@ -624,8 +627,9 @@ class _TextAnalysis:
         return f"{' · '.join(filled)} → {pat.why}" if filled else pat.why
 
 
-def _nearest(occs: list[_Occ], starts: list[int], pos: int, within: int, group, where) -> _Occ | None:
-    """The occurrence nearest to pos in the same clause/sentence, if within reach."""
+def _nearest(occs: list[_Occ], starts: list[int], anchor: _Occ, within: int, fits) -> _Occ | None:
+    """The occurrence nearest to the anchor that fits the pattern's scope, if within reach."""
+    pos = anchor.start
     limit = within if within else float("inf")
     i = bisect_left(starts, pos)
     # Walk outwards from pos in both directions until out of reach.
@@ -640,7 +644,7 @@ def _nearest(occs: list[_Occ], starts: list[int], pos: int, within: int, group, 
         d = abs(starts[j] - pos)
         if d > limit:
             break
-        if group(occs[j]) == where:
+        if fits(occs[j], anchor):
             return occs[j]
         if j == hi:
             hi += 1

@@ -43,7 +43,7 @@ MODIFIER_KINDS = frozenset(
 )
 _REACH_KINDS = frozenset({"negation", "post_negation", "reported", "hesitation", "dream"})
 SUBJECTS = frozenset({"auto", "self"})
-SCOPES = frozenset({"clause", "sentence", "note"})
+SCOPES = frozenset({"clause", "sentence", "sentences", "note"})
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_.\-]*$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_.\-]*$")
@@ -535,7 +535,7 @@ def parse_rules(data: bytes, path: str | Path = "<rules>") -> RuleSet:
         within = chk.integer(rid, item.get("within", 30), "within")
         scope = item.get("scope", "sentence")
         if scope not in SCOPES:
-            raise chk.fail(rid, f"scope must be clause, sentence or note; got {scope!r}")
+            raise chk.fail(rid, f"scope must be clause, sentence, sentences or note; got {scope!r}")
         patterns.append(
             Pattern(id=rid, when=item["when"], parts=parts, within=within, scope=scope, requires=requires,
                     unless=unless, **risk_common(rid, item))
