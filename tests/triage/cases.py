@@ -424,4 +424,20 @@ CASES: list[Case] = [
     Case("今天的药都吃了，晚上睡得还行。", N, N, None),
     Case("她按时服药，今天的药全吃了。", N, N, None),
     Case("She took her meds today as prescribed.", N, N, None),
+    # ---------------------------------------------------------------- a method with any reflexive, in any tense
+    Case("She says she'll hang herself from the stairs.", H, H, "suicide.method"),
+    Case("He keeps saying he wants to drown himself.", H, H, "suicide.method"),
+    Case("Her uncle hanged himself when she was a teenager; she still thinks about him.", N, N, None),
+    Case("An old classmate hung himself in 2015, it came up again tonight.", N, N, None),
+    Case("Tried to drown herself last month, pulled out by a passer-by.", H, H, "suicide.attempt"),
+    # ---------------------------------------------------------------- a year named is history
+    Case("Took an overdose in 2018, admitted for two days. Low again since the redundancy.", M, M, None),
+    Case("2017年吞过药住院，最近又睡不好。", M, M, "suicide.attempt", "past"),
+    # ------------------------------------------------------- one past event told in two clauses; "at that time"
+    Case("Overdosed on her mum's tablets in 2016 and was in ICU for a week; works as a nurse now.", M, M, None),
+    Case("前几晚又割了手，割那阵是真的想死。", H, H, "act.cut_to_die"),
+    Case("前幾晚又𠝹咗手，𠝹嗰陣係真係想死。", H, H, "act.cut_to_die"),
+    # ---------------------------------------------------------------- a form-style "no" that goes on
+    Case("Asked directly - no thoughts of harming herself, just exhausted.", N, N, None),
+    Case("Hasn't mentioned hurting himself at all, mainly money worries.", N, N, "self_harm.nssi", "negated"),
 ]

@@ -39,6 +39,7 @@ _FIRST_PERSON_EN = re.compile(r"\b(i|i'm|i've|me|myself)\b")
 # A relation word right after these is an object, not the subject (被老公打, 和男朋友分手).
 _OBJECT_PARTICLES = frozenset("和跟被与给对为把让同")
 _OBJECT_PREFIX_EN = ("with ", "by ", "to ", "for ", "from ", "about ", "at ")
+_FORM_DENIAL_RUNS_ON = 24  # characters, as far as an English 'no' reaches
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
 # After a denial, an answer ends or names what it denies (没有想过, 不会, 没那个打算); a negated 想/要
 # with an object goes on to something else (不想再复诊, 不要告诉家人).
@@ -48,7 +49,9 @@ _ANSWER_GOES_ON = re.compile(r"\s*(?:(?:想|要|肯|愿意|让|给|准|用|再)(
 # "SI: yes, no plan": the answer was yes; what follows denies something else.
 _AFFIRMED = re.compile(r"\b(?:yes|yeah|yep|endorse[sd]?|admit(?:s|ted)?)\b|有的|有过|承认|是的")
 _ANSWER_ENDS = frozenset(",.;:!?'\")」』-—")
-_NOW, _RECENT, _PAST = 0, 1, 2
+# A clause with no time word of its own is read as now, unless it is part of a combination whose other
+# parts name a time: "overdosed in 2018, admitted for two days" is one event, all of it history.
+_NOW, _RECENT, _PAST, _UNMARKED = 0, 1, 2, 3
 
 
 @dataclass(slots=True)
@@ -58,7 +61,7 @@ class _Hit:
     owner: int  # index into rules / terms / buffers / modifiers
     discount: Discount | None = None
     why: str = ""
-    time: int = _NOW
+    time: int = _UNMARKED
     time_word: str = ""
     third_party: bool = False
     reported: str = ""  # the word that made it someone else's story
@@ -350,6 +353,11 @@ class _TextAnalysis:
         # A later day governs its whole sentence ("他下回再这样，我当着他面喝了").
         self.later = {self.clauses.sentence_of(h.start): h for h in live.get("future", ())}
         self.by_clause: dict[int, list[tuple[str, _Mark]]] = {}
+        # "At that time" refers back: the time last named before it ("前两晚割了手，割的时候是想死的" is recent).
+        named = sorted((h.start, kind) for kind in ("past", "recent", "present") for h in live.get(kind, ()))
+        for h in live.get("then", ()):
+            earlier = [kind for start, kind in named if start < h.start]
+            live.setdefault(earlier[-1] if earlier else "past", []).append(h)
         for kind in ("negation", "post_negation", "question", "past", "recent", "present", "third_party",
                      "acquaintance", "reported", "hesitation", "dream"):
             for h in live.get(kind, ()):
@@ -392,6 +400,11 @@ class _TextAnalysis:
                 if reach == 0 or m.start - h.end <= reach:
                     h.discount, h.why = Discount.negated, f"negated by '{self._word(m)}'"
                     return
+            elif kind == "post_negation" and m.end <= h.start and h.start - m.end <= _FORM_DENIAL_RUNS_ON \
+                    and self._word(m).endswith((" no", " denies", " denied")):
+                # a form-style answer that goes on to say what is denied ("asked - no thoughts of hurting herself")
+                h.discount, h.why = Discount.negated, f"negated by '{self._word(m)}'"
+                return
             elif kind == "question" and m.end <= h.start and (self._denied_next(clause)
                                                               or self._denied_after(mods, h)):
                 h.discount, h.why = Discount.negated, f"asked ('{self._word(m)}') and denied"
@@ -605,7 +618,7 @@ class _TextAnalysis:
                 if any(start < b and a < end for a, b in seen):
                     continue
                 seen.append((start, end))
-                time = min(o.time for o in chosen)  # the most current part decides
+                time = _combined_time([o.time for o in chosen])
                 discount = Discount.past if time == _PAST else None
                 why = self._explain(pat, chosen) + (" (history)" if time == _PAST else "")
                 reported = next((o.reported for o in chosen if o.reported), "")
@@ -625,6 +638,16 @@ class _TextAnalysis:
         filled = [f"{o.role} '{self._span_text(o.start, o.end)[0]}'" for o in sorted(chosen, key=lambda o: o.start)
                   if o.role]
         return f"{' · '.join(filled)} → {pat.why}" if filled else pat.why
+
+
+def _combined_time(times: list[int]) -> int:
+    """The time of a combination: the most current part decides, and a part that names no time is now,
+    except where every part that names one names the past (then it is one past event: "overdosed in
+    2018, admitted for two days")."""
+    named = [t for t in times if t != _UNMARKED]
+    if named and all(t == _PAST for t in named):
+        return _PAST
+    return min(_NOW if t == _UNMARKED else t for t in times)
 
 
 def _nearest(occs: list[_Occ], starts: list[int], anchor: _Occ, within: int, fits) -> _Occ | None:

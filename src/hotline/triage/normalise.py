@@ -141,6 +141,8 @@ def normalise(text: str) -> Normalised:
 # (係 is not: t2s makes it 系, which Mandarin reads as 关系). 著 is Taiwan's 着 (拿著), which t2s keeps.
 # Rule phrases are folded the same way.
 _YUE_WORDS = {"而家": "现在", "宜家": "现在", "啱啱": "刚刚", "琴日": "昨天", "寻日": "昨天", "听日": "明天",
+              "琴晚": "昨晚", "寻晚": "昨晚",
+              "今朝": "今早",
               "头先": "刚才", "点样": "怎样", "一齐": "一起", "边度": "哪里", "乜嘢": "什么", "跳落": "跳下",
               "落去": "下去"}
 _YUE_CHARS = str.maketrans({"咗": "了", "唔": "不", "冇": "没", "喺": "在", "佢": "他", "嘅": "的", "嚟": "来",

@@ -28,6 +28,7 @@ MODIFIER_KINDS = frozenset(
         "past",  # history marker in the clause
         "recent",  # within ~3 months: overrides past
         "present",  # now / still: overrides past and recent
+        "then",  # "at that time" (当时, 嗰阵): the time last named before it in the note, else the past
         "future",  # set for a later day (考完试那天, "next month"): imminent counts as high
         "third_party",  # the clause is about someone else
         "acquaintance",  # about a friend, colleague, classmate...: as third_party, and their past is a story
@@ -282,6 +283,8 @@ class _Checker:
 #
 #   take~      every form of an English verb: take, takes, took, taken, taking
 #   take~ed    its past forms only: took, taken (what was done, not what is meant)
+#   ~self      every reflexive: myself, himself, herself, themselves, themself, yourself ("hang~ ~self"
+#              finds "hung himself"; who it is comes from the clause, as for any phrase)
 #   #          any digit: "#盒" finds "3盒" (the number may be longer)
 #   ##         a number of two digits or more: "## pills" finds "30 pills" and "120 pills", not "2 pills"
 #   *word      the match may start inside a word, as "word*" lets it run on past the end
@@ -342,6 +345,7 @@ def inflect(word: str, past_only: bool = False) -> tuple[str, ...]:
     return tuple(dict.fromkeys((word, third, past, participle, ing)))
 
 
+_REFLEXIVES = ("myself", "himself", "herself", "themselves", "themself", "yourself")
 _TWO_DIGITS = tuple(f"{a}{b}" for a in "123456789" for b in "0123456789")
 _DIGITS_ZH = "一二三四五六七八九"
 # 十, 十一 … 十九, 二十, 二十一 … 九十九
@@ -358,7 +362,9 @@ def expand(phrase: str) -> tuple[str, ...]:
         for word in words:
             core = word.rstrip("*")
             star = word[len(core):]
-            if core.endswith("~ed") or core.endswith("~"):
+            if core == "~self":
+                choices.append([f + star for f in _REFLEXIVES])
+            elif core.endswith("~ed") or core.endswith("~"):
                 past = core.endswith("~ed")
                 base = core[: -3 if past else -1]
                 if not base.isascii() or not base.isalpha():
