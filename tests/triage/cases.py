@@ -440,4 +440,16 @@ CASES: list[Case] = [
     # ---------------------------------------------------------------- a form-style "no" that goes on
     Case("Asked directly - no thoughts of harming herself, just exhausted.", N, N, None),
     Case("Hasn't mentioned hurting himself at all, mainly money worries.", N, N, "self_harm.nssi", "negated"),
+    # ------------------------------------------------------- session 11 concepts (own wording)
+    Case("He has written letters to his two boys, says they'll understand when they read them.", H, H,
+         "prep.letters_left"),
+    Case("她说给父母的信已经写好了，放在抽屉里，他们看到就会明白。", H, H, "prep.letters_left"),
+    Case("Wrote letters to her pen pals in Japan this week, enjoys it.", N, N, None),
+    Case("老人把家里的农药搬到了床底下。", H, H, "means.kept_close"),
+    Case("Her arm is bleeding and it won't stop, she's gone quiet.", I, I, "act.bleeding_now"),
+    Case("他说手腕一直在流血，止不住。", I, I, "act.bleeding_now"),
+    Case("Locked herself in the bathroom with the razor, shouted 'goodbye' through the door.", I, I,
+         "act.locked_in_with_means"),
+    Case("他说要让前妻全家陪葬，还知道她几点下班、走哪条路。", H, H, "others.threat_with_routine"),
+    Case("She stood on the footbridge, on the wrong side of the railing, phone in hand.", I, I, "place.over_the_edge"),
 ]
