@@ -339,7 +339,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     settings = settings or load_settings()
     engine = engine or make_engine(settings.database_url, **settings.engine_options())
     secret_key = settings.resolved_secret_key()
-    ring, _made = settings.keyring()  # no key, no start: records must never be written in the clear
+    ring, _made = keys.ring_from(settings)  # no key, no start: records must never be written in the clear
     keys.install(ring)
 
     @asynccontextmanager

@@ -42,7 +42,7 @@ def _keyring(settings: Settings, *, create: bool = False):
     from hotline.encryption import keys
 
     try:
-        ring, made = settings.keyring(create=create)
+        ring, made = keys.ring_from(settings, create=create)
     except SettingsError as error:
         typer.echo(f"hotline: {error}", err=True)
         raise typer.Exit(2) from None

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-LOCALES = ("zh_CN", "en")
+from hotline.i18n import LOCALES
+from hotline.keytext import BadKey, new_key, parse_key
 
 
 class SettingsError(Exception):
@@ -107,8 +108,6 @@ class Settings(BaseSettings):
     @field_validator("encryption_keys")
     @classmethod
     def _well_formed_keys(cls, value: str | None) -> str | None:
-        from hotline.encryption.keys import BadKey, parse_key
-
         if value is None:
             return None
         parts = [part.strip() for part in value.split(",") if part.strip()]
@@ -164,13 +163,12 @@ class Settings(BaseSettings):
         return key
 
 
-    def keyring(self, *, create: bool = False):
-        """The encryption key ring. With `create` (demo only) missing key files are made, mode 0600.
+    def key_material(self, *, create: bool = False) -> tuple[list[str], str, list[Path]]:
+        """The encryption keys (newest first) and the caller-hash key, as text, and the key files made.
+        With `create` (demo only) missing key files are made, mode 0600; encryption/keys.py builds the ring.
 
-        Returns (ring, files made); raises SettingsError naming the variable when a key is missing.
+        Raises SettingsError naming the variable when a key is missing.
         """
-        from hotline.encryption.keys import BadKey, KeyRing, new_key
-
         made: list[Path] = []
         if self.encryption_keys:
             keys = self.encryption_keys.split(",")
@@ -200,10 +198,7 @@ class Settings(BaseSettings):
             hash_key = path.read_text().strip()
             if len(hash_key) < 32:
                 raise SettingsError(f"HOTLINE_CALLER_HASH_KEY_FILE: {path} holds fewer than 32 characters")
-        try:
-            return KeyRing.from_text(keys, hash_key), made
-        except BadKey as error:
-            raise SettingsError(f"HOTLINE_ENCRYPTION_KEY_FILE: {error}") from None
+        return keys, hash_key, made
 
 
 def _write_secret(path: Path, content: str) -> None:

@@ -16,11 +16,11 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy
 
-from hotline.config import LOCALES
 from hotline.resources import LOCALES as LOCALE_DIR
 
 DOMAIN = "messages"
 LOCALE_COOKIE = "hotline_locale"
+LOCALES = ("zh_CN", "en")  # the languages the interface speaks
 LOCALES_SUPPORTED = LOCALES
 _current_locale: ContextVar[str] = ContextVar("hotline_locale", default="zh_CN")
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from hotline import i18n
-from hotline.config import LOCALES
+from hotline.i18n import LOCALES
 from hotline.resources import TEMPLATES
 
 FLASH_COOKIE = "hotline_flash"

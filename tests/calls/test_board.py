@@ -41,18 +41,18 @@ def test_calls_in_progress_most_urgent_then_longest_and_none_that_ended(session,
     session.add_all([quiet_long, quiet_short, high])
     session.commit()
 
-    board = service.calls_in_progress(session=session, user=supervisor, now=now)
+    board = flows.calls_in_progress(session=session, user=supervisor, now=now)
     assert [c.call_id for c in board] == [high.id, quiet_long.id, quiet_short.id]
     assert [(c.counsellor, c.level.value, c.minutes, c.stale) for c in board] == [
         ("Li Na", "high", 3, False), ("Wang Fang", "none", 300, True), ("Li Na", "none", 12, False)]
     # A counsellor's own judgement is what the board shows, and says so.
     flows.override_level(session=session, user=wang, call_id=quiet_long.id, level="moderate",
                            reason="Talks of giving things away")
-    judged = [c for c in service.calls_in_progress(session=session, user=supervisor, now=now)
+    judged = [c for c in flows.calls_in_progress(session=session, user=supervisor, now=now)
               if c.call_id == quiet_long.id][0]
     assert (judged.level.value, judged.judged) == ("moderate", True)
     with pytest.raises(Forbidden):
-        service.calls_in_progress(session=session, user=wang)
+        flows.calls_in_progress(session=session, user=wang)
 
 
 def test_the_board_page_shows_who_and_how_risky_but_not_what_was_said(client, logged_in, session, make_user):

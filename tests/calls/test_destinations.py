@@ -55,20 +55,20 @@ def test_what_the_caller_was_given_is_kept_once_and_only_on_ones_own_call(sessio
     other = make_user(Role.counsellor)
     call, _ = service.start_call(session=session, counsellor=counsellor)
     clinic = directory["社区心理服务站"]
-    first = service.give_destination(session=session, user=counsellor, call_id=call.id, destination_id=clinic.id)
-    again = service.give_destination(session=session, user=counsellor, call_id=call.id, destination_id=clinic.id)
+    first = referrals.give_destination(session=session, user=counsellor, call_id=call.id, destination_id=clinic.id)
+    again = referrals.give_destination(session=session, user=counsellor, call_id=call.id, destination_id=clinic.id)
     assert again.id == first.id and again.at == first.at
-    assert [d.name for _g, d in service.destinations_given(session=session, call=call)] == ["社区心理服务站"]
+    assert [d.name for _g, d in referrals.destinations_given(session=session, call=call)] == ["社区心理服务站"]
     with pytest.raises(InvalidInput):  # no longer in use
-        service.give_destination(session=session, user=counsellor, call_id=call.id,
+        referrals.give_destination(session=session, user=counsellor, call_id=call.id,
                                  destination_id=directory["旧的青少年热线"].id)
     with pytest.raises(InvalidInput):
-        service.give_destination(session=session, user=counsellor, call_id=call.id, destination_id=10_000)
+        referrals.give_destination(session=session, user=counsellor, call_id=call.id, destination_id=10_000)
     with pytest.raises(Forbidden):
-        service.give_destination(session=session, user=other, call_id=call.id, destination_id=clinic.id)
+        referrals.give_destination(session=session, user=other, call_id=call.id, destination_id=clinic.id)
     flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version, incomplete=True)
     with pytest.raises(Conflict):
-        service.give_destination(session=session, user=counsellor, call_id=call.id,
+        referrals.give_destination(session=session, user=counsellor, call_id=call.id,
                                  destination_id=directory["Emergency 120"].id)
 
 

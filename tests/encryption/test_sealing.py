@@ -140,7 +140,7 @@ def test_a_missing_or_malformed_key_stops_start_up_naming_the_setting(tmp_path, 
     settings = Settings(database_url=database_url, encryption_keys=None, encryption_key_file=tmp_path / "keys",
                         caller_hash_key_file=tmp_path / "caller-key")
     with pytest.raises(SettingsError, match="HOTLINE_ENCRYPTION_KEYS"):
-        settings.keyring()
+        keys.ring_from(settings)
     assert not (tmp_path / "keys").exists()
     with pytest.raises(SettingsError, match="HOTLINE_ENCRYPTION_KEYS"):
         load_settings(encryption_keys="too-short")
@@ -154,8 +154,8 @@ def test_a_missing_or_malformed_key_stops_start_up_naming_the_setting(tmp_path, 
 def test_demo_mode_makes_private_key_files_once(tmp_path, database_url):
     settings = Settings(database_url=database_url, encryption_keys=None, caller_hash_key=None,
                         encryption_key_file=tmp_path / "keys", caller_hash_key_file=tmp_path / "caller-key")
-    first, made = settings.keyring(create=True)
+    first, made = keys.ring_from(settings, create=True)
     assert made == [tmp_path / "keys", tmp_path / "caller-key"]
     assert (tmp_path / "keys").stat().st_mode & 0o777 == 0o600
-    again, made_again = settings.keyring(create=True)
+    again, made_again = keys.ring_from(settings, create=True)
     assert made_again == [] and again.newest_id == first.newest_id

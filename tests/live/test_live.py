@@ -104,7 +104,7 @@ def test_a_hand_over_is_announced_on_the_call_and_to_the_queue(engine, make_user
     def hand_over_both():
         with Session(engine, expire_on_commit=False) as session:
             for call in (quiet, urgent):
-                calls.hand_over_call(session=session, user=supervisor, call_id=call.id, to_username="lead")
+                flows.hand_over_call(session=session, user=supervisor, call_id=call.id, to_username="lead")
 
     topics = {live.call_topic(quiet.id), live.call_topic(urgent.id), live.QUEUE_TOPIC}
     received = _watch_while(engine, topics, hand_over_both, wait=2.0)

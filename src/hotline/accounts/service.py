@@ -17,10 +17,9 @@ from sqlmodel import Session, col, select
 
 from hotline.accounts.models import ApiToken, LoginAttempt, Role, User, UserRole
 from hotline.audit import service as audit
-from hotline.config import LOCALES
 from hotline.database import utcnow
 from hotline.errors import Conflict, InvalidInput, NotFound, TooManyRequests
-from hotline.i18n import _
+from hotline.i18n import LOCALES, _
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so a wrong name costs as long as a wrong password.

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 
+from hotline.accounts import service as accounts
 from hotline.accounts.guards import AdminUser
 from hotline.audit import service
 from hotline.deps import SessionDep
@@ -28,8 +29,11 @@ def audit_page(request: Request, session: SessionDep, admin: AdminUser, who: str
     except HotlineError as error:
         return render(request, "audit/search.html", {**context, "error": error.message}, block="results",
                       status_code=error.status_code)
-    entries, total = service.search(session=session, query=query, tz=request.app.state.settings.tz)
+    actor = accounts.find_user(session=session, username=query.who) if query.who else None
+    entries, total = service.search(session=session, query=query, tz=request.app.state.settings.tz,
+                                    actor_id=actor.id if actor else None)
+    people = accounts.people(session=session, ids={e.actor_id for e in entries if e.actor_id is not None})
     context["page_url"] = lambda number: "/admin/audit?" + urlencode({**form, "page": number})
     context.update(entries=entries, total=total, page=query.page, pages=max(1, -(-total // service.PAGE_SIZE)),
-                   names=service.actor_names(session=session, entries=entries))
+                   names={person_id: person.username for person_id, person in people.items()})
     return render(request, "audit/search.html", context, block="results")

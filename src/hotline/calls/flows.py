@@ -1,5 +1,6 @@
 """What follows a change to a call, across domains: the supervisors' queue hears of imminent risk while the
-caller is still on the line, and a finalised call at moderate risk or above opens a referral.
+caller is still on the line, a finalised call at moderate risk or above opens a referral, a call handed over
+refreshes its queue row, and the supervisors' board of calls in progress shows each call's open referral.
 
 calls/service.py changes the call and knows nothing of referrals; views and the API call these instead,
 so every way in to a call gets the same follow-up, in the same transaction as the change.
@@ -7,6 +8,7 @@ so every way in to a call gets the same follow-up, in the same transaction as th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -14,6 +16,7 @@ from sqlmodel import Session
 from hotline.accounts.models import User
 from hotline.calls import service
 from hotline.calls.models import Call
+from hotline.live import service as live
 from hotline.referrals import service as referrals
 from hotline.referrals.models import Referral
 from hotline.triage import RiskLevel
@@ -58,3 +61,20 @@ def finalise_call(*, policy=None, **kwargs):
 def end_non_data_call(**kwargs):
     """service.end_non_data_call, with the same follow-ups as a save and a finalise."""
     return service.end_non_data_call(**kwargs, escalate=bring_in_supervisor, then=_refer_if_at_risk())
+
+
+def hand_over_call(*, session: Session, **kwargs) -> Call:
+    """service.hand_over_call; a queue row showing the call's counsellor is refreshed at once."""
+    call = service.hand_over_call(session=session, **kwargs)
+    if referrals.referral_for_call(session=session, call=call) is not None:
+        live.announce(session, live.QUEUE_TOPIC, call=call.id, what="handed_over")
+        session.commit()
+    return call
+
+
+def calls_in_progress(*, session: Session, user: User, now: datetime | None = None) -> list[service.CallInProgress]:
+    """service.calls_in_progress, each call with its open referral (a supervisor asked for, or the level
+    brought one in)."""
+    board = service.calls_in_progress(session=session, user=user, now=now)
+    open_ids = referrals.open_referral_ids(session=session, call_ids=[c.call_id for c in board])
+    return [replace(c, referral_id=open_ids.get(c.call_id)) for c in board]

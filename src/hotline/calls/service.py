@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy import bindparam, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -28,15 +27,16 @@ from hotline.calls.models import (
     CallHandOver,
     CallUpdate,
     CrisisTick,
-    DestinationGiven,
 )
 from hotline.database import utcnow
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.i18n import _, _l
 from hotline.live import service as live
 from hotline.notifications import service as notifications
-from hotline.referrals.models import OPEN_STATUSES, Destination, Referral
 from hotline.triage import INSTRUMENT_FIELDS, Answers, Assessment, RiskLevel, RuleSet, assess
+
+if TYPE_CHECKING:  # referrals build on calls: a finalised call's follow-up (flows.py) may return one
+    from hotline.referrals.models import Referral
 
 
 class StaleVersion(Conflict):
@@ -165,7 +165,7 @@ class CallInProgress:
     minutes: int
     level: RiskLevel
     judged: bool  # the level is the counsellor's judgement, not the engine's
-    referral_id: int | None  # an open referral: a supervisor was asked for, or the level brought one in
+    referral_id: int | None  # an open referral (filled in by flows.calls_in_progress, which knows referrals)
     handed_over: bool
     stale: bool
 
@@ -181,10 +181,6 @@ def calls_in_progress(*, session: Session, user: User, now: datetime | None = No
         .join(User, col(User.id) == Call.counsellor_id)
         .where(Call.status == CallStatus.draft)).all()
     ids = [row.id for row in rows]
-    referrals = dict(session.execute(
-        select(Referral.call_id, Referral.id).where(col(Referral.call_id).in_(ids),
-                                                    col(Referral.status).in_([s.value for s in OPEN_STATUSES]))
-    ).all()) if ids else {}
     handed = set(session.scalars(select(CallHandOver.call_id).where(col(CallHandOver.call_id).in_(ids)))) \
         if ids else set()
     found = [CallInProgress(
@@ -192,7 +188,7 @@ def calls_in_progress(*, session: Session, user: User, now: datetime | None = No
         started_at=row.started_at,
         minutes=max(0, int((now - row.started_at).total_seconds() // 60)),
         level=RiskLevel(row.override_level or row.engine_level), judged=bool(row.override_level),
-        referral_id=referrals.get(row.id), handed_over=row.id in handed, stale=now - row.started_at >= STALE_DRAFT,
+        referral_id=None, handed_over=row.id in handed, stale=now - row.started_at >= STALE_DRAFT,
     ) for row in rows]
     found.sort(key=lambda c: (-c.level.rank, c.started_at))
     return found
@@ -214,34 +210,6 @@ def assessment_history(*, session: Session, call: Call) -> list[CallAssessment]:
 def crisis_ticks(*, session: Session, call: Call) -> dict[str, CrisisTick]:
     ticks = session.exec(select(CrisisTick).where(CrisisTick.call_id == call.id).order_by(CrisisTick.id))
     return {tick.step: tick for tick in ticks}
-
-
-def destinations_given(*, session: Session, call: Call) -> list[tuple[DestinationGiven, Destination]]:
-    return [tuple(row) for row in session.exec(
-        select(DestinationGiven, Destination).join(Destination, col(Destination.id) == DestinationGiven.destination_id)
-        .where(DestinationGiven.call_id == call.id).order_by(DestinationGiven.id))]
-
-
-def give_destination(*, session: Session, user: User, call_id: int, destination_id: int) -> DestinationGiven:
-    """Note that the caller was given this place's number during the call. Giving it twice keeps the first."""
-    call = _own_draft(session, user, call_id)
-    destination = session.get(Destination, destination_id)
-    if destination is None or not destination.active:
-        raise InvalidInput(_("Choose a destination from the list."), field="destination_id")
-    kept = select(DestinationGiven).where(DestinationGiven.call_id == call.id,
-                                          DestinationGiven.destination_id == destination.id)
-    existing = session.exec(kept).first()
-    if existing is not None:
-        return existing
-    given = DestinationGiven(call_id=call.id, destination_id=destination.id, by_id=user.id)
-    session.add(given)
-    try:
-        session.commit()
-    except IntegrityError:  # the same press sent twice at once: the other one kept it
-        session.rollback()
-        return session.exec(kept).one()
-    session.refresh(given)
-    return given
 
 
 def hand_overs(*, session: Session, call: Call) -> list[CallHandOver]:
@@ -527,8 +495,6 @@ def hand_over_call(*, session: Session, user: User, call_id: int, to_username: s
     # Screens showing the call learn at once: the first counsellor's banner refresh is refused and says
     # why, rather than their next save; a queue row showing the counsellor's name is refreshed.
     live.announce(session, live.call_topic(call_id), call=call_id, what="handed_over")
-    if session.exec(select(Referral.id).where(Referral.call_id == call_id)).first() is not None:
-        live.announce(session, live.QUEUE_TOPIC, call=call_id, what="handed_over")
     # The reason stays in the audit log: notifications show in every page's header, so no free text.
     notifications.notify(session=session, user_id=target.id, kind=HANDED_OVER, link=f"/calls/{call_id}",
                          params={"name": user.display_name, "call": call_id})

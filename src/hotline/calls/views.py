@@ -45,6 +45,8 @@ from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _
 from hotline.pages import client_address, flash, go_to, is_htmx, line_today, render
+from hotline.referrals import service as referrals
+from hotline.referrals.models import DestinationKind
 from hotline.roster import on_now
 from hotline.screening import views as screening
 from hotline.triage import PROTECTIVE_FIELDS, RISK_FACTOR_FIELDS, SCREENER_FIELDS, RiskLevel, findings
@@ -86,7 +88,6 @@ def _form_context(request: Request, session, user, call: Call) -> dict:
 
 
 def _alerts(request: Request, session, call: Call) -> list:
-    from hotline.referrals import service as referrals
 
     return referrals.active_alerts(session=session, caller_id=call.caller_id, today=line_today(request))
 
@@ -97,7 +98,6 @@ def _alerts(request: Request, session, call: Call) -> list:
 def calls_home(request: Request, session: SessionDep, user: CallWork):
     tz = request.app.state.settings.tz
     midnight = datetime.combine(datetime.now(tz).date(), time.min, tz)
-    from hotline.referrals import service as referrals
     on_shift = on_now.who_is_on_now(session=session)
     on_call = [o.user for o in on_shift if o.role == "supervisor"]
     others = [u for u in accounts.active_users_with(session=session, role=Role.supervisor) if u not in on_call]
@@ -122,7 +122,7 @@ def start_call(request: Request, session: SessionDep, user: CallWork):
 @pages.get("/calls/now")
 def calls_now(request: Request, session: SessionDep, user: Supervision):
     """Every call on the line now, most urgent first, and who on shift is free to take the next one."""
-    board = service.calls_in_progress(session=session, user=user)
+    board = flows.calls_in_progress(session=session, user=user)
     busy = {c.counsellor_id for c in board}
     on_shift = on_now.who_is_on_now(session=session)
     free = sorted({o.user.id: o for o in on_shift if o.role == "counsellor" and o.user.id not in busy}.values(),
@@ -179,7 +179,6 @@ def call_page(request: Request, session: SessionDep, user: CallWork, call_id: in
     call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
     if call.is_draft and call.counsellor_id == user.id:
         return render(request, "calls/call.html", _form_context(request, session, user, call))
-    from hotline.referrals import service as referrals
 
     referral = referrals.referral_for_call(session=session, call=call)
     return render(request, "calls/record.html", {
@@ -196,7 +195,7 @@ def call_page(request: Request, session: SessionDep, user: CallWork, call_id: in
         **screening.screening_context(request, session, user, call),
         **_hand_over_context(session, user, call),
         **_custody_context(session, call),
-        "destinations_given": service.destinations_given(session=session, call=call),
+        "destinations_given": referrals.destinations_given(session=session, call=call),
     })
 
 
@@ -332,19 +331,17 @@ def hand_over(
     to: Annotated[str, Form(max_length=64)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ):
-    call = service.hand_over_call(session=session, user=user, call_id=call_id, to_username=to, reason=reason)
+    call = flows.hand_over_call(session=session, user=user, call_id=call_id, to_username=to, reason=reason)
     response = go_to("/calls" if call.counsellor_id != user.id else f"/calls/{call.id}", request)
     flash(response, request, _("Call handed over."), "success")
     return response
 
 
 def _destinations_context(session, call: Call, text: str = "", kind: str = "") -> dict:
-    from hotline.referrals import service as referrals
-    from hotline.referrals.models import DestinationKind
 
     return {"destinations": referrals.find_destinations(session=session, text=text, kind=kind),
             "destination_kinds": list(DestinationKind),
-            "given": {g.destination_id: g.at for g, _d in service.destinations_given(session=session, call=call)}}
+            "given": {g.destination_id: g.at for g, _d in referrals.destinations_given(session=session, call=call)}}
 
 
 @pages.get("/calls/{call_id}/destinations")
@@ -362,10 +359,9 @@ def destinations_list(request: Request, session: SessionDep, user: CallWork, cal
 
 @pages.post("/calls/{call_id}/destinations/{destination_id}/given")
 def give_destination(request: Request, session: SessionDep, user: CallWork, call_id: int, destination_id: int):
-    given = service.give_destination(session=session, user=user, call_id=call_id, destination_id=destination_id)
+    given = referrals.give_destination(session=session, user=user, call_id=call_id, destination_id=destination_id)
     if not is_htmx(request):
         return go_to(f"/calls/{call_id}", request)
-    from hotline.referrals import service as referrals
 
     return render(request, "calls/_destination.html", {
         "call": service.load_call(session=session, call_id=call_id),
@@ -427,7 +423,7 @@ def api_start_call(request: Request, session: SessionDep, user: CallWork, body: 
 @api.get("/calls/in-progress", response_model=list[CallInProgressOut])
 def api_calls_in_progress(session: SessionDep, user: Supervision):
     return [CallInProgressOut(**{k: getattr(c, k) for k in CallInProgressOut.model_fields})
-            for c in service.calls_in_progress(session=session, user=user)]
+            for c in flows.calls_in_progress(session=session, user=user)]
 
 
 @api.get("/calls/{call_id}", response_model=CallPublic)
@@ -446,7 +442,7 @@ def api_save_call(request: Request, session: SessionDep, user: CallWork, call_id
 
 @api.post("/calls/{call_id}/hand-over", response_model=CallPublic)
 def api_hand_over(request: Request, session: SessionDep, user: CallWork, call_id: int, body: HandOver):
-    call = service.hand_over_call(session=session, user=user, call_id=call_id, to_username=body.to,
+    call = flows.hand_over_call(session=session, user=user, call_id=call_id, to_username=body.to,
                                   reason=body.reason)
     return CallPublic.of(call, actions_for(call.level, request.app.state.rules.current))
 
@@ -454,10 +450,10 @@ def api_hand_over(request: Request, session: SessionDep, user: CallWork, call_id
 @api.post("/calls/{call_id}/destinations", response_model=list[DestinationGivenOut], status_code=201)
 def api_give_destination(session: SessionDep, user: CallWork, call_id: int, body: DestinationGivenIn):
     """Note that the caller was given this destination; answers with everything given on the call so far."""
-    service.give_destination(session=session, user=user, call_id=call_id, destination_id=body.destination_id)
+    referrals.give_destination(session=session, user=user, call_id=call_id, destination_id=body.destination_id)
     call = service.load_call(session=session, call_id=call_id)
     return [DestinationGivenOut(destination_id=d.id, name=d.name, phone=d.phone, at=g.at)
-            for g, d in service.destinations_given(session=session, call=call)]
+            for g, d in referrals.destinations_given(session=session, call=call)]
 
 
 @api.post("/calls/{call_id}/finalise", response_model=CallPublic)

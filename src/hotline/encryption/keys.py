@@ -12,21 +12,20 @@ import binascii
 import hashlib
 import hmac
 import os
-import secrets
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from hotline.config import Settings, SettingsError, load_settings
 from hotline.errors import HotlineError
 from hotline.i18n import _
+from hotline.keytext import BadKey, new_key, parse_key
+
+__all__ = ["BadKey", "KeyRing", "current", "install", "new_key", "parse_key", "ring_from"]
 
 PREFIX = "hl1:"
 NONCE_BYTES = 12
-
-
-class BadKey(ValueError):
-    """A key given in settings is malformed; the message says how to make a good one."""
 
 
 class SealedFieldUnreadable(HotlineError):
@@ -37,21 +36,6 @@ class SealedFieldUnreadable(HotlineError):
 
 class EncryptionKeysMissing(HotlineError):
     status_code = 503
-
-
-def new_key() -> str:
-    """A fresh 256-bit key, as `hotline keys new` prints it."""
-    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-
-
-def parse_key(text: str) -> bytes:
-    try:
-        raw = base64.urlsafe_b64decode(text.strip().encode())
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != 32:
-        raise BadKey("each key must be 32 bytes in URL-safe base64; make one with `hotline keys new`")
-    return raw
 
 
 def key_id(key: bytes) -> str:
@@ -131,10 +115,20 @@ def current() -> KeyRing:
     """The installed ring, or one built from the environment for scripts and migrations."""
     global _installed
     if _installed is None:
-        from hotline.config import SettingsError, load_settings
-
         try:
-            _installed, _made = load_settings().keyring()
+            _installed, _made = ring_from(load_settings())
         except SettingsError as error:
             raise EncryptionKeysMissing(str(error)) from None
     return _installed
+
+
+def ring_from(settings: Settings, *, create: bool = False) -> tuple[KeyRing, list]:
+    """The key ring the settings name. With `create` (demo only) missing key files are made, mode 0600.
+
+    Returns (ring, files made); raises SettingsError naming the variable when a key is missing.
+    """
+    keys, hash_key, made = settings.key_material(create=create)
+    try:
+        return KeyRing.from_text(keys, hash_key), made
+    except BadKey as error:
+        raise SettingsError(f"HOTLINE_ENCRYPTION_KEY_FILE: {error}") from None

@@ -23,12 +23,12 @@ from sqlmodel import Session, col, select
 from hotline.accounts.models import Role, User
 from hotline.audit import service as audit
 from hotline.calls import callers
-from hotline.calls import service as calls
 from hotline.calls.choices import CallStatus
 from hotline.calls.models import Call, CallAddendum, CallAssessment, Caller, CrisisTick
 from hotline.database import utcnow
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.i18n import _
+from hotline.referrals import service as referrals
 from hotline.referrals.models import CallerAlert, CallReview, Debrief, FollowUp, Referral, ReferralEvent
 
 BATCH = 500
@@ -245,7 +245,7 @@ def caller_export(*, session: Session, caller: Caller) -> dict:
             "addenda": _rows(session, CallAddendum, CallAddendum.call_id == call.id),
             "destinations_given": [{"name": destination.name, "phone": destination.phone,
                                     "at": to_jsonable_python(given.at)}
-                                   for given, destination in calls.destinations_given(session=session, call=call)],
+                                   for given, destination in referrals.destinations_given(session=session, call=call)],
             "reviews": _rows(session, CallReview, CallReview.call_id == call.id),
             "debriefs": _rows(session, Debrief, Debrief.call_id == call.id),
             "referral": to_jsonable_python(referral.model_dump()) if referral else None,

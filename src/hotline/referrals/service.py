@@ -11,13 +11,15 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, case, func, literal_column, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hotline.accounts import service as accounts
 from hotline.accounts.models import Role, User
 from hotline.audit import service as audit
+from hotline.calls import service as calls
 from hotline.calls.choices import CallStatus
-from hotline.calls.models import Call, Caller, CallHandOver
+from hotline.calls.models import Call, Caller, CallHandOver, DestinationGiven
 from hotline.database import utcnow
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.i18n import _
@@ -353,6 +355,16 @@ def referral_for_call(*, session: Session, call: Call) -> Referral | None:
     return session.exec(select(Referral).where(Referral.call_id == call.id)).first()
 
 
+def open_referral_ids(*, session: Session, call_ids: list[int]) -> dict[int, int]:
+    """The open referral of each of these calls, by call id."""
+    if not call_ids:
+        return {}
+    return dict(session.execute(
+        select(Referral.call_id, Referral.id).where(col(Referral.call_id).in_(call_ids),
+                                                    col(Referral.status).in_([s.value for s in OPEN_STATUSES]))
+    ).all())
+
+
 def status_label(status) -> str:
     return str(STATUS_LABELS.get(status, status))
 
@@ -476,6 +488,35 @@ def save_destination(*, session: Session, user: User, destination_id: int | None
     session.commit()
     session.refresh(destination)
     return destination
+
+
+def destinations_given(*, session: Session, call: Call) -> list[tuple[DestinationGiven, Destination]]:
+    return [tuple(row) for row in session.exec(
+        select(DestinationGiven, Destination).join(Destination, col(Destination.id) == DestinationGiven.destination_id)
+        .where(DestinationGiven.call_id == call.id).order_by(DestinationGiven.id))]
+
+
+def give_destination(*, session: Session, user: User, call_id: int, destination_id: int) -> DestinationGiven:
+    """Note that the caller was given this place's number during the call (the counsellor's own call in
+    progress). Giving it twice keeps the first."""
+    call = calls.own_draft(session=session, user=user, call_id=call_id)
+    destination = session.get(Destination, destination_id)
+    if destination is None or not destination.active:
+        raise InvalidInput(_("Choose a destination from the list."), field="destination_id")
+    kept = select(DestinationGiven).where(DestinationGiven.call_id == call.id,
+                                          DestinationGiven.destination_id == destination.id)
+    existing = session.exec(kept).first()
+    if existing is not None:
+        return existing
+    given = DestinationGiven(call_id=call.id, destination_id=destination.id, by_id=user.id)
+    session.add(given)
+    try:
+        session.commit()
+    except IntegrityError:  # the same press sent twice at once: the other one kept it
+        session.rollback()
+        return session.exec(kept).one()
+    session.refresh(given)
+    return given
 
 
 # --- supervision: reviews, debriefs, caller alerts ------------------------------------------------------
