@@ -1,6 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import BaseModel
 from sqlalchemy import Column, ForeignKey, Integer, String
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -108,3 +109,12 @@ class RecoveryCode(SQLModel, table=True):
     )
     code_hash: str = Field(max_length=64)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- API schemas: what the JSON API takes and returns --------------------------------------------------
+
+class Me(BaseModel):
+    username: str
+    display_name: str
+    roles: list[Role]
+    locale: str | None

@@ -8,11 +8,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
 
 from hotline.accounts import service, totp
 from hotline.accounts.guards import AdminUser, CurrentUser, MaybeUser, end_session, start_session
-from hotline.accounts.models import Role
+from hotline.accounts.models import Me, Role
 from hotline.audit.service import record as audit
 from hotline.config import LOCALES
 from hotline.deps import SessionDep, SettingsDep
@@ -431,13 +430,6 @@ def revoke_tokens(request: Request, session: SessionDep, admin: AdminUser, user_
 
 
 # --- JSON API -------------------------------------------------------------------------------------
-
-class Me(BaseModel):
-    username: str
-    display_name: str
-    roles: list[Role]
-    locale: str | None
-
 
 @api.get("/me", response_model=Me)
 def me(user: CurrentUser) -> Me:

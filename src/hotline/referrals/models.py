@@ -1,6 +1,8 @@
 from datetime import date, datetime
 from enum import StrEnum
 
+from pydantic import BaseModel
+from pydantic import Field as SchemaField
 from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
@@ -163,3 +165,47 @@ class CallerAlert(SQLModel, table=True):
     expires_on: date | None = None
     created_by_id: int = Field(foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# --- API schemas: what the JSON API takes and returns --------------------------------------------------
+
+class ReferralOut(BaseModel):
+    id: int
+    call_id: int
+    level: str
+    status: str
+    owner: str | None
+    opened_at: datetime
+    deadline_at: datetime | None
+    acknowledged_at: datetime | None
+    overdue: bool
+    destination_id: int | None
+    reference_number: str | None
+    resolution: str | None
+    timeline: list[dict] | None = None
+
+
+class Transition(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    to: ReferralStatus
+    destination_id: int | None = None
+    reference_number: str | None = SchemaField(default=None, max_length=100)
+    resolution: str | None = SchemaField(default=None, max_length=1000)
+
+
+class FollowUpOut(BaseModel):
+    id: int
+    referral_id: int
+    due_on: date
+    status: str
+    overdue: bool
+
+
+class DestinationOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    phone: str | None
+    hours: str | None
+    coverage: str | None

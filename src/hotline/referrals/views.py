@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field
 
 from hotline.accounts import service as accounts
 from hotline.accounts.guards import AdminUser, CallWork, Supervision
@@ -18,7 +17,15 @@ from hotline.i18n import _
 from hotline.pages import client_address, flash, go_to, line_today, render
 from hotline.referrals import service
 from hotline.referrals.choices import EVENT_LABELS, FOLLOW_UP_LABELS, KIND_LABELS, STATUS_LABELS
-from hotline.referrals.models import DestinationKind, Referral, ReferralStatus
+from hotline.referrals.models import (
+    DestinationKind,
+    DestinationOut,
+    FollowUpOut,
+    Referral,
+    ReferralOut,
+    ReferralStatus,
+    Transition,
+)
 
 pages = APIRouter()
 api = APIRouter()
@@ -32,11 +39,8 @@ TEMPLATE_GLOBALS = dict(  # installed by create_app (routes.template_helpers)
 )
 
 
-
 def _policy(request: Request) -> service.QueuePolicy:
     return service.QueuePolicy.from_settings(request.app.state.settings)
-
-
 
 
 QUEUE_PAGE_ROWS = 100  # the most urgent; filters narrow the rest. More rows only slow every 3-second refresh.
@@ -213,22 +217,6 @@ def save_destination(
 
 # --- JSON API ----------------------------------------------------------------------------------------
 
-class ReferralOut(BaseModel):
-    id: int
-    call_id: int
-    level: str
-    status: str
-    owner: str | None
-    opened_at: datetime
-    deadline_at: datetime | None
-    acknowledged_at: datetime | None
-    overdue: bool
-    destination_id: int | None
-    reference_number: str | None
-    resolution: str | None
-    timeline: list[dict] | None = None
-
-
 def _out(session, referral: Referral, with_timeline: bool = False) -> ReferralOut:
     owner = accounts.get_user(session=session, user_id=referral.owner_id) if referral.owner_id else None
     events = None
@@ -264,15 +252,6 @@ def api_claim(session: SessionDep, user: Supervision, referral_id: int):
     return _out(session, service.claim(session=session, user=user, referral_id=referral_id))
 
 
-class Transition(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    to: ReferralStatus
-    destination_id: int | None = None
-    reference_number: str | None = Field(default=None, max_length=100)
-    resolution: str | None = Field(default=None, max_length=1000)
-
-
 @api.post("/referrals/{referral_id}/transition", response_model=ReferralOut)
 def api_transition(request: Request, session: SessionDep, user: Supervision, referral_id: int, body: Transition):
     referral = service.transition(session=session, user=user, referral_id=referral_id, to=body.to.value,
@@ -282,14 +261,6 @@ def api_transition(request: Request, session: SessionDep, user: Supervision, ref
     return _out(session, referral, with_timeline=True)
 
 
-class FollowUpOut(BaseModel):
-    id: int
-    referral_id: int
-    due_on: date
-    status: str
-    overdue: bool
-
-
 @api.get("/follow-ups", response_model=list[FollowUpOut])
 def api_follow_ups(request: Request, session: SessionDep, user: Supervision,
                    due: Annotated[str, Query(pattern="^(today|all)$")] = "today"):
@@ -297,15 +268,6 @@ def api_follow_ups(request: Request, session: SessionDep, user: Supervision,
     items = service.follow_ups_due(session=session, user=user, today=today, include_future=due == "all")
     return [FollowUpOut(id=f.id, referral_id=f.referral_id, due_on=f.due_on, status=f.status,
                         overdue=f.due_on < today) for f in items]
-
-
-class DestinationOut(BaseModel):
-    id: int
-    name: str
-    kind: str
-    phone: str | None
-    hours: str | None
-    coverage: str | None
 
 
 @api.get("/destinations", response_model=list[DestinationOut])

@@ -3,6 +3,7 @@
 from datetime import date, datetime, time
 from enum import StrEnum
 
+from pydantic import BaseModel
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -240,3 +241,14 @@ class SwapRequest(SQLModel, table=True):
     decided_by_id: int | None = Field(default=None, sa_column=Column(
         Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True))
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- API schemas: what the JSON API takes and returns --------------------------------------------------
+
+class OnNowOut(BaseModel):
+    line: str
+    user_id: int
+    name: str
+    role: str
+    extension: str | None
+    until: datetime

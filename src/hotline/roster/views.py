@@ -10,7 +10,6 @@ from typing import Annotated
 from babel.dates import format_date
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
 
 from hotline.accounts import service as accounts
 from hotline.accounts.guards import CallWork, CurrentUser, RosterEdit, RosterRead, StaffingWatch
@@ -22,7 +21,7 @@ from hotline.i18n import _, get_locale
 from hotline.pages import client_address, flash, go_to, render
 from hotline.roster import export, feeds, forecast, on_now, service, staff_import, swaps, wellbeing
 from hotline.roster.ical import shifts_calendar
-from hotline.roster.models import SHIFT_ROLE_LABELS, SWAP_STATUS_LABELS, Line
+from hotline.roster.models import SHIFT_ROLE_LABELS, SWAP_STATUS_LABELS, Line, OnNowOut
 from hotline.roster.week import week_of
 
 pages = APIRouter()
@@ -665,15 +664,6 @@ def calendar_feed(request: Request, session: SessionDep, token: str):
 
 # --- JSON --------------------------------------------------------------------------------------------
 
-class OnNowOut(BaseModel):
-    line: str
-    user_id: int
-    name: str
-    role: str
-    extension: str | None
-    until: datetime
-
-
 @api.get("/roster/now", response_model=list[OnNowOut])
 def api_on_now(session: SessionDep, user: CurrentUser):
     """Who is on a published shift now, supervisors on call first on each line."""
@@ -682,7 +672,6 @@ def api_on_now(session: SessionDep, user: CurrentUser):
 
 
 # --- wellbeing -----------------------------------------------------------------------------------------
-
 
 
 @pages.get("/roster/wellbeing")
