@@ -88,7 +88,6 @@ def _form_context(request: Request, session, user, call: Call) -> dict:
 
 
 def _alerts(request: Request, session, call: Call) -> list:
-
     return referrals.active_alerts(session=session, caller_id=call.caller_id, today=line_today(request))
 
 
@@ -179,7 +178,6 @@ def call_page(request: Request, session: SessionDep, user: CallWork, call_id: in
     call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
     if call.is_draft and call.counsellor_id == user.id:
         return render(request, "calls/call.html", _form_context(request, session, user, call))
-
     referral = referrals.referral_for_call(session=session, call=call)
     return render(request, "calls/record.html", {
         **banner_context(request, session, call),
@@ -338,7 +336,6 @@ def hand_over(
 
 
 def _destinations_context(session, call: Call, text: str = "", kind: str = "") -> dict:
-
     return {"destinations": referrals.find_destinations(session=session, text=text, kind=kind),
             "destination_kinds": list(DestinationKind),
             "given": {g.destination_id: g.at for g, _d in referrals.destinations_given(session=session, call=call)}}
@@ -362,7 +359,6 @@ def give_destination(request: Request, session: SessionDep, user: CallWork, call
     given = referrals.give_destination(session=session, user=user, call_id=call_id, destination_id=destination_id)
     if not is_htmx(request):
         return go_to(f"/calls/{call_id}", request)
-
     return render(request, "calls/_destination.html", {
         "call": service.load_call(session=session, call_id=call_id),
         "destination": referrals.get_destination(session=session, destination_id=destination_id),

@@ -591,21 +591,20 @@ class _TextAnalysis:
         blocked = [o.start for n in pat.unless for o in occ.get(n, ())]
         reach = pat.within or len(self.norm.text)
         seen: list[tuple[int, int]] = []
-        sentence_of = self.clauses.sentence_of
         if pat.scope == "clause":
-            fits = lambda o, a: o.clause == a.clause  # noqa: E731
-        elif pat.scope == "sentence":
-            fits = lambda o, a: sentence_of(o.start) == sentence_of(a.start)  # noqa: E731
-        elif pat.scope == "sentences":
-            # what the caller has, where they are and what they said, often told one sentence each
-            fits = lambda o, a: abs(sentence_of(o.start) - sentence_of(a.start)) <= 1  # noqa: E731
+            group = lambda o: o.clause  # noqa: E731
+        elif pat.scope in ("sentence", "sentences"):
+            group = lambda o: self.clauses.sentence_of(o.start)  # noqa: E731
         else:
-            fits = lambda o, a: True  # noqa: E731
+            group = lambda o: 0  # noqa: E731
+        # "sentences": what the caller has, where they are and what they said, often told one sentence each
+        spread = 1 if pat.scope == "sentences" else 0
         others = [(p, [o.start for o in p]) for p in parts[1:]]
         for anchor in parts[0]:
             chosen = [anchor]
+            where = group(anchor)
             for occs, starts in others:
-                best = _nearest(occs, starts, anchor, pat.within, fits)
+                best = _nearest(occs, starts, anchor.start, pat.within, group, where, spread)
                 if best is None:
                     break
                 chosen.append(best)
@@ -650,9 +649,8 @@ def _combined_time(times: list[int]) -> int:
     return min(_NOW if t == _UNMARKED else t for t in times)
 
 
-def _nearest(occs: list[_Occ], starts: list[int], anchor: _Occ, within: int, fits) -> _Occ | None:
-    """The occurrence nearest to the anchor that fits the pattern's scope, if within reach."""
-    pos = anchor.start
+def _nearest(occs: list[_Occ], starts: list[int], pos: int, within: int, group, where, spread: int) -> _Occ | None:
+    """The occurrence nearest to pos in the same clause/sentence (or `spread` sentences away), if within reach."""
     limit = within if within else float("inf")
     i = bisect_left(starts, pos)
     # Walk outwards from pos in both directions until out of reach.
@@ -667,7 +665,7 @@ def _nearest(occs: list[_Occ], starts: list[int], anchor: _Occ, within: int, fit
         d = abs(starts[j] - pos)
         if d > limit:
             break
-        if fits(occs[j], anchor):
+        if abs(group(occs[j]) - where) <= spread:
             return occs[j]
         if j == hi:
             hi += 1
