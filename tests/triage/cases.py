@@ -452,4 +452,26 @@ CASES: list[Case] = [
          "act.locked_in_with_means"),
     Case("他说要让前妻全家陪葬，还知道她几点下班、走哪条路。", H, H, "others.threat_with_routine"),
     Case("She stood on the footbridge, on the wrong side of the railing, phone in hand.", I, I, "place.over_the_edge"),
+    # ------------------------------------------------------- session 12 (own wording)
+    # Relay text typed word by word: the spaces are not commas.
+    Case("文字转接：「我 刚刚 吞 了 一 整 瓶 药」", I, I, "act.overdose_taken"),
+    Case("文字轉接：「遺書 寫 好 了 在 抽屜」", H, H, "p.note_written"),
+    Case("好累 想死 再见", M, M, "suicide.ideation"),
+    # A form answer that opens the clause denies what follows it.
+    Case("评估：否认自伤自杀念头，家人支持。", N, N, "self_harm.nssi", "negated"),
+    Case("自杀念头：否认。", N, N, "suicide.ideation", "negated"),
+    # Asking how to answer someone who might one day say it.
+    Case("万一哪天他跟我说想死，我该怎么回？", N, N, None),
+    Case("Mum asks what she should say if her son ever says he wants to die.", N, N, None),
+    Case("Razor to her forearm while we talk, blood on the sink.", I, I, "act.blade_on_body"),
+    Case("他承认吞了一整盒止痛药，现在一直在吐。", I, I, "act.overdose_taken"),
+    Case("She's swallowing them one by one while we talk.", I, I, "act.swallowing_now"),
+    Case("每天要吃十几颗药，一颗一颗吃很辛苦。", N, N, None),
+    Case("Said he did something stupid - the tablets - and now he feels drowsy.", I, I, "act.something_taken"),
+    Case("Pills counted out on the desk, 40 of them, and a glass of water.", I, I, "means.counted_out"),
+    Case("他爬出窗外，坐在冷气机架上，十几楼。", I, I, "place.over_the_edge"),
+    Case("She's on the top floor of the car park. Says she isn't coming down.", I, I, "place.no_return_now"),
+    Case("在儿子枕头下找到一封遗书。", H, H, "p.note_written"),
+    Case("用烟头烫手背，说是让自己清醒，否认想死。", M, M, "self_harm.nssi"),
+    Case("Bullied by older boys at the new job, wants to know how to complain. Denies SI.", N, N, None),
 ]

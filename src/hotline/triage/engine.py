@@ -148,7 +148,11 @@ class _Tables:
             self.sub_rb.append(found if buckets & {"rule", "neutral"} else ())
             self.sub_term.append(found if "neutral" in buckets else ())
             # Only the modifiers inside matter here: a term's hit then costs nothing unless it holds one.
-            self.sub_mod.append(tuple((off, q) for off, q in found if is_modifier[q]))
+            # A form answer (":否认") denies what stands before it; the denial inside it still denies
+            # what follows ("评估：否认自伤念头").
+            answer_only = buckets == {"post_negation"}
+            self.sub_mod.append(tuple((off, q) for off, q in found if is_modifier[q]
+                                      and not (answer_only and "negation" in {b for b, _ in self.owners[q]})))
         self.rule_lowerable = {r.id: r.lowerable for r in rules.rules}
         self.rule_lowerable.update({p.id: p.lowerable for p in rules.patterns})
         # A note is scanned sentence by sentence, each sentence's matches cached (see normalise.sentences),

@@ -164,11 +164,40 @@ def _fold_script(text: str) -> tuple[str, list[int] | None]:
     return (folded if folded.isascii() else _to_simplified(folded)), offsets
 
 
+# Relay services and some phone keyboards type Chinese word by word with a space after each word
+# ("我 吃 了 很 多 藥"). Elsewhere a space between Chinese characters is a comma, so a run is joined
+# only when it looks segmented: four words or more, none longer than two characters, one of them a
+# single character.
+_HAN = "\u3400-\u9fff\U00020000-\U0002ffff"
+_SPACED_WORDS = re.compile(f"(?:[{_HAN}]{{1,2}} ){{3,}}[{_HAN}]{{1,2}}(?![{_HAN}])")
+
+
+def _join_spaced_words(text: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
+    runs = [m for m in _SPACED_WORDS.finditer(text)
+            if (m.start() == 0 or not _is_han(text[m.start() - 1]))
+            and any(len(word) == 1 for word in m.group().split(" "))]
+    if not runs:
+        return text, offsets
+    source = list(range(len(text))) if offsets is None else offsets
+    keep = [True] * len(text)
+    for m in runs:
+        for i in range(m.start(), m.end()):
+            if text[i] == " ":
+                keep[i] = False
+    return "".join(ch for ch, k in zip(text, keep) if k), [o for o, k in zip(source, keep) if k]
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\U00020000" <= ch <= "\U0002ffff"
+
+
 @lru_cache(maxsize=16384)  # in memory only, like the note being saved; pieces of old notes age out
 def _normalise_piece(text: str) -> Normalised:
     folded, offsets = _fold_script(text)
     if not folded.isascii():
         folded = _fold_cantonese(folded)
+        if " " in folded:
+            folded, offsets = _join_spaced_words(folded, offsets)
     return Normalised(folded, None if offsets is None else tuple(offsets))
 
 
