@@ -179,12 +179,9 @@ def _join_spaced_words(text: str, offsets: list[int] | None) -> tuple[str, list[
     if not runs:
         return text, offsets
     source = list(range(len(text))) if offsets is None else offsets
-    keep = [True] * len(text)
-    for m in runs:
-        for i in range(m.start(), m.end()):
-            if text[i] == " ":
-                keep[i] = False
-    return "".join(ch for ch, k in zip(text, keep) if k), [o for o, k in zip(source, keep) if k]
+    dropped = {i for m in runs for i in range(m.start(), m.end()) if text[i] == " "}
+    kept = [i for i in range(len(text)) if i not in dropped]
+    return "".join([text[i] for i in kept]), [source[i] for i in kept]
 
 
 def _is_han(ch: str) -> bool:
