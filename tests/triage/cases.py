@@ -489,4 +489,11 @@ CASES: list[Case] = [
     Case("老板就那样，你懂的，天天加班。", N, N, None),
     Case("丈夫喝醉就踹她，上个月踢断了她两根肋骨。", H, H, "violence.injured"),
     Case("生气就用拳头捶墙，指节都瘀青了，说不想死。", M, M, "self_harm.nssi"),
+    # passive wishes said as not waking, being taken, never having been born
+    Case("She's tired of living, she says, but would never do anything.", L, L, "suicide.passive_wish"),
+    Case("每天醒来第一句就是：怎么又醒了。", L, L, "suicide.passive_wish"),
+    Case("他说老天不如把我收走算了。", L, L, "wish.by_chance"),
+    Case("Says the family would be happier without me, no thoughts of acting.", L, L, "suicide.passive_wish"),
+    Case("火灾后一直说死的应该是我。", L, L, "suicide.passive_wish"),
+    Case("Wouldn't care if a lorry took me out on the way home.", L, L, "wish.by_chance"),
 ]
