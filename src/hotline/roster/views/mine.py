@@ -1,0 +1,94 @@
+""""My shifts": the calendar feed address, availability and time off."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Request
+
+from hotline.accounts.guards import RosterRead
+from hotline.accounts.models import User
+from hotline.deps import SessionDep
+from hotline.errors import HotlineError
+from hotline.i18n import _
+from hotline.pages import flash, render
+from hotline.roster import feeds, on_now, service, swaps
+from hotline.roster.views.common import (
+    Text,
+    see_other,
+    weekday_names,
+    whole_number,
+)
+
+pages = APIRouter()
+
+
+# --- my shifts, availability, time off, the calendar feed --------------------------------------------
+
+def render_mine(request: Request, session, user: User, *, feed_url: str | None = None,
+          error: HotlineError | None = None):
+    tz = request.app.state.settings.tz
+    now = datetime.now(tz)
+    entries = feeds.my_shifts(session=session, user=user, start=now - timedelta(days=1),
+                              end=now + timedelta(days=60))
+    requests = swaps.swaps_for(session=session, user=user)
+    colleagues = [p for p in service.staff(session=session) if p.id != user.id]
+    return render(request, "roster/mine.html", {
+        "entries": entries,
+        "swappable": [(s, line) for s, _a, line in entries if s.starts_at > now],
+        "colleagues": colleagues,
+        "their_shifts": swaps.colleague_shifts(session=session, user=user, end=now + timedelta(days=60)),
+        "swaps": requests, "swap_names": swaps.names(session=session, swaps=[s for v in requests.values() for s in v]),
+        "asked_about": {s.shift_id for s in requests["mine"] if s.status in swaps.OPEN},
+        "on_shift": on_now.on_shift_now(session=session, user=user),
+        "feed_url": feed_url, "has_feed": feeds.has_feed(session=session, user=user),
+        "time_off": service.time_off_of(session=session, user=user),
+        "availability": service.availability_of(session=session, user_ids=[user.id]).get(user.id, []),
+        "weekdays": weekday_names(),
+        "tz": tz, "error": error and error.message,
+    }, status_code=error.status_code if error else 200)
+
+
+@pages.get("/roster/mine")
+def my_shifts(request: Request, session: SessionDep, user: RosterRead):
+    return render_mine(request, session, user)
+
+
+@pages.post("/roster/mine/feed")
+def new_feed(request: Request, session: SessionDep, user: RosterRead):
+    token = feeds.new_feed_token(session=session, user=user)
+    return render_mine(request, session, user, feed_url=str(request.url_for("calendar_feed", token=token)))
+
+
+@pages.post("/roster/mine/feed/revoke")
+def revoke_feed(request: Request, session: SessionDep, user: RosterRead):
+    feeds.revoke_feeds(session=session, user=user)
+    response = see_other("/roster/mine")
+    flash(response, request, _("Your calendar address no longer works. Make a new one if you need it."), "success")
+    return response
+
+
+@pages.post("/roster/mine/time-off")
+def add_time_off(request: Request, session: SessionDep, user: RosterRead, first_day: Text = "", last_day: Text = ""):
+    try:
+        first = service.parse_day(first_day, field="first_day")
+        service.add_time_off(session=session, user=user, first_day=first,
+                             last_day=service.parse_day(last_day, field="last_day") if last_day else first,
+                             tz=request.app.state.settings.tz)
+    except HotlineError as error:
+        return render_mine(request, session, user, error=error)
+    response = see_other("/roster/mine")
+    flash(response, request, _("Time off saved. The coordinator sees it when assigning."), "success")
+    return response
+
+
+@pages.post("/roster/mine/availability")
+def add_availability(request: Request, session: SessionDep, user: RosterRead, weekday: Text = "", start: Text = "",
+                     end: Text = ""):
+    try:
+        service.add_availability(session=session, user=user, weekday=whole_number(weekday, "weekday", 0, 6),
+                                 start=service.parse_time(start[:5], field="start"),
+                                 end=service.parse_time(end[:5], field="end"))
+    except HotlineError as error:
+        return render_mine(request, session, user, error=error)
+    return see_other("/roster/mine")
