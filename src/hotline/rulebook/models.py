@@ -1,5 +1,7 @@
 from datetime import datetime
 
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
@@ -35,3 +37,16 @@ class RuleFileReload(SQLModel, table=True):
     content: str = Field(sa_column=Column(Text, nullable=False))
     reloaded_by_id: int | None = Field(default=None, foreign_key="users.id")
     reloaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# A note is at most a few thousand characters; this bounds what one request may ask the engine to read.
+TEXT_MAX = 100_000
+
+
+class TriageRequest(BaseModel):
+    """A text (and optional screener answers) to assess with the rules in force."""
+
+    model_config = {"extra": "forbid"}
+
+    text: str = PydanticField(max_length=TEXT_MAX)
+    answers: dict[str, bool | None] | None = None

@@ -27,7 +27,6 @@ from hotline.triage import (
     shipped_rules_file,
 )
 
-TEXT_MAX = 100_000
 _UNSEEN = object()
 
 
@@ -169,6 +168,8 @@ def parse_answers(answers: dict | None) -> Answers | None:
 
 
 def assess_text(*, text: str, answers: dict | None, rules: RuleSet) -> Assessment:
+    from hotline.rulebook.models import TEXT_MAX  # the request schema's bound, for callers that skip it
+
     if len(text) > TEXT_MAX:
         raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="text", max=TEXT_MAX))
     return assess(text, parse_answers(answers), rules)

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field
 
 from hotline.accounts.guards import AdminUser, CurrentUser, Oversight
 from hotline.accounts.models import Role
@@ -18,6 +17,7 @@ from hotline.errors import HotlineError, NotFound
 from hotline.i18n import _
 from hotline.pages import client_address, flash, go_to, render
 from hotline.rulebook import service
+from hotline.rulebook.models import TriageRequest
 from hotline.triage import answer_rules
 
 pages = APIRouter()
@@ -83,13 +83,6 @@ def reload_rules(request: Request, session: SessionDep, admin: AdminUser):
                  address=client_address(request), detail={"version": fresh.version[:64]})
     flash(response, request, _("Rules reloaded: version %(version)s.", version=fresh.version[:12]), "success")
     return response
-
-
-class TriageRequest(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    text: str = Field(max_length=service.TEXT_MAX)
-    answers: dict[str, bool | None] | None = None
 
 
 @api.post("/triage")

@@ -1,11 +1,19 @@
 """Screenings given during a call and the caller's distress marked over the call's minutes."""
 
-from datetime import datetime
+from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+from pydantic import Field as ApiField
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
 from hotline.database import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from hotline.calls.models import Call
 
 
 class Screening(SQLModel, table=True):
@@ -38,3 +46,52 @@ class DistressMark(SQLModel, table=True):
     level: int
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     by_id: int = Field(foreign_key="users.id")
+
+
+def minutes_into(call: Call, moment: datetime) -> float:
+    """How far into the call a moment fell, in minutes (never negative)."""
+    return max(0.0, (moment - call.started_at).total_seconds() / 60)
+
+
+# --- the JSON API's shapes ----------------------------------------------------------------------------
+
+class ScreeningIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    instrument: str = ApiField(max_length=32, description="phq9, gad7 or phq4")
+    answers: list = ApiField(max_length=50, description="One answer per item, 0 = not at all … 3 = nearly every day")
+
+
+class ScreeningOut(BaseModel):
+    id: int
+    call_id: int
+    instrument: str
+    answers: list[int]
+    total: int
+    band: str
+    band_label: str
+    at: datetime
+
+    @classmethod
+    def of(cls, s: Screening, band_label: str) -> ScreeningOut:
+        return cls(id=s.id, call_id=s.call_id, instrument=s.instrument, answers=s.answers, total=s.total,
+                   band=s.band, band_label=band_label, at=s.at)
+
+
+class DistressIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    level: int = ApiField(description="0 calm … 10 worst")
+
+
+class DistressOut(BaseModel):
+    id: int
+    call_id: int
+    level: int
+    at: datetime
+    minute: float
+
+    @classmethod
+    def of(cls, call: Call, mark: DistressMark) -> DistressOut:
+        return cls(id=mark.id, call_id=mark.call_id, level=mark.level, at=mark.at,
+                   minute=round(minutes_into(call, mark.at), 2))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from hotline.accounts.guards import CallWork
 from hotline.accounts.models import User
@@ -21,7 +19,7 @@ from hotline.pages import client_address, go_to, is_htmx, render
 from hotline.screening import service
 from hotline.screening.charts import distress_curve, score_trend
 from hotline.screening.instruments import INSTRUMENTS, ScoringError, instrument
-from hotline.screening.models import DistressMark, Screening
+from hotline.screening.models import DistressIn, DistressOut, ScreeningIn, ScreeningOut, minutes_into
 
 pages = APIRouter()
 api = APIRouter()
@@ -45,17 +43,13 @@ TEMPLATE_GLOBALS = dict(in_locale=_in_locale, band_name=band_name, instruments=I
 
 # --- what the templates need -----------------------------------------------------------------------
 
-def _minutes(call: Call, moment: datetime) -> float:
-    return max(0.0, (moment - call.started_at).total_seconds() / 60)
-
-
 def distress_context(session, call: Call) -> dict:
     marks = service.distress_marks(session=session, call=call)
-    ended = _minutes(call, call.ended_at) if call.ended_at else None
+    ended = minutes_into(call, call.ended_at) if call.ended_at else None
     return {
         "distress_marks": marks,
         "distress_chart": distress_curve(
-            [(_minutes(call, m.at), m.level) for m in marks], ended,
+            [(minutes_into(call, m.at), m.level) for m in marks], ended,
             lambda minute, level: _("minute %(minute)s: distress %(level)s", minute=f"{minute:.0f}", level=level),
         ) if marks else None,
     }
@@ -139,52 +133,14 @@ async def log_distress(request: Request, session: SessionDep, user: CallWork, ca
 
 # --- JSON API ---------------------------------------------------------------------------------------
 
-class ScreeningIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    instrument: str = Field(max_length=32, description="phq9, gad7 or phq4")
-    answers: list = Field(max_length=50, description="One answer per item, 0 = not at all … 3 = nearly every day")
-
-
-class ScreeningOut(BaseModel):
-    id: int
-    call_id: int
-    instrument: str
-    answers: list[int]
-    total: int
-    band: str
-    band_label: str
-    at: datetime
-
-    @classmethod
-    def of(cls, s: Screening) -> ScreeningOut:
-        return cls(id=s.id, call_id=s.call_id, instrument=s.instrument, answers=s.answers, total=s.total,
-                   band=s.band, band_label=band_name(s.instrument, s.band), at=s.at)
-
-
-class DistressIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    level: int = Field(description="0 calm … 10 worst")
-
-
-class DistressOut(BaseModel):
-    id: int
-    call_id: int
-    level: int
-    at: datetime
-    minute: float
-
-    @classmethod
-    def of(cls, call: Call, mark: DistressMark) -> DistressOut:
-        return cls(id=mark.id, call_id=mark.call_id, level=mark.level, at=mark.at,
-                   minute=round(_minutes(call, mark.at), 2))
+def _screening_out(s) -> ScreeningOut:
+    return ScreeningOut.of(s, band_name(s.instrument, s.band))
 
 
 @api.get("/calls/{call_id}/screenings", response_model=list[ScreeningOut])
 def api_screenings(request: Request, session: SessionDep, user: CallWork, call_id: int):
     call = calls.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
-    return [ScreeningOut.of(s) for s in service.screenings_of(session=session, call=call)]
+    return [_screening_out(s) for s in service.screenings_of(session=session, call=call)]
 
 
 @api.post("/calls/{call_id}/screenings", response_model=ScreeningOut, status_code=201)
@@ -192,7 +148,7 @@ def api_add_screening(request: Request, session: SessionDep, user: CallWork, cal
     screening, _score = service.add_screening(session=session, user=user, call_id=call_id,
                                               instrument_id=body.instrument, answers=body.answers,
                                               rules=request.app.state.rules.current)
-    return JSONResponse(ScreeningOut.of(screening).model_dump(mode="json"), status_code=201)
+    return JSONResponse(_screening_out(screening).model_dump(mode="json"), status_code=201)
 
 
 @api.get("/calls/{call_id}/distress", response_model=list[DistressOut])
