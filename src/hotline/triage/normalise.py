@@ -170,11 +170,12 @@ def _fold_script(text: str) -> tuple[str, list[int] | None]:
 # single character.
 _HAN = "\u3400-\u9fff\U00020000-\U0002ffff"
 _SPACED_WORDS = re.compile(f"(?:[{_HAN}]{{1,2}} ){{3,}}[{_HAN}]{{1,2}}(?![{_HAN}])")
+_HAN_CHAR = re.compile(f"[{_HAN}]")
 
 
 def _join_spaced_words(text: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
     runs = [m for m in _SPACED_WORDS.finditer(text)
-            if (m.start() == 0 or not _is_han(text[m.start() - 1]))
+            if not (m.start() and _HAN_CHAR.match(text, m.start() - 1))
             and any(len(word) == 1 for word in m.group().split(" "))]
     if not runs:
         return text, offsets
@@ -182,10 +183,6 @@ def _join_spaced_words(text: str, offsets: list[int] | None) -> tuple[str, list[
     dropped = {i for m in runs for i in range(m.start(), m.end()) if text[i] == " "}
     kept = [i for i in range(len(text)) if i not in dropped]
     return "".join([text[i] for i in kept]), [source[i] for i in kept]
-
-
-def _is_han(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\U00020000" <= ch <= "\U0002ffff"
 
 
 @lru_cache(maxsize=16384)  # in memory only, like the note being saved; pieces of old notes age out
