@@ -453,7 +453,7 @@ def restore(
 @roster_app.command("import")
 def roster_import(
     file: Annotated[typer.FileBinaryRead, typer.Argument(help="CSV: username, display_name, extension, skills, "
-                                                              "languages, availability (see README).")],
+                                                              "languages, availability (see docs/guide.md).")],
     apply: Annotated[bool, typer.Option("--apply", help="Write the good rows. Without it, only check.")] = False,
 ):
     """Check a CSV of counsellors and their availability; bad rows are listed by line number. With --apply

@@ -56,9 +56,9 @@ class Settings(BaseSettings):
     retention_years: int = Field(default=3, ge=1, le=100)
     # Roster: a swap both counsellors agreed to waits for a coordinator's approval before the roster changes.
     roster_swaps_need_approval: bool = True
-    # A rule file to use instead of the one shipped with the package (see README, "For supervisors").
+    # A rule file to use instead of the one shipped with the package (see docs/triage.md).
     rules_file: Path | None = None
-    # Field encryption (README, "Security and privacy"): keys newest first, comma-separated, or one per
+    # Field encryption (docs/security-and-privacy.md): keys newest first, comma-separated, or one per
     # line in the key file; a separate key hashes caller numbers. serve refuses to start without them.
     encryption_keys: str | None = None
     encryption_key_file: Path = Path(".hotline-keys")

@@ -13,6 +13,7 @@ from alembic import command
 from playwright.sync_api import expect
 from sqlmodel import Session
 
+from e2e import pages
 from hotline.app import create_app
 from hotline.config import Settings
 from hotline.database import alembic_config, make_engine
@@ -84,12 +85,9 @@ def log_in(page, base, *, stay=False):
 
 
 def start_call(page, base):
-    log_in(page, base)
-    page.wait_for_url(base + "/")
-    page.goto(base + "/calls")
-    page.click("[data-testid=start-call]")
-    page.wait_for_url(re.compile(r".*/calls/\d+$"))
-    return page.url
+    """The counsellor logged in on a new call screen (the shared page helpers); its full address."""
+    pages.log_in(page, base, "counsellor")
+    return base + pages.started_call(page, base)
 
 
 def test_idle_logout_warns_saves_and_the_note_is_there_after_logging_in(logged_server, new_page):

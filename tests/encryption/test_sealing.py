@@ -28,7 +28,7 @@ def counsellor(make_user):
     return make_user(Role.counsellor, username="mei")
 
 
-def finished_call(session, user, notes=NOTE, summary=SUMMARY) -> Call:
+def call_with_notes_and_summary(session, user, notes=NOTE, summary=SUMMARY) -> Call:
     call, _referral = factories.finished_call(session, user, notes, summary=summary, caller_group="student")
     return call
 
@@ -38,7 +38,7 @@ def raw(session, sql: str) -> list[str]:
 
 
 def test_notes_summary_evidence_and_addenda_are_ciphertext_in_the_row(session, counsellor, make_user):
-    call = finished_call(session, counsellor)
+    call = call_with_notes_and_summary(session, counsellor)
     service.add_addendum(session=session, user=counsellor, call_id=call.id, text="Called back: 她很安全")
     supervisor = make_user(Role.supervisor)
     referrals.add_review(session=session, user=supervisor, call_id=call.id, comment="Good safety plan, 安眠药 noted")
@@ -58,14 +58,14 @@ def test_notes_summary_evidence_and_addenda_are_ciphertext_in_the_row(session, c
 
 
 def test_the_same_note_twice_is_stored_differently(session, counsellor):
-    finished_call(session, counsellor)
-    finished_call(session, counsellor)
+    call_with_notes_and_summary(session, counsellor)
+    call_with_notes_and_summary(session, counsellor)
     first, second = raw(session, "SELECT notes FROM calls")
     assert first != second  # a fresh nonce each time: equal notes cannot be spotted in the table
 
 
 def test_a_sealed_value_moved_to_another_column_does_not_open(session, counsellor):
-    call = finished_call(session, counsellor)
+    call = call_with_notes_and_summary(session, counsellor)
     session.execute(text("UPDATE calls SET summary = notes WHERE id = :id"), {"id": call.id})
     session.commit()
     session.expire_all()
@@ -76,7 +76,7 @@ def test_a_sealed_value_moved_to_another_column_does_not_open(session, counsello
 def test_rotation_with_two_keys_reencrypts_everything_once(session, engine, counsellor):
     old, new = new_key(), new_key()
     keys.install(ring(old))
-    calls = [finished_call(session, counsellor, notes=f"{NOTE} {n}") for n in range(5)]
+    calls = [call_with_notes_and_summary(session, counsellor, notes=f"{NOTE} {n}") for n in range(5)]
     old_id, new_id = ring(old).newest_id, ring(new).newest_id
 
     keys.install(ring(new, old))  # the new key first: it seals, the old one still opens
@@ -109,7 +109,7 @@ def test_rotation_with_two_keys_reencrypts_everything_once(session, engine, coun
 
 
 def test_rows_written_before_encryption_are_read_and_then_sealed_by_rotation(session, engine, counsellor):
-    call = finished_call(session, counsellor)
+    call = call_with_notes_and_summary(session, counsellor)
     session.execute(text("UPDATE calls SET notes = :clear WHERE id = :id"), {"clear": "written in the clear", "id":
                                                                                call.id})
     session.commit()
@@ -125,7 +125,7 @@ def test_rows_written_before_encryption_are_read_and_then_sealed_by_rotation(ses
 
 def test_a_record_under_a_key_that_is_not_configured_gives_a_clear_503(client, logged_in, session):
     user = logged_in(Role.counsellor)
-    call = finished_call(session, user)
+    call = call_with_notes_and_summary(session, user)
     keys.install(ring(new_key()))  # the key that sealed the call was dropped too early
 
     page = client.get(f"/calls/{call.id}")

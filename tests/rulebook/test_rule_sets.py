@@ -23,7 +23,7 @@ def stricter() -> bytes:
     return text.encode("utf-8")
 
 
-def finished_call(session, user, notes):
+def ended_half_way(session, user, notes):
     call, _referral = factories.finished_call(session, user, notes, incomplete=True)
     return call
 
@@ -31,8 +31,8 @@ def finished_call(session, user, notes):
 def test_upload_replay_publish_and_every_worker_picks_it_up(session, engine, make_user):
     admin = make_user(Role.admin)
     counsellor = make_user(Role.counsellor)
-    changed = finished_call(session, counsellor, "She says she ate the whole pack an hour ago.")
-    finished_call(session, counsellor, "Worried about exams.")
+    changed = ended_half_way(session, counsellor, "She says she ate the whole pack an hour ago.")
+    ended_half_way(session, counsellor, "Worried about exams.")
     worker_a = service.ActiveRules(engine=engine, refresh_seconds=0)
     worker_b = service.ActiveRules(engine=engine, refresh_seconds=0)
     record = service.upload_rule_set(session=session, user=admin, content=stricter(), filename="stricter.toml")
