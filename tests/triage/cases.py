@@ -531,4 +531,6 @@ CASES: list[Case] = [
     Case("Asked the ward nurse how much insulin it would take to not wake up.", H, H, "seek.lethal_amount"),
     Case("他每天晚上吃一片安眠药，医生开的，说不想再醒，没有计划。", L, L, "suicide.passive_wish"),
     Case("他打了好几个电话都没人接，说话很急。", N, N, None),
+    Case("Caller ringing from her balcony, can't sleep, worried about exam results.", N, N, None),
+    Case("她说人在阳台抽烟，睡不着，想找人聊聊。", N, N, None),
 ]
