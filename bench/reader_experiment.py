@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from triage_eval import ROOT, RiskLevel, assess, read_blind, read_tsv  # noqa: E402
+from triage_eval import ROOT, RiskLevel, assess, case_table, read_blind, read_tsv  # noqa: E402
 
 from hotline.triage.normalise import normalise  # noqa: E402
 
@@ -92,12 +92,7 @@ def main() -> int:
 
 
 def case_rows() -> list[tuple[str, int, int, str]]:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("triage_cases", ROOT / "tests" / "triage" / "cases.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return [("cases", LEVELS.index(RiskLevel(c.lo)), LEVELS.index(RiskLevel(c.hi)), c.text) for c in mod.CASES]
+    return [("cases", LEVELS.index(RiskLevel(c.lo)), LEVELS.index(RiskLevel(c.hi)), c.text) for c in case_table()]
 
 
 if __name__ == "__main__":

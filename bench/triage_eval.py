@@ -68,12 +68,17 @@ def read_tsv(path: Path) -> list[tuple[str, RiskLevel, int | None]]:
     return rows
 
 
-def read_cases() -> list[tuple[str, RiskLevel, int | None]]:
+def case_table() -> list:
+    """The project's own cases (tests/triage/cases.py), each with text, lo and hi."""
     spec = importlib.util.spec_from_file_location("triage_cases", ROOT / "tests" / "triage" / "cases.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    return mod.CASES
+
+
+def read_cases() -> list[tuple[str, RiskLevel, int | None]]:
     # A case allows a range of levels; its lower bound is the label.
-    return [(c.text, RiskLevel(c.lo), None) for c in mod.CASES]
+    return [(c.text, RiskLevel(c.lo), None) for c in case_table()]
 
 
 class BlindNote(NamedTuple):
