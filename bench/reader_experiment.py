@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from triage_eval import ROOT, RiskLevel, assess, case_table, read_blind, read_tsv  # noqa: E402
+from triage_eval import ROOT, BlindNote, RiskLevel, assess, case_table, read_blind, read_tsv, tally  # noqa: E402
 
 from hotline.triage.normalise import normalise  # noqa: E402
 
@@ -31,16 +31,12 @@ def folder(letter: str) -> Path:
     return next((ROOT / "tests" / "triage" / "blind").glob(f"*-{letter}"))
 
 
-def figures(rows: list[tuple[str, int, int, str]], pred: list[int]) -> str:
-    """rows: (variety, lo, hi, text); in range / dangerous / false alarms, per variety and in all."""
+def figures(notes: list[BlindNote], levels: list[int]) -> str:
+    """In range / dangerous / false alarms, per variety and in all (triage_eval's tally)."""
     out = []
-    for v in sorted({r[0] for r in rows}) + ["all"]:
-        pairs = [(r, p) for r, p in zip(rows, pred, strict=True) if v in ("all", r[0])]
-        inr = sum(r[1] <= p <= r[2] for r, p in pairs)
-        dang = sum(r[1] >= 3 and p <= 1 for r, p in pairs)
-        calm = [p for r, p in pairs if r[2] == 0]
-        fa = sum(p > 0 for p in calm)
-        out.append(f"{v} {100 * inr / len(pairs):.1f}%/{dang}/{100 * fa / max(1, len(calm)):.0f}%")
+    for key, f in sorted(tally(notes, [LEVELS[p] for p in levels]).items(), key=lambda kv: (kv[0] == "all", kv[0])):
+        fa = 100 * len(f["false_alarms"]) / max(1, f["no_risk"])
+        out.append(f"{key} {100 * f['in_range'] / f['n']:.1f}%/{len(f['dangerous'])}/{fa:.0f}%")
     return "  ".join(out)
 
 
@@ -63,14 +59,14 @@ def main() -> int:
         m = [int(p) for p in model.predict(vec.transform([normalise(t).text.lower() for t in texts]))]
         return [LEVELS.index(assess(t).level) for t in texts], m
 
-    tests = {
-        f"set {s}": [(n.variety, LEVELS.index(n.lo), LEVELS.index(n.hi), n.text) for n in read_blind(folder(s))]
-        for s in a.test.split(",")
-    }
-    tests["project cases"] = case_rows()
+    tests = {f"set {s}": read_blind(folder(s)) for s in a.test.split(",")}
+    tests["project cases"] = [
+        BlindNote(f"case-{i}", "cases", RiskLevel(c.lo), RiskLevel(c.hi), "", c.text)
+        for i, c in enumerate(case_table())
+    ]
     print(f"trained on {len(train)} notes of sets {a.train}; figures: in range / dangerous / false alarms")
     for name, rows in tests.items():
-        r, m = both([row[3] for row in rows])
+        r, m = both([note.text for note in rows])
         print(
             f"\n{name} ({len(rows)})\n  rules        {figures(rows, r)}\n  model        {figures(rows, m)}"
             f"\n  max(both)    {figures(rows, [max(p, q) for p, q in zip(r, m, strict=True)])}"
@@ -89,10 +85,6 @@ def main() -> int:
                 f"  label 9-10 below moderate: {low}"
             )
     return 0
-
-
-def case_rows() -> list[tuple[str, int, int, str]]:
-    return [("cases", LEVELS.index(RiskLevel(c.lo)), LEVELS.index(RiskLevel(c.hi)), c.text) for c in case_table()]
 
 
 if __name__ == "__main__":

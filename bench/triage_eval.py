@@ -103,9 +103,13 @@ def read_blind(folder: Path) -> list[BlindNote]:
 
 def blind_figures(notes: list[BlindNote], rules) -> dict:
     """Per variety and overall: in range, dangerous misses, false alarms; and the notes behind them."""
+    return tally(notes, [assess(note.text, rules=rules).level for note in notes])
+
+
+def tally(notes: list[BlindNote], levels: list[RiskLevel]) -> dict:
+    """blind_figures for levels given by any reader, one per note."""
     out: dict[str, dict] = {}
-    for note in notes:
-        got = assess(note.text, rules=rules).level
+    for note, got in zip(notes, levels, strict=True):
         for key in (note.variety, "all"):
             f = out.setdefault(key, {"n": 0, "in_range": 0, "dangerous": [], "no_risk": 0, "false_alarms": [],
                                      "below": [], "above": []})
