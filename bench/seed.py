@@ -35,8 +35,9 @@ from hotline.calls.models import Call, CallAssessment, Caller  # noqa: E402
 from hotline.database import alembic_config, make_engine  # noqa: E402
 from hotline.demo import DEMO_LINE, load_demo_users  # noqa: E402
 from hotline.referrals.models import Destination, FollowUp, Referral  # noqa: E402
-from hotline.roster import service as roster  # noqa: E402
+from hotline.roster.lines import create_line, create_template, generate_shifts, list_templates  # noqa: E402
 from hotline.roster.models import Assignment, Line, Shift  # noqa: E402
+from hotline.roster.times import line_zone, parse_time  # noqa: E402
 
 BATCH = 20_000
 SECOND_LINE = "夜间热线 · Night line"
@@ -106,15 +107,15 @@ def year_of_rosters(session: Session, lines: list[Line], counsellors: list[User]
                     first_day: date, loader: Loader) -> int:
     """Three 8-hour shifts a day on each line for the year, two counsellors and a supervisor on each."""
     for line in lines:
-        if not roster.list_templates(session=session, line_id=line.id):
+        if not list_templates(session=session, line_id=line.id):
             for name, start, end in (("夜班 Night", "00:00", "08:00"), ("白班 Day", "08:00", "16:00"),
                                      ("晚班 Evening", "16:00", "00:00")):
-                roster.create_template(session=session, line_id=line.id, name=name,
-                                       start=roster.parse_time(start, field="start"),
-                                       end=roster.parse_time(end, field="end"), weekdays=list(range(7)), seats=2)
+                create_template(session=session, line_id=line.id, name=name,
+                                start=parse_time(start, field="start"),
+                                end=parse_time(end, field="end"), weekdays=list(range(7)), seats=2)
         for offset in range(0, 392, 56):  # the service makes at most 62 days at a time
-            roster.generate_shifts(session=session, line_id=line.id, first_day=first_day + timedelta(days=offset),
-                                   days=56)
+            generate_shifts(session=session, line_id=line.id, first_day=first_day + timedelta(days=offset),
+                            days=56)
     staffed = select(Assignment.shift_id).distinct()
     empty = list(session.exec(select(Shift).where(Shift.id.not_in(staffed)).order_by(Shift.starts_at)))
     rows = []
@@ -156,8 +157,8 @@ def seed(url: str, calls: int, *, password: str, rng: random.Random, append: boo
             raise SystemExit(f"{existing:,} calls are there already; pass --append to add more")
         load_demo_users(session=session, password=password)
         main_line = session.exec(select(Line).where(Line.name == DEMO_LINE)).one()
-        tz = roster.line_zone(main_line)
-        night = session.exec(select(Line).where(Line.name == SECOND_LINE)).first() or roster.create_line(
+        tz = line_zone(main_line)
+        night = session.exec(select(Line).where(Line.name == SECOND_LINE)).first() or create_line(
             session=session, name=SECOND_LINE, timezone=main_line.timezone)
         people = list(session.exec(select(User, UserRole.role).join(UserRole, UserRole.user_id == User.id)))
         counsellors = [user for user, role in people if role == Role.counsellor]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from argon2 import PasswordHasher
@@ -22,7 +23,6 @@ from hotline.calls.models import Call
 from hotline.database import utcnow
 from hotline.referrals import service as referrals
 from hotline.referrals.service import queue_rows
-from hotline.roster import service as roster
 from hotline.roster import wellbeing
 from support import PG_URL
 
@@ -109,7 +109,7 @@ def _scans_of_calls(engine, statement: str, parameters) -> list[str]:
 def test_no_list_scans_the_calls_table(engine, session, year_of_calls):
     counsellors, supervisor = year_of_calls
     me = counsellors[3]
-    tz = roster.ZoneInfo("Asia/Shanghai")
+    tz = ZoneInfo("Asia/Shanghai")
     today = utcnow().astimezone(tz).date()
     lists = {
         "my drafts": lambda: calls.list_drafts(session=session, user=me),

@@ -90,8 +90,11 @@ def load_demo_roster(*, session: Session, password: str, today=None) -> None:
 
     from sqlmodel import select
 
-    from hotline.roster import service as roster
+    from hotline.roster.assigning import assign, publish
+    from hotline.roster.lines import create_line, create_template, generate_shifts
     from hotline.roster.models import Line
+    from hotline.roster.people import set_profile
+    from hotline.roster.times import line_zone, local_moment
 
     if session.exec(select(Line).where(Line.name == DEMO_LINE)).first() is not None:
         return
@@ -99,7 +102,7 @@ def load_demo_roster(*, session: Session, password: str, today=None) -> None:
     for username, display_name, roles, extension, skills in DEMO_STAFF:
         user = service.find_user(session=session, username=username) or service.create_user(
             session=session, username=username, display_name=display_name, password=password, roles=roles)
-        roster.set_profile(session=session, user=user, phone_extension=extension, skills=skills)
+        set_profile(session=session, user=user, phone_extension=extension, skills=skills)
         people[username] = user
     counsellors = [service.find_user(session=session, username="counsellor")] + [
         people[name] for name, *_rest in DEMO_STAFF if name.startswith("c.")]
@@ -107,15 +110,15 @@ def load_demo_roster(*, session: Session, password: str, today=None) -> None:
         people[name] for name, *_rest in DEMO_STAFF if name.startswith("s.")]
     coordinator = service.find_user(session=session, username="coordinator")
 
-    line = roster.create_line(session=session, name=DEMO_LINE, timezone="Asia/Shanghai", open_24h=True)
+    line = create_line(session=session, name=DEMO_LINE, timezone="Asia/Shanghai", open_24h=True)
     for name, start, end, colour in (("夜班 Night", time(0), time(8), "#3b4a8f"), ("白班 Day", time(8), time(16),
                                      "#1e7a46"), ("晚班 Evening", time(16), time(0), "#c2410c")):
-        roster.create_template(session=session, line_id=line.id, name=name, start=start, end=end,
-                               weekdays=list(range(7)), seats=2, colour=colour)
-    tz = roster.line_zone(line)
+        create_template(session=session, line_id=line.id, name=name, start=start, end=end,
+                        weekdays=list(range(7)), seats=2, colour=colour)
+    tz = line_zone(line)
     today = today or datetime.now(tz).date()
     monday = today - timedelta(days=today.weekday())
-    shifts = sorted(roster.generate_shifts(session=session, line_id=line.id, first_day=monday, days=35),
+    shifts = sorted(generate_shifts(session=session, line_id=line.id, first_day=monday, days=35),
                     key=lambda shift: shift.starts_at)
     # Ten counsellors two at a time and five supervisors one at a time: everyone works one 8-hour shift in
     # five (8 hours on, 32 off), so nobody is over 40 hours a week or short of rest.
@@ -124,14 +127,14 @@ def load_demo_roster(*, session: Session, password: str, today=None) -> None:
         for seat, person in enumerate(seats):
             if seat == 1 and index % 17 == 7:
                 continue  # a counsellor seat left empty
-            roster.assign(session=session, actor=coordinator, shift_id=shift.id, user_id=person.id)
+            assign(session=session, actor=coordinator, shift_id=shift.id, user_id=person.id)
         if index % 29 != 13:  # a few hours without a supervisor on call
-            roster.assign(session=session, actor=coordinator, shift_id=shift.id,
-                          user_id=supervisors[index % 5].id, role="supervisor")
+            assign(session=session, actor=coordinator, shift_id=shift.id,
+                   user_id=supervisors[index % 5].id, role="supervisor")
     for week in range(2):
-        start = roster.local_moment(monday + timedelta(days=7 * week), time(0), tz)
-        roster.publish(session=session, actor=coordinator, line_id=line.id, start=start, end=start + timedelta(days=7),
-                       reason="示例数据：故意留了几个空缺 / demo data: gaps left on purpose")
+        start = local_moment(monday + timedelta(days=7 * week), time(0), tz)
+        publish(session=session, actor=coordinator, line_id=line.id, start=start, end=start + timedelta(days=7),
+                reason="示例数据：故意留了几个空缺 / demo data: gaps left on purpose")
 
 
 # --- two months of finished calls, so every report has something to draw ----------------------------

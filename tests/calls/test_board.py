@@ -11,7 +11,8 @@ from hotline.audit.models import AuditEntry
 from hotline.calls import flows, service
 from hotline.calls.models import Call, CallUpdate
 from hotline.errors import Forbidden
-from hotline.roster import service as roster
+from hotline.roster.assigning import assign
+from hotline.roster.lines import generate_shifts
 from roster.factories import MONDAY, make_line, three_shifts_a_day
 
 HX = {"HX-Request": "true"}
@@ -64,13 +65,13 @@ def test_the_board_page_shows_who_and_how_risky_but_not_what_was_said(client, lo
     # Both counsellors are on a published shift now; only Zhou Min is free.
     line = make_line(session)
     three_shifts_a_day(session, line, seats=2)
-    shift = roster.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=1)[0]
+    shift = generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=1)[0]
     now = datetime.now(UTC)
     shift.starts_at, shift.ends_at, shift.status = now - timedelta(hours=1), now + timedelta(hours=3), "published"
     session.add(shift)
     session.commit()
     for person in (counsellor, free):
-        roster.assign(session=session, actor=coordinator, shift_id=shift.id, user_id=person.id, role="counsellor")
+        assign(session=session, actor=coordinator, shift_id=shift.id, user_id=person.id, role="counsellor")
 
     page = client.get("/calls/now")
     assert page.status_code == 200

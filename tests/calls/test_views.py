@@ -228,12 +228,12 @@ def test_a_call_started_on_shift_belongs_to_that_line(client, logged_in, session
 
     from hotline.calls.models import Call
     from hotline.database import utcnow
-    from hotline.roster import service as roster
+    from hotline.roster.lines import create_line
     from hotline.roster.models import Assignment, Shift, ShiftStatus
 
     counsellor = logged_in(Role.counsellor)
     off_shift = session.get(Call, call_from_the_page(client))
-    line = roster.create_line(session=session, name="Hope line", timezone="Asia/Shanghai")
+    line = create_line(session=session, name="Hope line", timezone="Asia/Shanghai")
     now = utcnow()
     shift = Shift(line_id=line.id, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=7),
                   status=ShiftStatus.published)

@@ -41,7 +41,7 @@ def free_for_tonight(base, usernames, start, end):
     from sqlmodel import Session, col, select
 
     from hotline.accounts import service as accounts
-    from hotline.roster import service as roster
+    from hotline.roster.assigning import unassign
     from hotline.roster.models import Assignment, Shift
 
     with Session(base.engine) as session:
@@ -50,7 +50,7 @@ def free_for_tonight(base, usernames, start, end):
             clashing = session.exec(select(Assignment.id).join(Shift, col(Shift.id) == Assignment.shift_id).where(
                 Assignment.user_id == user.id, Shift.starts_at < end, Shift.ends_at > start)).all()
             for assignment_id in clashing:
-                roster.unassign(session=session, assignment_id=assignment_id)
+                unassign(session=session, assignment_id=assignment_id)
 
 
 def staff_tonight(page, base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hotline.roster import service
+from hotline.roster.lines import create_line, create_template
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -29,13 +29,13 @@ def shanghai(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def make_line(session, name="Hope line", **fields):
-    return service.create_line(session=session, name=name, timezone=fields.pop("timezone", "Asia/Shanghai"),
-                               **fields)
+    return create_line(session=session, name=name, timezone=fields.pop("timezone", "Asia/Shanghai"),
+                       **fields)
 
 
 def three_shifts_a_day(session, line, seats=2):
     """Night 00–08, day 08–16, evening 16–24 every day: a 24-hour line."""
     for name, start, end in (("Night", time(0), time(8)), ("Day", time(8), time(16)),
                              ("Evening", time(16), time(0))):
-        service.create_template(session=session, line_id=line.id, name=name, start=start, end=end,
-                                weekdays=list(range(7)), seats=seats)
+        create_template(session=session, line_id=line.id, name=name, start=start, end=end,
+                        weekdays=list(range(7)), seats=seats)

@@ -6,8 +6,10 @@ from datetime import timedelta
 from sqlmodel import select
 
 from hotline.accounts.models import Role
-from hotline.roster import service
+from hotline.roster.assigning import assign
+from hotline.roster.lines import add_holiday, generate_shifts, list_templates
 from hotline.roster.models import Assignment, Holiday, Shift, ShiftTemplate, StaffProfile
+from hotline.roster.shifts import ShiftHasPeople, delete_shift
 from roster.factories import MONDAY, make_line, three_shifts_a_day
 from support import post_form
 
@@ -16,9 +18,9 @@ def test_deleting_a_shift_with_people_needs_confirmation_naming_them(client, ses
     coordinator = logged_in(Role.coordinator)
     line = make_line(session)
     three_shifts_a_day(session, line, seats=1)
-    shift = service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=1)[0]
+    shift = generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=1)[0]
     li = make_user(Role.counsellor, display_name="Li Na")
-    service.assign(session=session, actor=coordinator, shift_id=shift.id, user_id=li.id)
+    assign(session=session, actor=coordinator, shift_id=shift.id, user_id=li.id)
     shift_id = shift.id
     page = client.get(f"/roster/lines/{line.id}/week?start={MONDAY}&shift={shift.id}")
     assert "Delete it and take Li Na off it" in page.text
@@ -36,13 +38,13 @@ def test_deleting_a_shift_with_people_needs_confirmation_naming_them(client, ses
 def test_the_service_refuses_to_drop_people_silently(session, make_user):
     line = make_line(session)
     three_shifts_a_day(session, line, seats=1)
-    shift = service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=1)[0]
+    shift = generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=1)[0]
     coordinator, li = make_user(Role.coordinator), make_user(Role.counsellor, display_name="Li Na")
-    service.assign(session=session, actor=coordinator, shift_id=shift.id, user_id=li.id)
+    assign(session=session, actor=coordinator, shift_id=shift.id, user_id=li.id)
     try:
-        service.delete_shift(session=session, shift_id=shift.id)
+        delete_shift(session=session, shift_id=shift.id)
         raise AssertionError("deleted a shift with people on it")
-    except service.ShiftHasPeople as refused:
+    except ShiftHasPeople as refused:
         assert refused.message == "On this shift: Li Na. Deleting it takes them off; tick the box to confirm."
     assert session.get(Shift, shift.id) is not None
 
@@ -51,9 +53,9 @@ def test_deleting_a_template_keeps_its_shifts_and_holidays_can_be_removed(client
     logged_in(Role.coordinator)
     line = make_line(session)
     three_shifts_a_day(session, line)
-    service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=1)
-    holiday = service.add_holiday(session=session, line_id=line.id, day=MONDAY + timedelta(days=3), name="Rest day")
-    template = service.list_templates(session=session, line_id=line.id)[0]
+    generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=1)
+    holiday = add_holiday(session=session, line_id=line.id, day=MONDAY + timedelta(days=3), name="Rest day")
+    template = list_templates(session=session, line_id=line.id)[0]
     template_id, holiday_id = template.id, holiday.id
     refused = post_form(client, f"/roster/templates/{template.id}/delete")
     assert refused.status_code == 422 and "Tick the box to confirm deleting the template" in refused.text

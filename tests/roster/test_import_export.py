@@ -15,8 +15,12 @@ from hotline.accounts.models import Role
 from hotline.cli import app as cli
 from hotline.database import make_engine
 from hotline.errors import InvalidInput
-from hotline.roster import export, service, staff_import
+from hotline.roster import export, staff_import
+from hotline.roster.assigning import assign
+from hotline.roster.lines import generate_shifts
 from hotline.roster.models import Availability, StaffProfile
+from hotline.roster.people import set_profile
+from hotline.roster.times import line_zone, local_moment
 from roster.factories import MONDAY, make_line, three_shifts_a_day
 from support import post_form
 
@@ -104,22 +108,22 @@ def test_the_import_page_previews_then_imports_only_on_confirm(client, session, 
 def staffed_week(session, make_user):
     line = make_line(session)
     three_shifts_a_day(session, line, seats=2)
-    shifts = sorted(service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=2),
+    shifts = sorted(generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=2),
                     key=lambda s: s.starts_at)
     coordinator = make_user(Role.coordinator)
     li = make_user(Role.counsellor, username="li", display_name="=Li Na")  # a formula-looking name
     sup = make_user(Role.supervisor, username="wu", display_name="Wu Gang")
-    service.set_profile(session=session, user=li, phone_extension="8012", skills=[])
-    service.assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
-    service.assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=sup.id, role="supervisor")
+    set_profile(session=session, user=li, phone_extension="8012", skills=[])
+    assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
+    assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=sup.id, role="supervisor")
     return line, shifts
 
 
 def test_the_roster_as_csv_lists_people_and_empty_seats_in_local_time(session, make_user):
     line, _shifts = staffed_week(session, make_user)
-    tz = service.line_zone(line)
-    text = export.roster_csv(session=session, line=line, start=service.local_moment(MONDAY, time(0), tz),
-                             end=service.local_moment(MONDAY + timedelta(days=1), time(0), tz))
+    tz = line_zone(line)
+    text = export.roster_csv(session=session, line=line, start=local_moment(MONDAY, time(0), tz),
+                             end=local_moment(MONDAY + timedelta(days=1), time(0), tz))
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     day = [r for r in rows if r["shift"] == "Day"]
     assert [(r["start"], r["end"], r["role"], r["name"], r["extension"]) for r in day] == [
@@ -134,9 +138,9 @@ def test_the_roster_as_csv_lists_people_and_empty_seats_in_local_time(session, m
 
 def test_the_whole_roster_as_icalendar_parses_back(session, make_user):
     line, shifts = staffed_week(session, make_user)
-    tz = service.line_zone(line)
-    body = export.roster_calendar(session=session, line=line, start=service.local_moment(MONDAY, time(0), tz),
-                                  end=service.local_moment(MONDAY + timedelta(days=2), time(0), tz), domain="test")
+    tz = line_zone(line)
+    body = export.roster_calendar(session=session, line=line, start=local_moment(MONDAY, time(0), tz),
+                                  end=local_moment(MONDAY + timedelta(days=2), time(0), tz), domain="test")
     events = list(Calendar.from_ical(body).walk("VEVENT"))
     assert len(events) == 6
     day = next(e for e in events if str(e["uid"]) == f"shift-{shifts[1].id}@test")

@@ -7,37 +7,42 @@ import pytest
 
 from hotline.accounts.models import Role
 from hotline.errors import Conflict, InvalidInput, NotFound
-from hotline.roster import feeds, forecast, on_now, service
+from hotline.roster import feeds, forecast, on_now
+from hotline.roster.assigning import RosterHasProblems, assign, candidates, problems_between, publish
+from hotline.roster.lines import add_holiday, create_template, generate_shifts
 from hotline.roster.models import Shift, ShiftStatus
+from hotline.roster.people import add_availability, add_time_off, set_profile
+from hotline.roster.shifts import assignments_for, shifts_between
+from hotline.roster.times import line_zone, local_moment
 from roster.factories import D0, D1, D7, MONDAY, make_line, shanghai, three_shifts_a_day
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def week(line):
-    tz = service.line_zone(line)
-    return service.local_moment(MONDAY, time(0), tz), service.local_moment(MONDAY + timedelta(days=7), time(0), tz)
+    tz = line_zone(line)
+    return local_moment(MONDAY, time(0), tz), local_moment(MONDAY + timedelta(days=7), time(0), tz)
 
 
 def test_generate_a_week_is_idempotent_and_crosses_midnight(session):
     line = make_line(session)
     three_shifts_a_day(session, line)
-    made = service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7)
+    made = generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7)
     assert len(made) == 21
     evening = [s for s in made if s.name == "Evening"][0]
     assert evening.starts_at == shanghai(MONDAY, 16)
     assert evening.ends_at - evening.starts_at == timedelta(hours=8)  # to 24:00, the next day
-    assert service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7) == []
+    assert generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7) == []
 
 
 def test_holidays_skip_templates_marked_not_to_run_on_them(session):
     line = make_line(session)
-    service.create_template(session=session, line_id=line.id, name="Day", start=time(8), end=time(16),
-                            weekdays=list(range(7)), on_holidays=False)
-    service.create_template(session=session, line_id=line.id, name="Evening", start=time(16), end=time(22),
-                            weekdays=list(range(7)))
-    service.add_holiday(session=session, line_id=line.id, day=MONDAY + timedelta(days=2), name="Founders' day")
-    made = service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7)
+    create_template(session=session, line_id=line.id, name="Day", start=time(8), end=time(16),
+                    weekdays=list(range(7)), on_holidays=False)
+    create_template(session=session, line_id=line.id, name="Evening", start=time(16), end=time(22),
+                    weekdays=list(range(7)))
+    add_holiday(session=session, line_id=line.id, day=MONDAY + timedelta(days=2), name="Founders' day")
+    made = generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7)
     assert len(made) == 13
     holiday = MONDAY + timedelta(days=2)
     assert not [s for s in made if s.name == "Day" and s.starts_at.astimezone(SHANGHAI).date() == holiday]
@@ -51,59 +56,59 @@ def test_holidays_skip_templates_marked_not_to_run_on_them(session):
 ])
 def test_bad_templates_are_refused_with_a_reason(session, start, end, weekdays, error):
     line = make_line(session)
-    service.create_template(session=session, line_id=line.id, name="Day", start=time(8), end=time(16),
-                            weekdays=[0, 1, 2, 3, 4])
+    create_template(session=session, line_id=line.id, name="Day", start=time(8), end=time(16),
+                    weekdays=[0, 1, 2, 3, 4])
     with pytest.raises(error) as raised:
-        service.create_template(session=session, line_id=line.id, name="X", start=start, end=end, weekdays=weekdays)
+        create_template(session=session, line_id=line.id, name="X", start=start, end=end, weekdays=weekdays)
     assert raised.value.message
 
 
 def test_daylight_saving_night_shift_lasts_its_wall_clock_hours(session):
     line = make_line(session, name="London", timezone="Europe/London")
-    service.create_template(session=session, line_id=line.id, name="Night", start=time(22), end=time(6),
-                            weekdays=list(range(7)))
-    made = service.generate_shifts(session=session, line_id=line.id, first_day=date(2026, 3, 28), days=2)
+    create_template(session=session, line_id=line.id, name="Night", start=time(22), end=time(6),
+                    weekdays=list(range(7)))
+    made = generate_shifts(session=session, line_id=line.id, first_day=date(2026, 3, 28), days=2)
     assert [s.ends_at - s.starts_at for s in made] == [timedelta(hours=7), timedelta(hours=8)]  # clocks go forward
-    made = service.generate_shifts(session=session, line_id=line.id, first_day=date(2026, 10, 24), days=1)
+    made = generate_shifts(session=session, line_id=line.id, first_day=date(2026, 10, 24), days=1)
     assert made[0].ends_at - made[0].starts_at == timedelta(hours=9)  # clocks go back
 
 
 def test_a_time_skipped_by_the_clocks_moves_to_just_after():
     london = ZoneInfo("Europe/London")
-    assert service.local_moment(date(2026, 3, 29), time(1, 30), london) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert local_moment(date(2026, 3, 29), time(1, 30), london) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
 
 
 def test_assigning_runs_the_checks_and_refuses_double_booking(session, make_user):
     line, other = make_line(session), make_line(session, name="Student line")
     three_shifts_a_day(session, line, seats=2)
-    service.create_template(session=session, line_id=other.id, name="Day", start=time(10), end=time(14),
-                            weekdays=[0])
-    shifts = service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=1)
-    elsewhere = service.generate_shifts(session=session, line_id=other.id, first_day=MONDAY, days=1)[0]
+    create_template(session=session, line_id=other.id, name="Day", start=time(10), end=time(14),
+                    weekdays=[0])
+    shifts = generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=1)
+    elsewhere = generate_shifts(session=session, line_id=other.id, first_day=MONDAY, days=1)[0]
     coordinator, li = make_user(Role.coordinator), make_user(Role.counsellor, display_name="Li Na")
     day = [s for s in shifts if s.name == "Day"][0]
-    _assignment, problems = service.assign(session=session, actor=coordinator, shift_id=day.id, user_id=li.id)
+    _assignment, problems = assign(session=session, actor=coordinator, shift_id=day.id, user_id=li.id)
     assert [p.kind for p in problems] == ["no_supervisor", "understaffed"]
     assert problems[0].message == f"Hope line has no supervisor on call {D0} 00:00–{D7} 00:00."
     assert problems[1].message == f"Hope line {D0} 08:00–16:00: 1 of 2 counsellor seats filled."
     with pytest.raises(Conflict, match="Li Na is already on Hope line at that time"):
-        service.assign(session=session, actor=coordinator, shift_id=elsewhere.id, user_id=li.id)
+        assign(session=session, actor=coordinator, shift_id=elsewhere.id, user_id=li.id)
     with pytest.raises(InvalidInput, match="is not a Supervisor on call"):
-        service.assign(session=session, actor=coordinator, shift_id=day.id, user_id=make_user().id, role="supervisor")
+        assign(session=session, actor=coordinator, shift_id=day.id, user_id=make_user().id, role="supervisor")
     with pytest.raises(NotFound):
-        service.assign(session=session, actor=coordinator, shift_id=99999, user_id=li.id)
+        assign(session=session, actor=coordinator, shift_id=99999, user_id=li.id)
 
 
 def test_time_off_and_rest_show_up_as_problems_naming_the_person(session, make_user):
     line = make_line(session)
     three_shifts_a_day(session, line, seats=1)
-    shifts = service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=2)
+    shifts = generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=2)
     coordinator, li = make_user(Role.coordinator), make_user(Role.counsellor, display_name="Li Na")
-    service.add_time_off(session=session, user=li, first_day=MONDAY + timedelta(days=1),
-                         last_day=MONDAY + timedelta(days=1), tz=SHANGHAI)
+    add_time_off(session=session, user=li, first_day=MONDAY + timedelta(days=1),
+                 last_day=MONDAY + timedelta(days=1), tz=SHANGHAI)
     evening, next_day = shifts[2], shifts[4]  # Monday 16–24, Tuesday 08–16
-    service.assign(session=session, actor=coordinator, shift_id=evening.id, user_id=li.id)
-    _a, problems = service.assign(session=session, actor=coordinator, shift_id=next_day.id, user_id=li.id)
+    assign(session=session, actor=coordinator, shift_id=evening.id, user_id=li.id)
+    _a, problems = assign(session=session, actor=coordinator, shift_id=next_day.id, user_id=li.id)
     texts = [p.message for p in problems]
     assert f"Li Na has time off {D1} 00:00–24:00 but is on Hope line {D1} 08:00–16:00." in texts
     assert "Li Na has only 8 hours of rest" not in " ".join(texts)  # exactly the minimum is fine
@@ -112,31 +117,31 @@ def test_time_off_and_rest_show_up_as_problems_naming_the_person(session, make_u
 def test_publish_is_refused_with_problems_unless_published_anyway_with_a_reason(session, make_user):
     line = make_line(session)
     three_shifts_a_day(session, line, seats=1)
-    service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7)
+    generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7)
     coordinator = make_user(Role.coordinator)
     start, end = week(line)
-    with pytest.raises(service.RosterHasProblems) as refused:
-        service.publish(session=session, actor=coordinator, line_id=line.id, start=start, end=end)
+    with pytest.raises(RosterHasProblems) as refused:
+        publish(session=session, actor=coordinator, line_id=line.id, start=start, end=end)
     kinds = {p.kind for p in refused.value.problems}
     assert kinds == {"understaffed", "no_supervisor"}
     assert refused.value.status_code == 409
-    publication = service.publish(session=session, actor=coordinator, line_id=line.id, start=start, end=end,
-                                  reason="Volunteers confirm on Friday")
+    publication = publish(session=session, actor=coordinator, line_id=line.id, start=start, end=end,
+                          reason="Volunteers confirm on Friday")
     assert publication.problem_count == len(refused.value.problems)
     assert publication.reason == "Volunteers confirm on Friday"
-    statuses = {s.status for s in service.shifts_between(session=session, start=start, end=end)}
+    statuses = {s.status for s in shifts_between(session=session, start=start, end=end)}
     assert statuses == {ShiftStatus.published}
 
 
 def fully_staff(session, line, coordinator, days=7):
     """Fill every seat (seats=1) from a pool so nobody works too much, and a supervisor on every shift."""
-    shifts = service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=days)
+    shifts = generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=days)
     counsellors = [session.merge(c) for c in _pool(session, Role.counsellor, 7)]
     supervisors = [session.merge(c) for c in _pool(session, Role.supervisor, 7)]
     for index, shift in enumerate(sorted(shifts, key=lambda s: s.starts_at)):
-        service.assign(session=session, actor=coordinator, shift_id=shift.id, user_id=counsellors[index % 7].id)
-        service.assign(session=session, actor=coordinator, shift_id=shift.id, user_id=supervisors[index % 7].id,
-                       role="supervisor")
+        assign(session=session, actor=coordinator, shift_id=shift.id, user_id=counsellors[index % 7].id)
+        assign(session=session, actor=coordinator, shift_id=shift.id, user_id=supervisors[index % 7].id,
+               role="supervisor")
     return shifts
 
 
@@ -153,8 +158,8 @@ def test_a_fully_staffed_week_publishes_without_a_reason(session, make_user):
     coordinator = make_user(Role.coordinator)
     fully_staff(session, line, coordinator)
     start, end = week(line)
-    assert service.problems_between(session=session, line=line, start=start, end=end) == []
-    publication = service.publish(session=session, actor=coordinator, line_id=line.id, start=start, end=end)
+    assert problems_between(session=session, line=line, start=start, end=end) == []
+    publication = publish(session=session, actor=coordinator, line_id=line.id, start=start, end=end)
     assert publication.problem_count == 0 and publication.reason is None
 
 
@@ -165,7 +170,7 @@ def test_who_is_on_now_reads_published_shifts_only(session, make_user):
     shifts = fully_staff(session, line, coordinator, days=1)
     noon = shanghai(MONDAY, 12)  # the Day shift
     day = [s for s in shifts if s.name == "Day"][0]
-    on_day = service.assignments_for(session=session, shift_ids=[day.id])[day.id]
+    on_day = assignments_for(session=session, shift_ids=[day.id])[day.id]
     counsellor = [u for a, u in on_day if a.role == "counsellor"][0]
     supervisor = [u for a, u in on_day if a.role == "supervisor"][0]
     assert not on_now.on_shift_now(session=session, user=counsellor, at=noon)  # still a draft
@@ -176,7 +181,7 @@ def test_who_is_on_now_reads_published_shifts_only(session, make_user):
     assert on_now.on_shift_now(session=session, user=counsellor, at=noon)
     assert not on_now.on_shift_now(session=session, user=counsellor, at=noon + timedelta(hours=8))
     assert [u.id for u in on_now.on_call_supervisors(session=session, at=noon)] == [supervisor.id]
-    service.set_profile(session=session, user=counsellor, phone_extension="8012", skills=["bereavement"])
+    set_profile(session=session, user=counsellor, phone_extension="8012", skills=["bereavement"])
     now = on_now.who_is_on_now(session=session, at=noon)
     assert [(o.role, o.extension) for o in now] == [("supervisor", None), ("counsellor", "8012")]
     # A call this counsellor starts now belongs to the line they are on shift for.
@@ -187,18 +192,18 @@ def test_who_is_on_now_reads_published_shifts_only(session, make_user):
 def test_candidates_show_hours_availability_and_time_off(session, make_user):
     line = make_line(session)
     three_shifts_a_day(session, line, seats=2)
-    shifts = service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=2)
+    shifts = generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=2)
     coordinator = make_user(Role.coordinator)
     busy = make_user(Role.counsellor, display_name="Busy")
     away = make_user(Role.counsellor, display_name="Away")
     keen = make_user(Role.counsellor, display_name="Keen")
     make_user(Role.admin, display_name="Not staff")
-    service.assign(session=session, actor=coordinator, shift_id=shifts[0].id, user_id=busy.id)
-    service.add_time_off(session=session, user=away, first_day=MONDAY + timedelta(days=1),
-                         last_day=MONDAY + timedelta(days=1), tz=SHANGHAI)
-    service.add_availability(session=session, user=keen, weekday=1, start=time(8), end=time(20))
+    assign(session=session, actor=coordinator, shift_id=shifts[0].id, user_id=busy.id)
+    add_time_off(session=session, user=away, first_day=MONDAY + timedelta(days=1),
+                 last_day=MONDAY + timedelta(days=1), tz=SHANGHAI)
+    add_availability(session=session, user=keen, weekday=1, start=time(8), end=time(20))
     target = [s for s in shifts if s.name == "Day"][1]  # Tuesday 08–16
-    found = {c.user.display_name: c for c in service.candidates(session=session, shift=target)}
+    found = {c.user.display_name: c for c in candidates(session=session, shift=target)}
     assert set(found) == {"Busy", "Away", "Keen"}
     assert found["Busy"].hours_this_week == 8.0 and found["Keen"].available is True
     assert found["Away"].on_time_off and found["Busy"].available is None
@@ -227,7 +232,7 @@ def test_forecast_needs_more_seats_where_calls_come(session, make_user):
 
     line = make_line(session)
     three_shifts_a_day(session, line, seats=2)
-    service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7)
+    generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7)
     counsellor = make_user(Role.counsellor)
     # Four weeks of Monday evenings at 20:00 Shanghai: 12 calls an hour, 30 minutes each.
     for weeks_back in range(1, 5):

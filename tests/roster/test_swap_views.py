@@ -5,7 +5,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from hotline.accounts.models import Role
-from hotline.roster import service
+from hotline.roster.assigning import assign
+from hotline.roster.lines import generate_shifts
 from hotline.roster.models import Assignment
 from roster.factories import MONDAY, make_line, three_shifts_a_day
 from support import login, post_form
@@ -26,11 +27,11 @@ def on(session, shift):
 def test_a_counsellor_asks_a_colleague_who_accepts_and_the_coordinator_approves(client, session, make_user):
     line = make_line(session)
     three_shifts_a_day(session, line, seats=1)
-    day = sorted(service.generate_shifts(session=session, line_id=line.id, first_day=NEXT_WEEK, days=1),
+    day = sorted(generate_shifts(session=session, line_id=line.id, first_day=NEXT_WEEK, days=1),
                  key=lambda s: s.starts_at)[1]
     coordinator = make_user(Role.coordinator, display_name="Coordinator Chen")
     li, wang = make_user(Role.counsellor, display_name="Li Na"), make_user(Role.counsellor, display_name="Wang Fang")
-    service.assign(session=session, actor=coordinator, shift_id=day.id, user_id=li.id)
+    assign(session=session, actor=coordinator, shift_id=day.id, user_id=li.id)
 
     switch(client, li)
     page = client.get("/roster/mine")

@@ -9,8 +9,13 @@ from sqlmodel import Session, select
 from hotline.accounts.models import Role
 from hotline.errors import Conflict, Forbidden, InvalidInput
 from hotline.notifications import service as notifications
-from hotline.roster import service, swaps
+from hotline.roster import swaps
+from hotline.roster.assigning import assign, unassign, update_shift
+from hotline.roster.lines import create_template, generate_shifts
 from hotline.roster.models import Assignment, SwapStatus
+from hotline.roster.people import add_time_off
+from hotline.roster.shifts import delete_shift
+from hotline.roster.times import line_zone
 from roster.factories import D0, D1, MONDAY, make_line, three_shifts_a_day
 
 BEFORE = datetime.combine(MONDAY - timedelta(days=10), time(0), UTC)  # "now" for asking: MONDAY's week to come
@@ -20,7 +25,7 @@ BEFORE = datetime.combine(MONDAY - timedelta(days=10), time(0), UTC)  # "now" fo
 def week(session, make_user):
     line = make_line(session)
     three_shifts_a_day(session, line, seats=1)
-    shifts = sorted(service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=2),
+    shifts = sorted(generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=2),
                     key=lambda s: s.starts_at)  # Mon night, day, evening, Tue night, day, evening
     coordinator = make_user(Role.coordinator, display_name="Coordinator Chen")
     li = make_user(Role.counsellor, display_name="Li Na")
@@ -40,7 +45,7 @@ def texts(session, user):
 def test_a_colleague_accepts_the_coordinator_approves_and_the_shift_changes_hands(session, week):
     _line, shifts, coordinator, li, wang, _zhao = week
     day = shifts[1]
-    service.assign(session=session, actor=coordinator, shift_id=day.id, user_id=li.id)
+    assign(session=session, actor=coordinator, shift_id=day.id, user_id=li.id)
     swap = swaps.ask_swap(session=session, requester=li, shift_id=day.id, colleague_id=wang.id, now=BEFORE)
     assert texts(session, wang) == [f"Li Na asks you to take their shift Hope line Day {D0} 08:00–16:00."]
     assert notifications.unread_count(session=session, user_id=wang.id) == 1
@@ -60,7 +65,7 @@ def test_a_colleague_accepts_the_coordinator_approves_and_the_shift_changes_hand
 
 def test_without_approval_the_colleagues_yes_changes_the_roster(session, week):
     _line, shifts, coordinator, li, wang, _zhao = week
-    service.assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
+    assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
     swap = swaps.ask_swap(session=session, requester=li, shift_id=shifts[1].id, colleague_id=wang.id, now=BEFORE)
     done = swaps.accept_swap(session=session, user=wang, swap_id=swap.id, needs_approval=False, now=BEFORE)
     assert done.status == "done"
@@ -69,8 +74,8 @@ def test_without_approval_the_colleagues_yes_changes_the_roster(session, week):
 
 def test_an_exchange_moves_both_shifts(session, week):
     _line, shifts, coordinator, li, wang, _zhao = week
-    service.assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
-    service.assign(session=session, actor=coordinator, shift_id=shifts[4].id, user_id=wang.id)
+    assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
+    assign(session=session, actor=coordinator, shift_id=shifts[4].id, user_id=wang.id)
     swap = swaps.ask_swap(session=session, requester=li, shift_id=shifts[1].id, colleague_id=wang.id,
                           their_shift_id=shifts[4].id, now=BEFORE)
     assert f"for yours Hope line Day {D1} 08:00–16:00" in texts(session, wang)[0]
@@ -80,10 +85,10 @@ def test_an_exchange_moves_both_shifts(session, week):
 
 def test_a_swap_that_breaks_a_check_is_refused_with_the_problem_and_nothing_changes(session, week):
     _line, shifts, coordinator, li, wang, _zhao = week
-    service.assign(session=session, actor=coordinator, shift_id=shifts[2].id, user_id=li.id)  # Mon 16–24
-    service.assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=wang.id)  # Mon 08–16
-    service.add_time_off(session=session, user=wang, first_day=MONDAY, last_day=MONDAY,
-                         tz=service.line_zone(_line))
+    assign(session=session, actor=coordinator, shift_id=shifts[2].id, user_id=li.id)  # Mon 16–24
+    assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=wang.id)  # Mon 08–16
+    add_time_off(session=session, user=wang, first_day=MONDAY, last_day=MONDAY,
+                 tz=line_zone(_line))
     swap = swaps.ask_swap(session=session, requester=li, shift_id=shifts[2].id, colleague_id=wang.id, now=BEFORE)
     with pytest.raises(Conflict) as refused:
         swaps.accept_swap(session=session, user=wang, swap_id=swap.id, needs_approval=False, now=BEFORE)
@@ -96,11 +101,11 @@ def test_a_swap_that_breaks_a_check_is_refused_with_the_problem_and_nothing_chan
 def test_double_booking_across_shifts_refuses_the_swap(session, week, make_user):
     line, shifts, coordinator, li, wang, _zhao = week
     other = make_line(session, name="Student line")
-    service.create_template(session=session, line_id=other.id, name="Day", start=time(10), end=time(14),
-                            weekdays=[0])
-    elsewhere = service.generate_shifts(session=session, line_id=other.id, first_day=MONDAY, days=1)[0]
-    service.assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
-    service.assign(session=session, actor=coordinator, shift_id=elsewhere.id, user_id=wang.id)
+    create_template(session=session, line_id=other.id, name="Day", start=time(10), end=time(14),
+                    weekdays=[0])
+    elsewhere = generate_shifts(session=session, line_id=other.id, first_day=MONDAY, days=1)[0]
+    assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
+    assign(session=session, actor=coordinator, shift_id=elsewhere.id, user_id=wang.id)
     swap = swaps.ask_swap(session=session, requester=li, shift_id=shifts[1].id, colleague_id=wang.id, now=BEFORE)
     with pytest.raises(Conflict, match="Wang Fang is on two shifts at once"):
         swaps.accept_swap(session=session, user=wang, swap_id=swap.id, now=BEFORE)
@@ -108,15 +113,15 @@ def test_double_booking_across_shifts_refuses_the_swap(session, week, make_user)
 
 def test_a_shift_deleted_or_changed_since_is_refused_clearly(session, week):
     line, shifts, coordinator, li, wang, zhao = week
-    service.assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
-    service.assign(session=session, actor=coordinator, shift_id=shifts[4].id, user_id=li.id)
+    assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
+    assign(session=session, actor=coordinator, shift_id=shifts[4].id, user_id=li.id)
     gone = swaps.ask_swap(session=session, requester=li, shift_id=shifts[1].id, colleague_id=wang.id, now=BEFORE)
     moved = swaps.ask_swap(session=session, requester=li, shift_id=shifts[4].id, colleague_id=zhao.id, now=BEFORE)
-    service.delete_shift(session=session, shift_id=shifts[1].id, people_confirmed=True)
+    delete_shift(session=session, shift_id=shifts[1].id, people_confirmed=True)
     with pytest.raises(Conflict, match=rf"The shift Hope line Day {D0} 08:00–16:00 no longer exists; nothing"):
         swaps.accept_swap(session=session, user=wang, swap_id=gone.id, now=BEFORE)
-    service.update_shift(session=session, shift_id=shifts[4].id, day=MONDAY + timedelta(days=1), start=time(9),
-                         end=time(17), seats=1, supervisor_required=False)
+    update_shift(session=session, shift_id=shifts[4].id, day=MONDAY + timedelta(days=1), start=time(9),
+                 end=time(17), seats=1, supervisor_required=False)
     with pytest.raises(Conflict, match=rf"was changed after the swap was asked \(now Hope line Day {D1} 09:00"):
         swaps.accept_swap(session=session, user=zhao, swap_id=moved.id, now=BEFORE)
     assert on(session, shifts[4]) == {li.id}
@@ -124,11 +129,11 @@ def test_a_shift_deleted_or_changed_since_is_refused_clearly(session, week):
 
 def test_a_coordinator_who_moved_the_shift_to_someone_else_wins(session, week):
     _line, shifts, coordinator, li, wang, zhao = week
-    assignment, _p = service.assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
+    assignment, _p = assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
     swap = swaps.ask_swap(session=session, requester=li, shift_id=shifts[1].id, colleague_id=wang.id, now=BEFORE)
     swaps.accept_swap(session=session, user=wang, swap_id=swap.id, now=BEFORE)
-    service.unassign(session=session, assignment_id=assignment.id)
-    service.assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=zhao.id)
+    unassign(session=session, assignment_id=assignment.id)
+    assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=zhao.id)
     with pytest.raises(Conflict, match="Li Na is no longer on Hope line Day"):
         swaps.approve_swap(session=session, actor=coordinator, swap_id=swap.id, now=BEFORE)
     assert on(session, shifts[1]) == {zhao.id}
@@ -136,7 +141,7 @@ def test_a_coordinator_who_moved_the_shift_to_someone_else_wins(session, week):
 
 def test_two_colleagues_accepting_an_open_offer_at_once_only_one_gets_it(session, engine, week):
     _line, shifts, coordinator, li, wang, zhao = week
-    service.assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
+    assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
     swap = swaps.ask_swap(session=session, requester=li, shift_id=shifts[1].id, now=BEFORE)
     assert "offers their shift" in texts(session, zhao)[0]
     with Session(engine) as late:
@@ -152,7 +157,7 @@ def test_two_colleagues_accepting_an_open_offer_at_once_only_one_gets_it(session
 
 def test_bad_requests_are_refused_with_a_reason(session, week):
     _line, shifts, coordinator, li, wang, zhao = week
-    service.assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
+    assign(session=session, actor=coordinator, shift_id=shifts[1].id, user_id=li.id)
     with pytest.raises(InvalidInput, match="You are not on this shift"):
         swaps.ask_swap(session=session, requester=wang, shift_id=shifts[1].id, colleague_id=zhao.id, now=BEFORE)
     with pytest.raises(InvalidInput, match="already started"):

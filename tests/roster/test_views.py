@@ -6,8 +6,11 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar
 
 from hotline.accounts.models import Role
-from hotline.roster import service
+from hotline.roster.assigning import assign
+from hotline.roster.lines import create_template, generate_shifts
 from hotline.roster.models import ShiftStatus
+from hotline.roster.people import set_profile
+from hotline.roster.times import line_zone, parse_time
 from roster.factories import D0, D7, MONDAY, make_line, three_shifts_a_day
 from support import post_form
 
@@ -18,7 +21,7 @@ WEEK = f"?start={MONDAY.isoformat()}"
 def a_week(session, seats=1):
     line = make_line(session)
     three_shifts_a_day(session, line, seats=seats)
-    shifts = service.generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7)
+    shifts = generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=7)
     return line, shifts
 
 
@@ -90,9 +93,9 @@ def test_week_grid_shows_gaps_and_the_checks_then_assigning_fixes_them(client, l
     assert "Li Na" in page.text
     # the same person again at the same time on another line: refused, with who and where
     other = make_line(session, name="Student line")
-    service.create_template(session=session, line_id=other.id, name="Night", start=night.starts_at.astimezone(
-        service.line_zone(line)).time(), end=service.parse_time("04:00", field="end"), weekdays=[0])
-    clash = service.generate_shifts(session=session, line_id=other.id, first_day=MONDAY, days=1)[0]
+    create_template(session=session, line_id=other.id, name="Night", start=night.starts_at.astimezone(
+        line_zone(line)).time(), end=parse_time("04:00", field="end"), weekdays=[0])
+    clash = generate_shifts(session=session, line_id=other.id, first_day=MONDAY, days=1)[0]
     response = post_form(client, f"/roster/shifts/{clash.id}/assign", {"user_id": str(li.id)})
     assert response.status_code == 409
     assert f"Li Na is already on Hope line at that time ({D0} 00:00–{D0} 08:00)." in response.text
@@ -122,12 +125,12 @@ def test_my_shifts_and_the_calendar_feed_parse_back(client, logged_in, session, 
     shift.starts_at, shift.ends_at, shift.status = soon, soon + timedelta(hours=6), ShiftStatus.published
     session.add(shift)
     session.commit()
-    service.assign(session=session, actor=coordinator, shift_id=shift.id, user_id=me.id)
+    assign(session=session, actor=coordinator, shift_id=shift.id, user_id=me.id)
     draft = shifts[1]
     draft.starts_at, draft.ends_at = soon + timedelta(days=2), soon + timedelta(days=2, hours=6)
     session.add(draft)
     session.commit()
-    service.assign(session=session, actor=coordinator, shift_id=draft.id, user_id=me.id)
+    assign(session=session, actor=coordinator, shift_id=draft.id, user_id=me.id)
     page = client.get("/roster/mine")
     listed = page.text.split('data-testid="my-shifts"')[1].split("</table>")[0]
     assert page.status_code == 200 and listed.count("Hope line") == 2 and "Draft" in listed
@@ -156,8 +159,8 @@ def test_who_is_on_now_page_and_api(client, logged_in, session, make_user):
     shift.starts_at, shift.ends_at, shift.status = now - timedelta(hours=1), now + timedelta(hours=3), "published"
     session.add(shift)
     session.commit()
-    service.assign(session=session, actor=coordinator, shift_id=shift.id, user_id=me.id, role="supervisor")
-    service.set_profile(session=session, user=me, phone_extension="8001", skills=[])
+    assign(session=session, actor=coordinator, shift_id=shift.id, user_id=me.id, role="supervisor")
+    set_profile(session=session, user=me, phone_extension="8001", skills=[])
     page = client.get("/roster")
     assert "Chen Jie" in page.text and "8001" in page.text and "Supervisor on call" in page.text
     assert client.get("/api/v1/roster/now").json()[0] | {"until": None} == {

@@ -20,7 +20,7 @@ from hotline.i18n import _, _l, get_locale
 from hotline.pages import client_address, line_today, render
 from hotline.reports import charts, exports, service
 from hotline.reports.service import LENGTH_BANDS, Period
-from hotline.roster import service as roster
+from hotline.roster.lines import list_lines
 
 pages = APIRouter()
 
@@ -210,7 +210,7 @@ def my_month_page(request: Request, session: SessionDep, user: CallWork, month: 
 def staffing_page(request: Request, session: SessionDep, user: RosterEdit, month: Filter = "",
                   line_id: Annotated[int | None, Query(ge=1)] = None):
     first, last = service.parse_month(month, today=line_today(request))
-    lines = roster.list_lines(session=session)
+    lines = list_lines(session=session)
     line = next((item for item in lines if item.id == line_id), None) if line_id else (lines[0] if lines else None)
     if line_id and line is None:
         raise InvalidInput(_("Unknown line: %(line)s", line=str(line_id)), field="line_id")

@@ -1,6 +1,6 @@
 """Roster checks: pure functions over plain data, each problem naming the people and the hours.
 
-Nothing here touches the database or the web; `service.py` builds a `Roster` from the tables and runs
+Nothing here touches the database or the web; `assigning.py` builds a `Roster` from the tables and runs
 `check_roster` on every change and before publishing. Times are UTC-aware; messages show them in the
 roster's timezone and are translated in the language of whoever is reading.
 """

@@ -13,8 +13,10 @@ from sqlmodel import Session
 from hotline.database import utcnow
 from hotline.errors import InvalidInput
 from hotline.i18n import _
-from hotline.roster import service
 from hotline.roster.models import SHIFT_ROLE_LABELS, Line, ShiftRole
+from hotline.roster.people import profiles
+from hotline.roster.shifts import assignments_for, shifts_between
+from hotline.roster.times import line_zone
 
 CSV_COLUMNS = ("date", "start", "end", "line", "shift", "role", "name", "username", "extension", "status")
 
@@ -26,15 +28,15 @@ def _cell(value) -> str:
 
 
 def _rows(session: Session, line: Line, start: datetime, end: datetime):
-    shifts = service.shifts_between(session=session, start=start, end=end, line_id=line.id)
-    seated = service.assignments_for(session=session, shift_ids=[s.id for s in shifts])
-    extensions = service.profiles(session=session, user_ids={a.user_id for v in seated.values() for a, _u in v})
+    shifts = shifts_between(session=session, start=start, end=end, line_id=line.id)
+    seated = assignments_for(session=session, shift_ids=[s.id for s in shifts])
+    extensions = profiles(session=session, user_ids={a.user_id for v in seated.values() for a, _u in v})
     return shifts, seated, extensions
 
 
 def roster_csv(*, session: Session, line: Line, start: datetime, end: datetime) -> str:
     """UTF-8 with a byte-order mark so Excel reads Chinese names correctly; local times of the line."""
-    tz = service.line_zone(line)
+    tz = line_zone(line)
     shifts, seated, extensions = _rows(session, line, start, end)
     out = io.StringIO()
     out.write("\ufeff")

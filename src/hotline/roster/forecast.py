@@ -12,9 +12,11 @@ from sqlmodel import Session, col, func, select
 from hotline.calls.models import Call
 from hotline.errors import InvalidInput
 from hotline.i18n import _
-from hotline.roster import service
+from hotline.roster.lines import open_intervals
 from hotline.roster.models import Line, ShiftRole
+from hotline.roster.shifts import assignments_for, shifts_between
 from hotline.roster.staffing import seats_needed
+from hotline.roster.times import line_zone, local_moment
 
 DEFAULT_HANDLE_MINUTES = 35.0  # DESIGN.md section 5: calls last 25–45 minutes
 
@@ -36,8 +38,8 @@ def forecast(*, session: Session, line: Line, week_start: date, weeks: int = 4, 
     Returns (hours, handle minutes used, calls counted)."""
     if not 1 <= weeks <= 52:
         raise InvalidInput(_("Look back between 1 and 52 weeks."), field="weeks")
-    tz = service.line_zone(line)
-    until = service.local_moment(week_start, time(0), tz)
+    tz = line_zone(line)
+    until = local_moment(week_start, time(0), tz)
     since = until - timedelta(weeks=weeks)
     # This line's calls; calls that name no line (taken before calls carried one) count only on a
     # hotline with a single line, where they can only be its.
@@ -56,15 +58,15 @@ def forecast(*, session: Session, line: Line, week_start: date, weeks: int = 4, 
     if handle_minutes is None:
         handle_minutes = sum(durations) / len(durations) if durations else DEFAULT_HANDLE_MINUTES
     handle_minutes = max(handle_minutes, 1.0)
-    week_end = service.local_moment(week_start + timedelta(days=7), time(0), tz)
-    shifts = service.shifts_between(session=session, start=until, end=week_end, line_id=line.id)
-    seated = service.assignments_for(session=session, shift_ids=[s.id for s in shifts])
-    open_spans = service.open_intervals(line, until, week_end)
+    week_end = local_moment(week_start + timedelta(days=7), time(0), tz)
+    shifts = shifts_between(session=session, start=until, end=week_end, line_id=line.id)
+    seated = assignments_for(session=session, shift_ids=[s.id for s in shifts])
+    open_spans = open_intervals(line, until, week_end)
     result = []
     for offset in range(7):
         day = week_start + timedelta(days=offset)
         for hour in range(24):
-            moment = service.local_moment(day, time(hour), tz)
+            moment = local_moment(day, time(hour), tz)
             is_open = any(a <= moment < b for a, b in open_spans)
             rate = counts[day.weekday()][hour] / weeks
             needed = max(seats_needed(rate, handle_minutes, target_share, within_seconds),

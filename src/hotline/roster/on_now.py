@@ -10,8 +10,9 @@ from sqlmodel import Session, col, select
 
 from hotline.accounts.models import User
 from hotline.database import utcnow
-from hotline.roster import service
+from hotline.roster.lines import list_lines
 from hotline.roster.models import Assignment, Line, Shift, ShiftRole, ShiftStatus
+from hotline.roster.people import profiles
 
 
 def _published_at(at: datetime | None):
@@ -55,8 +56,8 @@ def who_is_on_now(*, session: Session, at: datetime | None = None) -> list[OnNow
     if not rows:
         return []
     users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_({a.user_id for _s, a in rows})))}
-    lines = {line.id: line for line in service.list_lines(session=session)}
-    extension = service.profiles(session=session, user_ids=users)
+    lines = {line.id: line for line in list_lines(session=session)}
+    extension = profiles(session=session, user_ids=users)
     found = [OnNow(lines[s.line_id], s, users[a.user_id], a.role,
                    extension[a.user_id].phone_extension if a.user_id in extension else None) for s, a in rows]
     found.sort(key=lambda o: (o.line.name, o.role != ShiftRole.supervisor, o.user.display_name))

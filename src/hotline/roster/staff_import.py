@@ -25,8 +25,8 @@ from hotline.accounts.service import USERNAME_PATTERN
 from hotline.audit.service import record
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _
-from hotline.roster import service
 from hotline.roster.models import Availability, StaffProfile
+from hotline.roster.times import parse_time
 
 MAX_BYTES = 900_000  # under the request body limit, with room for the form around it
 MAX_ROWS = 5000
@@ -91,8 +91,8 @@ def _availability(cell: str) -> list[tuple[int, time, time]]:
         weekday = WEEKDAYS.get(day.lower()[:3] if day.isascii() else day)
         if not match or weekday is None:
             raise InvalidInput(_("%(value)s is not availability such as Mon 08:00-16:00.", value=item[:40]))
-        start = service.parse_time(match.group(2), field="availability")
-        end = service.parse_time(match.group(3), field="availability")
+        start = parse_time(match.group(2), field="availability")
+        end = parse_time(match.group(3), field="availability")
         if start == end:
             raise InvalidInput(_("%(value)s ends when it starts.", value=item[:40]))
         windows.append((weekday, start, end))

@@ -18,8 +18,13 @@ from hotline.database import utcnow
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.i18n import _, _l
 from hotline.notifications import service as notifications
-from hotline.roster import checks, service
+from hotline.roster import checks
+from hotline.roster.assigning import build_roster
+from hotline.roster.lines import get_line
 from hotline.roster.models import Assignment, Shift, ShiftRole, SwapRequest, SwapStatus
+from hotline.roster.people import get_limits, staff
+from hotline.roster.shifts import get_shift
+from hotline.roster.times import line_zone
 
 OPEN = (SwapStatus.asked, SwapStatus.accepted)
 # Problems that belong to a person; a swap that adds one of these for anyone involved is refused.
@@ -40,8 +45,8 @@ REJECTED = notifications.kind("swap_rejected", _l("A coordinator did not approve
 
 
 def _label(session: Session, shift: Shift) -> str:
-    line = service.get_line(session=session, line_id=shift.line_id)
-    tz = service.line_zone(line)
+    line = get_line(session=session, line_id=shift.line_id)
+    tz = line_zone(line)
     start, end = shift.starts_at.astimezone(tz), shift.ends_at.astimezone(tz)
     name = f"{shift.name} " if shift.name else ""
     return f"{line.name} {name}{start.strftime('%m-%d %H:%M')}–{end.strftime('%H:%M')}"[:160]
@@ -68,7 +73,7 @@ def ask_swap(*, session: Session, requester: User, shift_id: int, colleague_id: 
              their_shift_id: int | None = None, now: datetime | None = None) -> SwapRequest:
     """Ask `colleague_id` to take (or, with `their_shift_id`, swap) a shift, or offer it to anyone."""
     now = now or utcnow()
-    shift = service.get_shift(session=session, shift_id=shift_id)
+    shift = get_shift(session=session, shift_id=shift_id)
     assignment = _mine(session, shift, requester.id)
     if assignment is None:
         raise InvalidInput(_("You are not on this shift, so you cannot give it away."))
@@ -89,7 +94,7 @@ def ask_swap(*, session: Session, requester: User, shift_id: int, colleague_id: 
     if their_shift_id is not None:
         if colleague is None:
             raise InvalidInput(_("Name the colleague whose shift you would take in exchange."), field="colleague_id")
-        theirs = service.get_shift(session=session, shift_id=their_shift_id)
+        theirs = get_shift(session=session, shift_id=their_shift_id)
         their_assignment = _mine(session, theirs, colleague.id)
         if their_assignment is None or theirs.starts_at <= now:
             raise InvalidInput(_("%(name)s has no such coming shift to swap.", name=colleague.display_name),
@@ -110,7 +115,7 @@ def ask_swap(*, session: Session, requester: User, shift_id: int, colleague_id: 
                              params={**params, "theirs": swap.their_shift_label or ""}, link=LINK)
     else:
         on_it = {a.user_id for a in session.exec(select(Assignment).where(Assignment.shift_id == shift.id))}
-        for person in service.staff(session=session):
+        for person in staff(session=session):
             if person.id not in on_it and _can_take(person, assignment.role):
                 notifications.notify(session=session, user_id=person.id, kind=OFFERED, params=params, link=LINK)
     session.commit()
@@ -144,10 +149,10 @@ def _problems_for(session: Session, swap: SwapRequest, user_ids: set[int]) -> se
                           session.get(Shift, swap.their_shift_id) if swap.their_shift_id else None) if s]
     if not shifts:
         return set()
-    line = service.get_line(session=session, line_id=shifts[0].line_id)
+    line = get_line(session=session, line_id=shifts[0].line_id)
     start, end = min(s.starts_at for s in shifts), max(s.ends_at for s in shifts)
-    roster = service.build_roster(session=session, start=start, end=end, tz=service.line_zone(line), lines=[])
-    found = checks.check_roster(roster, service.get_limits(session=session))
+    roster = build_roster(session=session, start=start, end=end, tz=line_zone(line), lines=[])
+    found = checks.check_roster(roster, get_limits(session=session))
     return {(p.kind, p.message) for p in found if p.kind in PERSONAL and user_ids.intersection(p.user_ids)}
 
 
@@ -194,7 +199,7 @@ def _refuse_if_closed(swap: SwapRequest, expected: str) -> None:
 
 
 def _coordinators(session: Session) -> list[User]:
-    return service.staff(session=session, roles=(Role.coordinator,))
+    return staff(session=session, roles=(Role.coordinator,))
 
 
 def _refuse_if_started(swap: SwapRequest, now: datetime | None) -> None:

@@ -9,8 +9,12 @@ from datetime import date, time, timedelta
 
 from sqlmodel import Session
 
-from hotline.roster import checks, service
+from hotline.roster import checks
+from hotline.roster.assigning import problems_between
+from hotline.roster.lines import open_intervals
 from hotline.roster.models import Assignment, Line, Shift, ShiftRole
+from hotline.roster.shifts import assignments_for, shifts_between
+from hotline.roster.times import line_zone, local_moment
 
 
 @dataclass
@@ -39,19 +43,19 @@ def hour_state(*, is_open: bool, shifts_here: int, counsellors: int, seats: int,
 
 
 def week_of(*, session: Session, line: Line, monday: date) -> Week:
-    tz = service.line_zone(line)
-    week_start = service.local_moment(monday, time(0), tz)
-    week_end = service.local_moment(monday + timedelta(days=7), time(0), tz)
-    shifts = service.shifts_between(session=session, start=week_start, end=week_end, line_id=line.id)
-    seated = service.assignments_for(session=session, shift_ids=[s.id for s in shifts])
-    problems = service.problems_between(session=session, line=line, start=week_start, end=week_end)
+    tz = line_zone(line)
+    week_start = local_moment(monday, time(0), tz)
+    week_end = local_moment(monday + timedelta(days=7), time(0), tz)
+    shifts = shifts_between(session=session, start=week_start, end=week_end, line_id=line.id)
+    seated = assignments_for(session=session, shift_ids=[s.id for s in shifts])
+    problems = problems_between(session=session, line=line, start=week_start, end=week_end)
     days = [monday + timedelta(days=i) for i in range(7)]
-    open_spans = service.open_intervals(line, week_start, week_end)
+    open_spans = open_intervals(line, week_start, week_end)
     grid = []
     for hour in range(24):
         row = []
         for day in days:
-            moment = service.local_moment(day, time(hour), tz)
+            moment = local_moment(day, time(hour), tz)
             here = [s for s in shifts if s.starts_at <= moment < s.ends_at]
             roles = [a.role for s in here for a, _user in seated[s.id]]
             counsellors, supervisors = roles.count(ShiftRole.counsellor), roles.count(ShiftRole.supervisor)

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from hotline.errors import InvalidInput
 from hotline.i18n import _, get_locale
-from hotline.roster import service
+from hotline.roster import times
 from hotline.roster.models import SHIFT_ROLE_LABELS, SWAP_STATUS_LABELS, Line
 
 Text = Annotated[str, Form(max_length=1000)]
@@ -42,7 +42,7 @@ def see_other(url: str) -> RedirectResponse:
 
 
 def monday_of(value: str | None, line: Line) -> date:
-    day = service.parse_day(value, field="start") if value else datetime.now(service.line_zone(line)).date()
+    day = times.parse_day(value, field="start") if value else datetime.now(times.line_zone(line)).date()
     return day - timedelta(days=day.weekday())
 
 

@@ -14,7 +14,7 @@ from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _
 from hotline.pages import client_address, flash, render
-from hotline.roster import export, feeds, service, staff_import
+from hotline.roster import export, feeds, lines, staff_import, times
 from hotline.roster.ical import shifts_calendar
 from hotline.roster.models import SHIFT_ROLE_LABELS, Line
 from hotline.roster.views.common import (
@@ -81,12 +81,12 @@ def import_apply(request: Request, session: SessionDep, user: RosterEdit,
 
 
 def _export_period(line: Line, start: str, end: str):
-    first = service.parse_day(start, field="start") if start else monday_of(None, line)
-    last = service.parse_day(end, field="end") if end else first + timedelta(days=6)
+    first = times.parse_day(start, field="start") if start else monday_of(None, line)
+    last = times.parse_day(end, field="end") if end else first + timedelta(days=6)
     export.check_period(first, last)
-    tz = service.line_zone(line)
-    return first, last, service.local_moment(first, time(0), tz), service.local_moment(last + timedelta(days=1),
-                                                                                      time(0), tz)
+    tz = times.line_zone(line)
+    return first, last, times.local_moment(first, time(0), tz), times.local_moment(last + timedelta(days=1),
+                                                                                   time(0), tz)
 
 
 Day = Annotated[str, Query(max_length=10)]
@@ -95,7 +95,7 @@ Day = Annotated[str, Query(max_length=10)]
 @pages.get("/roster/lines/{line_id}/export.csv")
 def export_csv(request: Request, session: SessionDep, user: RosterEdit, line_id: int, start: Day = "",
                end: Day = ""):
-    line = service.get_line(session=session, line_id=line_id)
+    line = lines.get_line(session=session, line_id=line_id)
     first, last, since, until = _export_period(line, start, end)
     body = export.roster_csv(session=session, line=line, start=since, end=until)
     record(session=session, actor_id=user.id, action="roster.export", target_type="line", target_id=line.id,
@@ -109,7 +109,7 @@ def export_csv(request: Request, session: SessionDep, user: RosterEdit, line_id:
 @pages.get("/roster/lines/{line_id}/export.ics")
 def export_ics(request: Request, session: SessionDep, user: RosterEdit, line_id: int, start: Day = "",
                end: Day = ""):
-    line = service.get_line(session=session, line_id=line_id)
+    line = lines.get_line(session=session, line_id=line_id)
     first, last, since, until = _export_period(line, start, end)
     body = export.roster_calendar(session=session, line=line, start=since, end=until,
                                   domain=request.url.hostname or "hotline")

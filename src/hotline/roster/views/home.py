@@ -12,7 +12,7 @@ from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
 from hotline.i18n import _
 from hotline.pages import flash, render
-from hotline.roster import on_now, service
+from hotline.roster import assigning, lines, on_now, people, times
 from hotline.roster.views.common import (
     Text,
     decimal,
@@ -30,8 +30,8 @@ pages = APIRouter()
 def _home(request: Request, session, user: User, error: HotlineError | None = None):
     return render(request, "roster/index.html", {
         "now": on_now.who_is_on_now(session=session),
-        "lines": service.list_lines(session=session) if Role.coordinator in user.roles else [],
-        "limits": service.get_limits(session=session),
+        "lines": lines.list_lines(session=session) if Role.coordinator in user.roles else [],
+        "limits": people.get_limits(session=session),
         "is_coordinator": Role.coordinator in user.roles,
         "default_timezone": request.app.state.settings.timezone,
         "error": error and error.message,
@@ -52,9 +52,9 @@ async def create_line(request: Request, session: SessionDep, user: RosterEdit):
         for day in range(7):
             opens, closes = str(form.get(f"opens_{day}", ""))[:5], str(form.get(f"closes_{day}", ""))[:5]
             hours.append([opens, closes] if opens and closes else None)
-        line = service.create_line(session=session, name=str(form.get("name", ""))[:200],
-                                   timezone=str(form.get("timezone", "") or request.app.state.settings.timezone)[:64],
-                                   open_24h=form.get("open_24h") == "on", opening_hours=hours)
+        line = lines.create_line(session=session, name=str(form.get("name", ""))[:200],
+                                 timezone=str(form.get("timezone", "") or request.app.state.settings.timezone)[:64],
+                                 open_24h=form.get("open_24h") == "on", opening_hours=hours)
     except HotlineError as error:
         return _home(request, session, user, error)
     response = see_other(f"/roster/lines/{line.id}")
@@ -66,9 +66,9 @@ async def create_line(request: Request, session: SessionDep, user: RosterEdit):
 def set_limits(request: Request, session: SessionDep, user: RosterEdit, max_hours_per_week: Text = "",
                max_consecutive_hours: Text = "", min_rest_hours: Text = ""):
     try:
-        service.set_limits(session=session, max_hours_per_week=decimal(max_hours_per_week, "max_hours_per_week"),
-                           max_consecutive_hours=decimal(max_consecutive_hours, "max_consecutive_hours"),
-                           min_rest_hours=decimal(min_rest_hours, "min_rest_hours"))
+        people.set_limits(session=session, max_hours_per_week=decimal(max_hours_per_week, "max_hours_per_week"),
+                          max_consecutive_hours=decimal(max_consecutive_hours, "max_consecutive_hours"),
+                          min_rest_hours=decimal(min_rest_hours, "min_rest_hours"))
     except HotlineError as error:
         return _home(request, session, user, error)
     response = see_other("/roster")
@@ -79,14 +79,14 @@ def set_limits(request: Request, session: SessionDep, user: RosterEdit, max_hour
 # --- a line: templates, holidays, generating ---------------------------------------------------------
 
 def _line_page(request: Request, session, line_id: int, error: HotlineError | None = None):
-    line = service.get_line(session=session, line_id=line_id)
-    tz = service.line_zone(line)
+    line = lines.get_line(session=session, line_id=line_id)
+    tz = times.line_zone(line)
     today = datetime.now(tz).date()
     return render(request, "roster/line.html", {
         "line": line, "tz": tz,
-        "templates": service.list_templates(session=session, line_id=line.id),
-        "holidays": service.list_holidays(session=session, line_id=line.id),
-        "publications": service.publications(session=session, line_id=line.id),
+        "templates": lines.list_templates(session=session, line_id=line.id),
+        "holidays": lines.list_holidays(session=session, line_id=line.id),
+        "publications": assigning.publications(session=session, line_id=line.id),
         "next_monday": today + timedelta(days=7 - today.weekday()),
         "weekdays": weekday_names(),
         "error": error and error.message,
@@ -102,12 +102,12 @@ def line_page(request: Request, session: SessionDep, user: RosterEdit, line_id: 
 async def add_template(request: Request, session: SessionDep, user: RosterEdit, line_id: int):
     form = await request.form()
     try:
-        service.get_line(session=session, line_id=line_id)
+        lines.get_line(session=session, line_id=line_id)
         weekdays = [whole_number(str(v), "weekdays", 0, 6) for v in form.getlist("weekdays")[:7]]
-        service.create_template(
+        lines.create_template(
             session=session, line_id=line_id, name=str(form.get("name", ""))[:200],
-            start=service.parse_time(str(form.get("start", ""))[:5], field="start"),
-            end=service.parse_time(str(form.get("end", ""))[:5], field="end"),
+            start=times.parse_time(str(form.get("start", ""))[:5], field="start"),
+            end=times.parse_time(str(form.get("end", ""))[:5], field="end"),
             weekdays=weekdays, seats=whole_number(str(form.get("seats", "2")), "seats", 0, 50),
             supervisor_required=form.get("supervisor_required") == "on",
             colour=str(form.get("colour", "#1f5fa8"))[:7], on_holidays=form.get("on_holidays") == "on")
@@ -120,7 +120,7 @@ async def add_template(request: Request, session: SessionDep, user: RosterEdit, 
 def add_holiday(request: Request, session: SessionDep, user: RosterEdit, line_id: int, day: Text = "",
                 name: Text = ""):
     try:
-        service.add_holiday(session=session, line_id=line_id, day=service.parse_day(day, field="day"), name=name)
+        lines.add_holiday(session=session, line_id=line_id, day=times.parse_day(day, field="day"), name=name)
     except HotlineError as error:
         return _line_page(request, session, line_id, error)
     return see_other(f"/roster/lines/{line_id}")
@@ -130,9 +130,9 @@ def add_holiday(request: Request, session: SessionDep, user: RosterEdit, line_id
 def generate(request: Request, session: SessionDep, user: RosterEdit, line_id: int, first_day: Text = "",
              days: Text = "7"):
     try:
-        start = service.parse_day(first_day, field="first_day")
-        made = service.generate_shifts(session=session, line_id=line_id, first_day=start,
-                                       days=whole_number(days, "days", 1, service.MAX_GENERATE_DAYS))
+        start = times.parse_day(first_day, field="first_day")
+        made = lines.generate_shifts(session=session, line_id=line_id, first_day=start,
+                                     days=whole_number(days, "days", 1, lines.MAX_GENERATE_DAYS))
     except HotlineError as error:
         return _line_page(request, session, line_id, error)
     response = see_other(week_url(line_id, start - timedelta(days=start.weekday())))
@@ -143,11 +143,11 @@ def generate(request: Request, session: SessionDep, user: RosterEdit, line_id: i
 @pages.post("/roster/templates/{template_id}/delete")
 def delete_template(request: Request, session: SessionDep, user: RosterEdit, template_id: int,
                     confirm: Text = ""):
-    template = service.get_template(session=session, template_id=template_id)
+    template = lines.get_template(session=session, template_id=template_id)
     if confirm != "on":
         return _line_page(request, session, template.line_id, InvalidInput(
             _("Tick the box to confirm deleting the template %(name)s.", name=template.name)))
-    service.delete_template(session=session, template_id=template_id)
+    lines.delete_template(session=session, template_id=template_id)
     response = see_other(f"/roster/lines/{template.line_id}")
     flash(response, request, _("Template %(name)s deleted. Shifts already made from it stay, with whoever is on "
                                "them.", name=template.name), "success")
@@ -156,7 +156,7 @@ def delete_template(request: Request, session: SessionDep, user: RosterEdit, tem
 
 @pages.post("/roster/holidays/{holiday_id}/delete")
 def delete_holiday(request: Request, session: SessionDep, user: RosterEdit, holiday_id: int):
-    holiday = service.delete_holiday(session=session, holiday_id=holiday_id)
+    holiday = lines.delete_holiday(session=session, holiday_id=holiday_id)
     response = see_other(f"/roster/lines/{holiday.line_id}")
     flash(response, request, _("Holiday removed. Shifts are not made or removed until you make shifts again."),
           "success")

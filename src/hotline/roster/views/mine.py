@@ -12,7 +12,7 @@ from hotline.deps import SessionDep
 from hotline.errors import HotlineError
 from hotline.i18n import _
 from hotline.pages import flash, render
-from hotline.roster import feeds, on_now, service, swaps
+from hotline.roster import feeds, on_now, people, swaps, times
 from hotline.roster.views.common import (
     Text,
     see_other,
@@ -32,7 +32,7 @@ def render_mine(request: Request, session, user: User, *, feed_url: str | None =
     entries = feeds.my_shifts(session=session, user=user, start=now - timedelta(days=1),
                               end=now + timedelta(days=60))
     requests = swaps.swaps_for(session=session, user=user)
-    colleagues = [p for p in service.staff(session=session) if p.id != user.id]
+    colleagues = [p for p in people.staff(session=session) if p.id != user.id]
     return render(request, "roster/mine.html", {
         "entries": entries,
         "swappable": [(s, line) for s, _a, line in entries if s.starts_at > now],
@@ -42,8 +42,8 @@ def render_mine(request: Request, session, user: User, *, feed_url: str | None =
         "asked_about": {s.shift_id for s in requests["mine"] if s.status in swaps.OPEN},
         "on_shift": on_now.on_shift_now(session=session, user=user),
         "feed_url": feed_url, "has_feed": feeds.has_feed(session=session, user=user),
-        "time_off": service.time_off_of(session=session, user=user),
-        "availability": service.availability_of(session=session, user_ids=[user.id]).get(user.id, []),
+        "time_off": people.time_off_of(session=session, user=user),
+        "availability": people.availability_of(session=session, user_ids=[user.id]).get(user.id, []),
         "weekdays": weekday_names(),
         "tz": tz, "error": error and error.message,
     }, status_code=error.status_code if error else 200)
@@ -71,10 +71,10 @@ def revoke_feed(request: Request, session: SessionDep, user: RosterRead):
 @pages.post("/roster/mine/time-off")
 def add_time_off(request: Request, session: SessionDep, user: RosterRead, first_day: Text = "", last_day: Text = ""):
     try:
-        first = service.parse_day(first_day, field="first_day")
-        service.add_time_off(session=session, user=user, first_day=first,
-                             last_day=service.parse_day(last_day, field="last_day") if last_day else first,
-                             tz=request.app.state.settings.tz)
+        first = times.parse_day(first_day, field="first_day")
+        people.add_time_off(session=session, user=user, first_day=first,
+                            last_day=times.parse_day(last_day, field="last_day") if last_day else first,
+                            tz=request.app.state.settings.tz)
     except HotlineError as error:
         return render_mine(request, session, user, error=error)
     response = see_other("/roster/mine")
@@ -86,9 +86,9 @@ def add_time_off(request: Request, session: SessionDep, user: RosterRead, first_
 def add_availability(request: Request, session: SessionDep, user: RosterRead, weekday: Text = "", start: Text = "",
                      end: Text = ""):
     try:
-        service.add_availability(session=session, user=user, weekday=whole_number(weekday, "weekday", 0, 6),
-                                 start=service.parse_time(start[:5], field="start"),
-                                 end=service.parse_time(end[:5], field="end"))
+        people.add_availability(session=session, user=user, weekday=whole_number(weekday, "weekday", 0, 6),
+                                start=times.parse_time(start[:5], field="start"),
+                                end=times.parse_time(end[:5], field="end"))
     except HotlineError as error:
         return render_mine(request, session, user, error=error)
     return see_other("/roster/mine")

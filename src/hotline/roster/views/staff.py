@@ -13,7 +13,7 @@ from hotline.deps import SessionDep
 from hotline.errors import HotlineError, NotFound
 from hotline.i18n import _
 from hotline.pages import flash, render
-from hotline.roster import service
+from hotline.roster import people
 from hotline.roster.views.common import (
     Text,
     see_other,
@@ -25,9 +25,9 @@ pages = APIRouter()
 # --- staff profiles ----------------------------------------------------------------------------------
 
 def _staff_page(request: Request, session, error: HotlineError | None = None):
-    people = service.staff(session=session)
+    staff = people.staff(session=session)
     return render(request, "roster/staff.html", {
-        "people": people, "profiles": service.profiles(session=session, user_ids=[p.id for p in people]),
+        "people": staff, "profiles": people.profiles(session=session, user_ids=[p.id for p in staff]),
         "error": error and error.message}, status_code=error.status_code if error else 200)
 
 
@@ -43,8 +43,8 @@ def edit_staff(request: Request, session: SessionDep, user: RosterEdit, user_id:
     if person is None or not person.has_any(Role.counsellor, Role.supervisor):
         return _staff_page(request, session, NotFound(_("There is no counsellor or supervisor %(id)s.", id=user_id)))
     try:
-        service.set_profile(session=session, user=person, phone_extension=phone_extension.strip() or None,
-                            skills=[item for item in re.split(r"[;,；，]", skills)])
+        people.set_profile(session=session, user=person, phone_extension=phone_extension.strip() or None,
+                           skills=[item for item in re.split(r"[;,；，]", skills)])
     except HotlineError as error:
         return _staff_page(request, session, error)
     response = see_other(f"/roster/staff#staff-{person.id}")
