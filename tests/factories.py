@@ -19,9 +19,10 @@ COMPLETE = {"call_type": "about_self", "caller_group": "general_public", "concer
             "interventions": ["safety_plan"], "summary": "Talked it through."}
 
 
-def draft_call(session: Session, user: User, notes: str = "", **fields) -> Call:
-    """A call in progress with these notes (and fields), saved once as the autosave would."""
-    call, _ = calls.start_call(session=session, counsellor=user)
+def draft_call(session: Session, user: User, notes: str = "", *, line: str | None = None, **fields) -> Call:
+    """A call in progress with these notes (and fields), saved once as the autosave would; `line` is the
+    line it came in on, given when the call starts."""
+    call, _ = calls.start_call(session=session, counsellor=user, line=line)
     call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=call.version,
                               changes=CallUpdate.parse({"notes": notes, **fields}))
     return call
@@ -32,6 +33,13 @@ def finished_call(session: Session, user: User, notes: str = "", *, incomplete: 
     """A call finalised with these notes, and the referral that opened (None below moderate). Required
     fields come from COMPLETE unless `incomplete` (ended half-way); `level` overrides the engine's."""
     call = draft_call(session, user, notes, **({} if incomplete else {**COMPLETE, **fields}))
+    return finalise(session, user, call, incomplete=incomplete, level=level)
+
+
+def finalise(session: Session, user: User, call: Call, *, incomplete: bool = False,
+             level: str | None = None) -> tuple[Call, Referral | None]:
+    """Finalise a draft from draft_call, for a test that does something to the draft first (links a caller,
+    say); as finished_call, `level` overrides the engine's and the referral that opened comes back."""
     if level is not None and call.level.value != level:
         call = flows.override_level(session=session, user=user, call_id=call.id, level=level,
                                     reason="the test sets the level")

@@ -6,10 +6,11 @@ import pytest
 from sqlmodel import select
 
 from calls.test_api import bearer
+from factories import draft_call
 from hotline.accounts.models import Role
 from hotline.audit.models import AuditEntry
-from hotline.calls import flows, service
-from hotline.calls.models import Call, CallUpdate
+from hotline.calls import flows
+from hotline.calls.models import Call
 from hotline.errors import Forbidden
 from hotline.roster.assigning import assign
 from hotline.roster.lines import generate_shifts
@@ -18,22 +19,14 @@ from roster.factories import MONDAY, make_line, three_shifts_a_day
 HX = {"HX-Request": "true"}
 
 
-def a_call(session, user, notes="", **fields):
-    call, _ = service.start_call(session=session, counsellor=user, **fields)
-    if notes:
-        call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=call.version,
-                                    changes=CallUpdate.parse({"notes": notes}))
-    return call
-
-
 def test_calls_in_progress_most_urgent_then_longest_and_none_that_ended(session, make_user):
     wang = make_user(Role.counsellor, username="wang", display_name="Wang Fang")
     li = make_user(Role.counsellor, username="li", display_name="Li Na")
     supervisor = make_user(Role.supervisor)
-    quiet_long = a_call(session, wang, "Cannot sleep, worried about her mother.")
-    quiet_short = a_call(session, li, "Lonely since the lockdown.")
-    high = a_call(session, li, "He has bought charcoal and plans to do it tonight.")
-    ended = a_call(session, wang, "Wrong number.")
+    quiet_long = draft_call(session, wang, "Cannot sleep, worried about her mother.")
+    quiet_short = draft_call(session, li, "Lonely since the lockdown.")
+    high = draft_call(session, li, "He has bought charcoal and plans to do it tonight.")
+    ended = draft_call(session, wang, "Wrong number.")
     flows.finalise_call(session=session, user=wang, call_id=ended.id, version=ended.version, incomplete=True)
     now = datetime.now(UTC)
     quiet_long.started_at = now - timedelta(hours=5)  # left open since the evening shift
@@ -60,7 +53,7 @@ def test_the_board_page_shows_who_and_how_risky_but_not_what_was_said(client, lo
     counsellor = make_user(Role.counsellor, username="wang", display_name="Wang Fang")
     free = make_user(Role.counsellor, username="zhou", display_name="Zhou Min")
     coordinator = make_user(Role.coordinator)
-    call = a_call(session, counsellor, "She took an overdose of sleeping pills just now.", line="Hope line")
+    call = draft_call(session, counsellor, "She took an overdose of sleeping pills just now.", line="Hope line")
     me = logged_in(Role.supervisor)
     # Both counsellors are on a published shift now; only Zhou Min is free.
     line = make_line(session)
@@ -104,7 +97,7 @@ def test_counsellors_do_not_see_the_board(client, logged_in):
 
 def test_the_board_over_the_api(client, session, make_user):
     counsellor = make_user(Role.counsellor, display_name="Wang Fang")
-    call = a_call(session, counsellor, "He has bought charcoal and plans to do it tonight.")
+    call = draft_call(session, counsellor, "He has bought charcoal and plans to do it tonight.")
     supervisor = make_user(Role.supervisor)
     answer = client.get("/api/v1/calls/in-progress", headers=bearer(session, supervisor))
     assert answer.status_code == 200

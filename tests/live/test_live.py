@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlmodel import Session
 
+from factories import finished_call
 from hotline.accounts.models import Role
 from hotline.calls import flows
 from hotline.calls import service as calls
@@ -138,11 +139,7 @@ def test_the_board_of_calls_in_progress_hears_every_call_start_change_and_end(en
 
     def a_call():
         with Session(engine, expire_on_commit=False) as session:
-            call, _ = calls.start_call(session=session, counsellor=counsellor)
-            call, _ = flows.save_call(session=session, user=counsellor, call_id=call.id, version=1,
-                                      changes=CallUpdate.parse({"notes": "He has bought charcoal."}))
-            flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version,
-                                incomplete=True)
+            finished_call(session, counsellor, "He has bought charcoal.", incomplete=True)
 
     received = _watch_while(engine, {live.LINE_TOPIC}, a_call)
     assert [m.get("what") or m.get("level") for m in received] == ["started", "high", "ended"]

@@ -3,10 +3,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from factories import draft_call, finalise
 from hotline.accounts.models import Role
-from hotline.calls import callers, flows
+from hotline.calls import callers
 from hotline.calls import service as calls
-from hotline.calls.models import Call, CallUpdate
+from hotline.calls.models import Call
 from hotline.database import utcnow
 
 SECRET = "test-secret-key-" + "x" * 32
@@ -18,16 +19,13 @@ def old_call(session, make_user):
     counsellor = make_user(Role.counsellor, username="li")
 
     def make(years_ago: float = 4, phone: str | None = "138 0013 8000", notes: str = "He bought charcoal for tonight."):
-        call, _ = calls.start_call(session=session, counsellor=counsellor, external_id=None)
-        call, _ = flows.save_call(session=session, user=counsellor, call_id=call.id, version=1,
-                                  changes=CallUpdate.parse({
-                                      "notes": notes, "call_type": "about_self", "caller_group": "student",
-                                      "concerns": ["low_mood"], "summary": "Safety plan made with Wang Fang.",
-                                      "interventions": ["safety_plan"], "region": "Haidian"}))
+        call = draft_call(session, counsellor, notes, call_type="about_self", caller_group="student",
+                          concerns=["low_mood"], summary="Safety plan made with Wang Fang.",
+                          interventions=["safety_plan"], region="Haidian")
         if phone:
             callers.link_caller(session=session, user=counsellor, call_id=call.id, identifier=phone, secret=SECRET)
             call = session.get(Call, call.id)
-        call, _referral = flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+        call, _referral = finalise(session, counsellor, call)
         calls.add_addendum(session=session, user=counsellor, call_id=call.id, text="Mother phoned back later.")
         when = utcnow() - timedelta(days=365.25 * years_ago)
         session.execute(update(Call).where(Call.id == call.id).values(started_at=when, ended_at=when))

@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from factories import finished_call
 from hotline.accounts.models import Role
 from hotline.calls import flows
 from hotline.calls import service as calls
-from hotline.calls.models import CallUpdate
 from hotline.database import utcnow
 from hotline.errors import InvalidInput
 from hotline.roster import wellbeing
@@ -16,16 +16,6 @@ from hotline.roster.models import Assignment, Line, Shift, ShiftStatus
 from support import post_form
 
 TZ = ZoneInfo("Asia/Shanghai")
-
-
-def ended_call(session, user, level):
-    call, _ = calls.start_call(session=session, counsellor=user)
-    call, _ = flows.save_call(session=session, user=user, call_id=call.id, version=1,
-                              changes=CallUpdate.parse({"notes": "shift note"}))
-    if level != "none":
-        call = flows.override_level(session=session, user=user, call_id=call.id, level=level, reason="test level")
-    call, _ = flows.finalise_call(session=session, user=user, call_id=call.id, version=call.version, incomplete=True)
-    return call
 
 
 def on_shift(session, user, hours_ago=2, length=6):
@@ -47,8 +37,8 @@ def test_heavy_calls_are_counted_per_shift_and_week_and_flagged(session, make_us
     make_user(Role.coordinator, username="coord")  # takes no calls: not listed
     on_shift(session, busy)
     for level in ("high", "imminent", "moderate", "none"):
-        ended_call(session, busy, level)
-    ended_call(session, calm, "high")
+        finished_call(session, busy, "shift note", incomplete=True, level=level)
+    finished_call(session, calm, "shift note", incomplete=True, level="high")
     loads = wellbeing.counsellor_loads(session=session, tz=TZ, per_shift_limit=2, per_week_limit=5)
     by_name = {load.user.username: load for load in loads}
     assert set(by_name) == {"busy", "calm"}
@@ -64,7 +54,7 @@ def test_a_heavy_call_handed_over_weighs_on_both_who_held_it(session, make_user)
     call = flows.override_level(session=session, user=first, call_id=call.id, level="high", reason="plan tonight")
     call = calls.hand_over_call(session=session, user=first, call_id=call.id, to_username="second")
     flows.finalise_call(session=session, user=second, call_id=call.id, version=call.version, incomplete=True)
-    ended_call(session, second, "imminent")
+    finished_call(session, second, "shift note", incomplete=True, level="imminent")
     loads = {load.user.username: load.high_this_week
              for load in wellbeing.counsellor_loads(session=session, tz=TZ, per_shift_limit=2, per_week_limit=5)}
     assert loads == {"first": 1, "second": 2}
@@ -72,7 +62,7 @@ def test_a_heavy_call_handed_over_weighs_on_both_who_held_it(session, make_user)
 
 def test_last_weeks_calls_do_not_count(session, make_user):
     user = make_user(Role.counsellor)
-    ended_call(session, user, "high")
+    finished_call(session, user, "shift note", incomplete=True, level="high")
     next_week = utcnow() + timedelta(days=8)
     loads = wellbeing.counsellor_loads(session=session, tz=TZ, per_shift_limit=2, per_week_limit=5, now=next_week)
     assert loads[0].high_this_week == 0
@@ -96,8 +86,8 @@ def test_pages(client, logged_in, make_user, session):
     assert post_form(client, "/roster/rating", {"rating": "4"}).status_code == 303
     bad = post_form(client, "/roster/rating", {"rating": "9"})
     assert bad.status_code == 422 and "from 1 (light) to 5" in bad.text
-    ended_call(session, counsellor, "imminent")
-    ended_call(session, counsellor, "high")
+    finished_call(session, counsellor, "shift note", incomplete=True, level="imminent")
+    finished_call(session, counsellor, "shift note", incomplete=True, level="high")
     post_form(client, "/logout")
     logged_in(Role.coordinator)
     page = client.get("/roster/wellbeing").text
