@@ -121,14 +121,8 @@ def test_finalising_a_flagged_call_tells_the_queue(engine, make_user):
 
     def take_a_call():
         with Session(engine, expire_on_commit=False) as session:
-            call, _ = calls.start_call(session=session, counsellor=counsellor)
-            call, _ = flows.save_call(session=session, user=counsellor, call_id=call.id, version=1,
-                                      changes=CallUpdate.parse({
-                                          "notes": "He has bought charcoal and plans to do it tonight.",
-                                          "call_type": "about_self", "caller_group": "general_public",
-                                          "concerns": ["low_mood"], "summary": "Referred.",
-                                          "interventions": ["safety_plan"]}))
-            flows.finalise_call(session=session, user=counsellor, call_id=call.id, version=call.version)
+            finished_call(session, counsellor, "He has bought charcoal and plans to do it tonight.",
+                          summary="Referred.")
 
     received = _watch_while(engine, {live.QUEUE_TOPIC}, take_a_call)
     assert [(m["what"], m["level"]) for m in received] == [("opened", "high")]

@@ -10,11 +10,9 @@ from sqlalchemy import MetaData, select
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from factories import draft_call
 from hotline.accounts import service as accounts
 from hotline.audit import service as audit
-from hotline.calls import flows
-from hotline.calls import service as calls
-from hotline.calls.models import CallUpdate
 from hotline.cli import app
 from hotline.database import make_engine
 from support import PG_URL
@@ -51,9 +49,7 @@ def _some_records(url):
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
         user = accounts.create_user(session=session, username="li", password="a long password", roles=["counsellor"])
-        call, _ = calls.start_call(session=session, counsellor=user)
-        flows.save_call(session=session, user=user, call_id=call.id, version=1,
-                        changes=CallUpdate.parse({"notes": "来电者说今晚准备吃安眠药", "concerns": ["insomnia"]}))
+        call = draft_call(session, user, "来电者说今晚准备吃安眠药", concerns=["insomnia"])
         audit.record(session=session, actor_id=user.id, action="call.read", target_type="call", target_id=call.id)
     engine.dispose()
 
