@@ -576,4 +576,15 @@ CASES: list[Case] = [
     Case("妈妈让我以后好好过日子，把存折交给我保管。", N, N, None),
     Case("I know where my sister lives and she owes me money, I'm annoyed.", N, N, None),
     Case("Pt w a hx of anxiety, takes her pills now as prescribed.", N, N, None),
+    # ------------------------------------------------------- session 15, from set o (own wording)
+    # A worry the counsellor explored and found nothing behind is not a flag; a bare worry still is.
+    Case("爸爸担心女儿会想不开，细问：上学、吃睡都正常，没说过消极的话。", N, N, "suicide.ideation", "negated"),
+    Case("Dad worried his daughter might be suicidal; explored: sleeping and eating fine, no talk of death.", N, N,
+         "suicide.ideation", "negated"),
+    Case("媽媽驚個女會諗唔開，問過：有返學、冇講過想死。", N, N, "suicide.ideation", "negated"),
+    Case("爸爸担心女儿会想不开，因为她最近话很少。", M, M, "suicide.ideation", None, "third_party"),
+    Case("妈妈担心儿子说想死，吃饭睡觉都正常。", M, M, "suicide.ideation", None, "third_party"),
+    Case("Caller worried about her husband who said he wants to kill himself last night; no signs of drinking.", M, H,
+         "suicide.ideation"),
+    Case("担心儿子想不开。细问一切正常，但他上周偷偷买了一瓶农药藏在床底。", H, H, "means.acquired"),
 ]

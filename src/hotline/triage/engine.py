@@ -69,6 +69,7 @@ class _Hit:
     dreamt: str = ""  # the word that puts it in a dream
     later: str = ""  # the word that sets it for a later day (考完试那天, "next month")
     identified: str = ""  # the word by which the writer puts themself in someone else's story
+    cleared: str = ""  # a worry the counsellor explored and found no sign for ("细问…没说过消极的话")
 
 
 class _Mark(NamedTuple):
@@ -329,6 +330,7 @@ class _TextAnalysis:
         if not (risk or self.terms or buffers):
             # Most saves of most calls: nothing to judge, so no modifiers or clauses to place around it.
             self.clauses, self.identifying, self.by_clause, self._idiom_hits, self.later = None, {}, {}, [], {}
+            self.worried, self.all_clear = frozenset(), None
             return
         self._idiom_hits = idiom_hits = [_Mark(a + base, b + base, i) for base, found in pieces
                                          for a, b, i in found.idioms]
@@ -344,6 +346,8 @@ class _TextAnalysis:
             if idiom_mask is None or idiom_mask.find(1, start, end) < 0:
                 live.setdefault(kind, []).append(_Mark(start, end, i))
 
+        # "no talk of death", 冇講過想死: a finding of nothing is also a denial of what it names
+        live.setdefault("negation", []).extend(live.get("all_clear", ()))
         # A denial or question right before a space, or a form-style denial right after one,
         # keeps the space from splitting the clause.
         keep_joined = {h.end for k in ("negation", "question") for h in live.get(k, ())}
@@ -356,6 +360,10 @@ class _TextAnalysis:
         self.identifying = {self.clauses.sentence_of(h.start): h for h in live.get("identification", ())}
         # A later day governs its whole sentence ("他下回再这样，我当着他面喝了").
         self.later = {self.clauses.sentence_of(h.start): h for h in live.get("future", ())}
+        # A parent's worry ("驚佢會唔會諗唔開") that the counsellor explored and found nothing behind
+        # ("explored: eating ok, no talk of death"): the worry is the call, not a risk to the child.
+        self.worried = frozenset(self.clauses.sentence_of(h.start) for h in live.get("worry", ()))
+        self.all_clear = next(iter(live.get("all_clear", ())), None) if self.worried else None
         self.by_clause: dict[int, list[tuple[str, _Mark]]] = {}
         # "At that time" refers back: the time last named before it ("前两晚割了手，割的时候是想死的" is recent).
         named = sorted((h.start, kind) for kind in ("past", "recent", "present") for h in live.get(kind, ()))
@@ -438,6 +446,8 @@ class _TextAnalysis:
             mark = self.later.get(self.clauses.sentence_of(h.start))
             if mark is not None:
                 h.later = self._word(mark)
+        if self.all_clear is not None and self.clauses.sentence_of(h.start) in self.worried:
+            h.cleared = self._word(self.all_clear)
         if "present" in times:
             h.time, h.time_word = _NOW, self._word(times["present"])
         elif "recent" in times:
@@ -496,7 +506,7 @@ class _TextAnalysis:
     def _evidence(self, rule: Rule | Pattern, start: int, end: int, discount, time: int,
                   time_word: str, third_party: bool, why: str, reported: str = "",
                   hesitant: str = "", identified: str = "", dreamt: str = "",
-                  wholly_others: bool | None = None, later: str = "") -> Evidence:
+                  wholly_others: bool | None = None, later: str = "", cleared: str = "") -> Evidence:
         if discount in (Discount.negated, Discount.intensifier):
             level = RiskLevel.none
         elif time == _PAST and (third_party if wholly_others is None else wholly_others) and rule.subject == "auto":
@@ -528,6 +538,10 @@ class _TextAnalysis:
                 level = max(RiskLevel.from_rank(level.rank - 1), RiskLevel.moderate)
                 if discount is None:
                     discount, why = Discount.hesitant, f"held back: '{hesitant}'"
+        if cleared and RiskLevel.none < level <= RiskLevel.moderate and discount is None:
+            # only a worry, and the counsellor found nothing behind it; an act or a plan still counts
+            level = RiskLevel.none
+            discount, why = Discount.negated, f"a worry the counsellor explored: '{cleared}'"
         if later and level == RiskLevel.imminent:
             # a plan for a later day (跳 from the roof "after the exams"): high, not happening now
             level = RiskLevel.high
@@ -543,7 +557,8 @@ class _TextAnalysis:
         rules = self.rules
         out = [
             self._evidence(rules.rules[h.owner], h.start, h.end, h.discount, h.time, h.time_word,
-                           h.third_party, h.why, h.reported, h.hesitant, h.identified, h.dreamt, later=h.later)
+                           h.third_party, h.why, h.reported, h.hesitant, h.identified, h.dreamt, later=h.later,
+                           cleared=h.cleared)
             for h in self.risk
         ]
         out.extend(self._patterns())

@@ -40,9 +40,11 @@ MODIFIER_KINDS = frozenset(
         "hesitation",  # held back by fear or lack of nerve, either side within `reach` (不敢跳楼)
         "dream",  # dreamt, either side within `reach` (梦见自己跳楼): at most moderate
         "identification",  # the writer puts themself in the story: undoes `reported` in the sentence
+        "worry",  # someone's worry about another (担心他想不开, "worried she's suicidal"): governs its sentence
+        "all_clear",  # a counsellor's finding that nothing points to risk (细问…没说过消极的话, "no talk of death")
     }
 )
-_REACH_KINDS = frozenset({"negation", "post_negation", "reported", "hesitation", "dream"})
+_REACH_KINDS = frozenset({"negation", "post_negation", "reported", "hesitation", "dream", "all_clear"})
 SUBJECTS = frozenset({"auto", "self"})
 SCOPES = frozenset({"clause", "sentence", "sentences", "note"})
 
