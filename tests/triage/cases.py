@@ -587,4 +587,12 @@ CASES: list[Case] = [
     Case("Caller worried about her husband who said he wants to kill himself last night; no signs of drinking.", M, H,
          "suicide.ideation"),
     Case("担心儿子想不开。细问一切正常，但他上周偷偷买了一瓶农药藏在床底。", H, H, "means.acquired"),
+    # Abuse by a partner, an ex or someone with power at home: the act, the threat or the control, in any words.
+    Case("她说前男友拿走了她的护照，不让她出门。", H, H, "violence.by_partner"),
+    Case("Her boyfriend took her passport and locks her in when he goes out.", H, H, "violence.papers_taken"),
+    Case("佢老公飲醉酒就掐佢條頸。", H, H, "violence.by_partner"),
+    Case("My ex follows me home from work and says I'll regret leaving.", H, H, "violence.by_partner"),
+    Case("老公踢球去了，她一个人在家带孩子很累。", N, N, None),
+    Case("He took his wife's passport to renew it at the consulate.", N, N, None),
+    Case("评估无自杀念头，有丈夫陪伴。", N, N, "suicide.ideation", "negated"),
 ]
