@@ -595,4 +595,10 @@ CASES: list[Case] = [
     Case("老公踢球去了，她一个人在家带孩子很累。", N, N, None),
     Case("He took his wife's passport to renew it at the consulate.", N, N, None),
     Case("评估无自杀念头，有丈夫陪伴。", N, N, "suicide.ideation", "negated"),
+    # An amount said as days of supply, pills washed down with spirits, a drug injected and taking effect.
+    Case("他刚把一个月的药配白酒吞下去了。", I, I, "act.overdose_taken"),
+    Case("Nurse says she injected insulin from the drug cupboard an hour ago and is getting drowsy.", I, I,
+         "act.injected_effect"),
+    Case("他打了个电话给医生，头有点晕。", N, N, None),
+    Case("She takes half her tablets in the morning and half at night.", N, N, None),
 ]
