@@ -601,4 +601,12 @@ CASES: list[Case] = [
          "act.injected_effect"),
     Case("他打了个电话给医生，头有点晕。", N, N, None),
     Case("She takes half her tablets in the morning and half at night.", N, N, None),
+    # Asked and answered, in the forms a whole end-of-call note uses.
+    Case("有问自杀念头，他说没有。", N, N, "suicide.ideation", "negated"),
+    Case("直接问了会不会想死，他笑说不会，就是烦。", N, N, "suicide.ideation", "negated"),
+    Case("Asked directly about suicidal thoughts — she said no, never.", N, N, "suicide.ideation", "negated"),
+    Case("When asked whether he'd thought about killing himself he said he hadn't.", N, N, "suicide.ideation",
+         "negated"),
+    Case("他说自己有问题，想死，没人懂。", M, M, "suicide.ideation"),
+    Case("Asked directly whether he has a plan - yes, pills saved up.", H, H, "means.stockpiled"),
 ]
