@@ -80,9 +80,20 @@ def test_demo_prepares_users_with_the_configured_password(env, database_url):
     with Session(engine) as session:
         lead = service.authenticate(session=session, username="lead", password="demo-password-1", address="t")
         assert {r.value for r in lead.roles} == {"supervisor", "coordinator"}
+    assert "log in at http://" not in result.output  # --no-serve starts nothing to log in to
+    # Someone changes a demo password; running the demo again keeps every account as it is.
+    with Session(engine) as session:
+        admin = service.find_user(session=session, username="admin")
+        service.set_password(session=session, user=admin, new_password="changed by the admin 1")
+    again = run(["demo", "--no-serve"], {**env, "HOTLINE_DEMO_PASSWORD": "demo-password-2"})
+    assert again.exit_code == 0, again.output
+    assert "demo-password-2" not in again.output and "kept" in again.output
+    with Session(engine) as session:
+        assert service.authenticate(session=session, username="admin", password="changed by the admin 1",
+                                    address="t") is not None
+        assert service.authenticate(session=session, username="lead", password="demo-password-1",
+                                    address="t") is not None
     engine.dispose()
-    # Run again: same users, no error.
-    assert run(["demo", "--no-serve"], {**env, "HOTLINE_DEMO_PASSWORD": "demo-password-1"}).exit_code == 0
 
 
 def test_malformed_setting_stops_with_one_line_naming_it(env):

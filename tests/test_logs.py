@@ -126,3 +126,10 @@ def test_ids_inside_words_are_left_readable():
 
 def test_a_phone_number_written_into_chinese_text_is_taken_out():
     assert "13912345678" not in scrub("来电者电话13912345678，请回电")
+
+
+def test_the_address_the_server_listens_on_stays_readable():
+    # Uvicorn's start-up line is the one a person reads to know where to open the console.
+    assert scrub("Uvicorn running on http://127.0.0.1:8000 (Press CTRL+C to quit)") == (
+        "Uvicorn running on http://127.0.0.1:8000 (Press CTRL+C to quit)")
+    assert "13800138000" not in scrub("caller rang back from 13800138000 at http://10.0.0.5:8000/calls")

@@ -151,9 +151,11 @@ def demo(
     with Session(engine) as session:
         made = load_demo_users(session=session, password=password)
     engine.dispose()
-    typer.echo(f"\nHotline demo: log in at http://{host}:{port} with one of these users:")
-    for username, roles in made:
-        typer.echo(f"  {username:<12} {password:<16} {' + '.join(role.value for role in roles)}")
+    where = "start it with `hotline serve`, then log in" if no_serve else f"log in at http://{host}:{port}"
+    typer.echo(f"\nHotline demo: {where} with one of these users:")
+    for username, roles, new in made:
+        shown = password if new else "(kept: the password it already had)"
+        typer.echo(f"  {username:<12} {shown:<16} {' + '.join(role.value for role in roles)}")
     typer.echo("")
     if not no_serve:
         _serve(settings, host, port, 1)

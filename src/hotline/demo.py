@@ -22,19 +22,18 @@ def demo_password(configured: str | None) -> str:
     return configured or secrets.token_urlsafe(9)
 
 
-def load_demo_users(*, session: Session, password: str) -> list[tuple[str, list[Role]]]:
-    """Create the demo users, or reset their password and roles if they exist already."""
+def load_demo_users(*, session: Session, password: str) -> list[tuple[str, list[Role], bool]]:
+    """Create the demo users that do not exist yet. Existing accounts are left as they are (a second
+    `hotline demo` must not lock out whoever changed a demo password). Each entry: name, roles, new."""
     made = []
     for username, display_name, roles in DEMO_USERS:
         user = service.find_user(session=session, username=username)
         if user is None:
             service.create_user(session=session, username=username, display_name=display_name,
                                 password=password, roles=roles)
+            made.append((username, roles, True))
         else:
-            service.set_password(session=session, user=user, new_password=password)
-            service.set_roles(session=session, user=user, roles=roles)
-            service.set_active(session=session, user=user, active=True)
-        made.append((username, roles))
+            made.append((username, list(user.roles), False))
     load_demo_roster(session=session, password=password)
     load_demo_destinations(session=session)
     load_demo_history(session=session)

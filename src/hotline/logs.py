@@ -25,8 +25,9 @@ request_log = logging.getLogger("hotline.request")
 
 REDACTED = "[redacted]"
 # Phone numbers: 7 or more digits, optionally with +, spaces, dashes, dots or brackets between them.
-# Not inside a word, so revision ids and hex digests in library messages stay readable.
-_PHONE = re.compile(r"(?<![A-Za-z0-9_])\+?\(?\d[\d\s().-]{5,}\d(?![A-Za-z0-9_])")
+# Not inside a word, so revision ids and hex digests in library messages stay readable; not right after
+# "://", so the address the server listens on ("Uvicorn running on http://127.0.0.1:8000") stays readable.
+_PHONE = re.compile(r"(?<![A-Za-z0-9_])(?<!://)\+?\(?\d[\d\s().-]{5,}\d(?![A-Za-z0-9_])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 # Chinese text: the console's own messages are English, so any run of CJK is someone's words or name.
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
