@@ -290,3 +290,39 @@ def test_hand_over_from_the_call_screen_and_the_supervisors_record(client, logge
     hand_overs = screen.split('data-testid="hand-overs"')[1].split("</ul>")[0]
     assert "Li Na handed the call to Zhou Min" in hand_overs
     assert f"Zhou Min handed the call to {supervisor.display_name} (by {supervisor.display_name})" in hand_overs
+
+
+def test_the_finished_record_shows_everything_the_counsellor_recorded(client, logged_in, make_user, session):
+    """Region, language, callback, supervisor consulted and every crisis tick with its time: what a supervisor
+    and an auditor read is all that was recorded, whatever the level is at the end."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from factories import draft_call, finalise
+    from hotline.calls import flows
+
+    counsellor = make_user(Role.counsellor, username="nightowl")
+    with time_machine.travel(datetime(2026, 3, 14, 2, 5, 9, tzinfo=UTC), tick=False):
+        call = draft_call(session, counsellor, "She took an overdose of sleeping pills just now.",
+                          call_type="about_self", caller_group="general_public", concerns=["low_mood"],
+                          interventions=["safety_plan"], summary="Ambulance sent.", region="Haidian",
+                          language="Cantonese", callback_needed=True, supervisor_consulted=True)
+        flows.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="location_obtained")
+    with time_machine.travel(datetime(2026, 3, 14, 2, 7, 30, tzinfo=UTC), tick=False):
+        flows.tick_crisis_step(session=session, user=counsellor, call_id=call.id, step="emergency_called")
+    session.refresh(call)
+    # The counsellor judged it lower by the end: the ticks made at imminent stay on the record.
+    finalise(session, counsellor, call, level="high")
+    logged_in(Role.supervisor)
+    page = client.get(f"/calls/{call.id}").text
+
+    def fact(testid):
+        return re.search(rf'data-testid="{testid}"[^>]*>([^<]*)<', page).group(1)
+
+    assert fact("region") == "Haidian" and fact("language") == "Cantonese"
+    assert fact("callback-needed") == "Yes" and fact("callback-ok") == "No"
+    assert fact("supervisor-consulted") == "Yes"
+    ticks = re.search(r'data-testid="crisis-ticks">(.*?)</ul>', page, re.S).group(1)
+    assert "Location obtained" in ticks and "2026-03-14 10:05:09" in ticks
+    assert "120 / 110 called" in ticks and "2026-03-14 10:07:30" in ticks

@@ -187,6 +187,8 @@ def call_page(request: Request, session: SessionDep, user: CallWork, call_id: in
         "people": accounts.people(session=session),
         "alerts": _alerts(request, session, call),
         "assessments": service.assessment_history(session=session, call=call),
+        # Every tick the counsellor made, whatever the level now: the record is what an auditor reads.
+        "recorded_ticks": service.crisis_ticks(session=session, call=call),
         "addenda": service.addenda(session=session, call=call),
         "answer_labels": ANSWER_LABELS,
         "history": callers.caller_history(session=session, user=user, call=call, address=client_address(request)),
