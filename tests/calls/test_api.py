@@ -89,3 +89,31 @@ def test_hand_over_over_the_api(client, session, make_user):
     assert again.status_code == 403 and again.json()["handed_over_to"] == "zhou"
     # The domain names the event ("handed-over"); only an HTMX screen is sent it as HX-Trigger.
     assert "HX-Trigger" not in again.headers
+
+
+def test_a_call_names_its_referral_wherever_its_page_shows_it(client, session, make_user):
+    """A call brought to the supervisors mid-call (imminent notes; "ask a supervisor" at moderate) and a
+    finished call: GET, PATCH and the board all give the referral the call's page shows."""
+    counsellor = make_user(Role.counsellor)
+    supervisor = make_user(Role.supervisor)
+    headers, sup_headers = bearer(session, counsellor), bearer(session, supervisor)
+    imminent = client.post("/api/v1/calls", json={}, headers=headers).json()
+    saved = client.patch(f"/api/v1/calls/{imminent['id']}", headers=headers, json={
+        "version": 1, "notes": "She took an overdose of sleeping pills just now."}).json()
+    assert saved["level"] == "imminent" and saved["referral_id"] is not None
+    referral_id = saved["referral_id"]
+    for who in (headers, sup_headers):
+        assert client.get(f"/api/v1/calls/{imminent['id']}", headers=who).json()["referral_id"] == referral_id
+    board = {c["call_id"]: c for c in client.get("/api/v1/calls/in-progress", headers=sup_headers).json()}
+    assert board[imminent["id"]]["referral_id"] == referral_id
+
+    quiet = client.post("/api/v1/calls", json={}, headers=headers).json()
+    assert quiet["referral_id"] is None
+    assert client.get(f"/api/v1/calls/{quiet['id']}", headers=headers).json()["referral_id"] is None
+
+    ended = client.patch(f"/api/v1/calls/{imminent['id']}", headers=headers, json={
+        "version": 2, "call_type": "about_self", "caller_group": "general_public", "concerns": ["low_mood"],
+        "summary": "Ambulance sent.", "interventions": ["referral"]}).json()
+    client.post(f"/api/v1/calls/{imminent['id']}/finalise", headers=headers, json={"version": ended["version"]})
+    after = client.get(f"/api/v1/calls/{imminent['id']}", headers=sup_headers).json()
+    assert after["status"] == "finalised" and after["referral_id"] == referral_id

@@ -403,6 +403,14 @@ def add_addendum(
 
 # --- JSON API ----------------------------------------------------------------------------------------
 
+def _public(request: Request, session, call: Call) -> CallPublic:
+    """A call as the API answers with it: its actions, and its referral whenever the call's page shows one
+    (a supervisor asked for mid-call, imminent risk, or the referral the end of the call opened)."""
+    referral = referrals.referral_for_call(session=session, call=call)
+    return CallPublic.of(call, actions_for(call.level, request.app.state.rules.current),
+                         referral.id if referral else None)
+
+
 @api.post("/calls", response_model=CallPublic, status_code=201)
 def api_start_call(request: Request, session: SessionDep, user: CallWork, body: CallStart | None = None):
     body = body or CallStart()
@@ -414,7 +422,7 @@ def api_start_call(request: Request, session: SessionDep, user: CallWork, body: 
                             secret=request.app.state.secret_key,
                         keep_number=request.app.state.settings.keep_callback_numbers)
         session.refresh(call)
-    out = CallPublic.of(call, actions_for(call.level, request.app.state.rules.current)).model_dump(mode="json")
+    out = _public(request, session, call).model_dump(mode="json")
     return JSONResponse(out, status_code=201 if created else 200)
 
 
@@ -427,7 +435,7 @@ def api_calls_in_progress(session: SessionDep, user: Supervision):
 @api.get("/calls/{call_id}", response_model=CallPublic)
 def api_get_call(request: Request, session: SessionDep, user: CallWork, call_id: int):
     call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
-    return CallPublic.of(call, actions_for(call.level, request.app.state.rules.current))
+    return _public(request, session, call)
 
 
 @api.patch("/calls/{call_id}", response_model=CallPublic)
@@ -435,14 +443,14 @@ def api_save_call(request: Request, session: SessionDep, user: CallWork, call_id
     changes = CallUpdate.model_validate(body.model_dump(exclude={"version"}, exclude_unset=True))
     call, _result = flows.save_call(session=session, user=user, call_id=call_id, version=body.version,
                                       changes=changes, rules=request.app.state.rules.current)
-    return CallPublic.of(call, actions_for(call.level, request.app.state.rules.current))
+    return _public(request, session, call)
 
 
 @api.post("/calls/{call_id}/hand-over", response_model=CallPublic)
 def api_hand_over(request: Request, session: SessionDep, user: CallWork, call_id: int, body: HandOver):
     call = flows.hand_over_call(session=session, user=user, call_id=call_id, to_username=body.to,
                                   reason=body.reason)
-    return CallPublic.of(call, actions_for(call.level, request.app.state.rules.current))
+    return _public(request, session, call)
 
 
 @api.post("/calls/{call_id}/destinations", response_model=list[DestinationGivenOut], status_code=201)
@@ -456,7 +464,6 @@ def api_give_destination(session: SessionDep, user: CallWork, call_id: int, body
 
 @api.post("/calls/{call_id}/finalise", response_model=CallPublic)
 def api_finalise(request: Request, session: SessionDep, user: CallWork, call_id: int, body: Finalise):
-    call, referral = flows.finalise_call(session=session, user=user, call_id=call_id, version=body.version,
-                                           incomplete=body.incomplete)
-    return CallPublic.of(call, actions_for(call.level, request.app.state.rules.current),
-                         referral.id if referral else None)
+    call, _referral = flows.finalise_call(session=session, user=user, call_id=call_id, version=body.version,
+                                            incomplete=body.incomplete)
+    return _public(request, session, call)
