@@ -42,11 +42,23 @@ def _local_time(context, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") ->
     return value.astimezone(tz).strftime(fmt)
 
 
+@pass_context
+def _local_clock_or_date(context, value: datetime | None, now: datetime) -> str:
+    """A moment as its clock time when it falls on the same day as `now` on the line's clock, else with its
+    date: "by 10:25" must not read as today's 10:25 when it is tomorrow's."""
+    if value is None:
+        return ""
+    request = context.get("request")
+    tz = request.app.state.settings.tz if request is not None else UTC
+    local = value.astimezone(tz)
+    return local.strftime("%H:%M" if local.date() == now.astimezone(tz).date() else "%Y-%m-%d %H:%M")
+
+
 def install_template_helpers(*, globals: dict, filters: dict) -> None:
     """Put the domains' template helpers in place, once, from create_app (see routes.template_helpers).
     Installing the same helpers again is harmless: the second app of a test run finds them as they are."""
     environment.globals.update(locales=LOCALES, locale_name=i18n.locale_name, **globals)
-    environment.filters.update(local_time=_local_time, **filters)
+    environment.filters.update(local_time=_local_time, local_clock_or_date=_local_clock_or_date, **filters)
 
 
 def is_htmx(request: Request) -> bool:

@@ -144,3 +144,36 @@ def test_a_long_queue_shows_the_most_urgent_and_says_how_many_more(client, logge
     narrowed = client.get("/referrals", params={"level": "moderate"}, headers={"HX-Request": "true"}).text
     assert re.findall(r'data-referral="(\d+)"', narrowed) == [str(moderate.id)]
     assert "most urgent" not in narrowed
+
+
+def test_a_deadline_shows_its_date_when_not_today_and_is_overdue_by_the_full_moment(client, logged_in,
+                                                                                    flagged_call):
+    """A moderate referral is acknowledged within a day: opened at 10:25, "acknowledge by 10:25" read at 10:32
+    is tomorrow's 10:25 and says so; read the next day at 10:32 it is overdue. (The line's clock is UTC+8.)"""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 3, 14, 2, 25, tzinfo=UTC), tick=False):
+        _, moderate = flagged_call("moderate")
+    with time_machine.travel(datetime(2026, 3, 14, 2, 20, tzinfo=UTC), tick=False):
+        _, high = flagged_call("high")
+
+    def deadline_cell(page, referral):
+        row = re.search(rf'<tr[^>]*data-referral="{referral.id}".*?</tr>', page, re.S).group(0)
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", row.split("</td>")[1]))
+
+    with time_machine.travel(datetime(2026, 3, 14, 2, 32, tzinfo=UTC), tick=False):
+        logged_in(Role.supervisor)
+        page = client.get("/referrals").text
+        assert "acknowledge by 2026-03-15 10:25" in deadline_cell(page, moderate)
+        assert "overdue" not in deadline_cell(page, moderate)
+        # High: 15 minutes from 10:20, today, so the clock time alone; passed at 10:36.
+        assert "overdue" not in deadline_cell(page, high) and "acknowledge by 10:35" in deadline_cell(page, high)
+        assert "acknowledge by 2026-03-15 10:25" in client.get(f"/referrals/{moderate.id}").text
+    with time_machine.travel(datetime(2026, 3, 14, 2, 36, tzinfo=UTC), tick=False):
+        assert "overdue" in deadline_cell(client.get("/referrals").text, high)
+    with time_machine.travel(datetime(2026, 3, 15, 2, 32, tzinfo=UTC), tick=False):
+        logged_in(Role.supervisor)  # the night's login has timed out
+        cell = deadline_cell(client.get("/referrals").text, moderate)
+        assert "overdue" in cell and "acknowledge by 10:25" in cell

@@ -626,10 +626,12 @@ _QUEUE_CALLS = select(Call.id, Call.counsellor_id, Call.caller_group, Call.evide
 _PEOPLE = select(User.id, User.display_name).where(col(User.id).in_(bindparam("ids", expanding=True)))
 
 
-def queue_rows(*, session: Session, referrals: list[Referral], brief: bool = False) -> list[dict]:
+def queue_rows(*, session: Session, referrals: list[Referral], brief: bool = False,
+               now: datetime | None = None) -> list[dict]:
     """Each referral with its call and people, fetched in two queries rather than one per row.
 
-    `brief` (the queue) reads only the call columns and names a queue row shows, as plain rows.
+    `brief` (the queue) reads only the call columns and names a queue row shows, as plain rows. Each row
+    carries `now`, the moment it was judged overdue or not, so its deadline reads against the same moment.
     """
     call_ids = [r.call_id for r in referrals]
     if brief:
@@ -643,7 +645,7 @@ def queue_rows(*, session: Session, referrals: list[Referral], brief: bool = Fal
         users = {row.id: _Person(*row) for row in session.execute(_PEOPLE, {"ids": list(user_ids)})}
     else:
         users = accounts.people(session=session, ids=user_ids)
-    now = utcnow()
+    now = now or utcnow()
     rows = []
     for referral in referrals:
         call = calls[referral.call_id]
@@ -652,7 +654,9 @@ def queue_rows(*, session: Session, referrals: list[Referral], brief: bool = Fal
                  if e.get("text") and e.get("level") != "none"}
         rows.append({
             "referral": referral, "call": call, "counsellor": users.get(call.counsellor_id),
-            "owner": users.get(referral.owner_id), "overdue": is_overdue(referral, now),
+            "owner": users.get(referral.owner_id), "overdue": is_overdue(referral, now), "now": now,
+            "awaiting_acknowledgement": referral.acknowledged_at is None and referral.deadline_at is not None
+            and referral.status != ReferralStatus.closed,
             "waiting_minutes": int((now - referral.opened_at).total_seconds() // 60),
             "evidence": [{"text": text, "reason": reason} for text, reason in list(shown.items())[:4]],
         })
