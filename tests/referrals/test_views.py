@@ -177,3 +177,27 @@ def test_a_deadline_shows_its_date_when_not_today_and_is_overdue_by_the_full_mom
         logged_in(Role.supervisor)  # the night's login has timed out
         cell = deadline_cell(client.get("/referrals").text, moderate)
         assert "overdue" in cell and "acknowledge by 10:25" in cell
+
+
+def test_a_raised_level_shows_the_counsellors_reason_beside_the_engines_evidence(client, logged_in, session,
+                                                                                  make_user):
+    from factories import draft_call, finalise
+    from hotline.calls import flows
+
+    counsellor = make_user(Role.counsellor)
+    call = draft_call(session, counsellor, "She has been thinking about ways to die but has no plan.",
+                      call_type="about_self", caller_group="general_public", concerns=["low_mood"],
+                      interventions=["safety_plan"], summary="Referred.")
+    assert call.engine_level == "moderate"
+    call = flows.override_level(session=session, user=counsellor, call_id=call.id, level="high",
+                                reason="Flat voice, gave her cat away this week")
+    _, referral = finalise(session, counsellor, call)
+    logged_in(Role.supervisor)
+    page = client.get("/referrals").text
+    row = re.search(rf'<tr[^>]*data-referral="{referral.id}".*?</tr>', page, re.S).group(0)
+    judgement = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", re.search(
+        r'data-testid="judgement">(.*?)</p>', row, re.S).group(1)))
+    assert "Counsellor raised the level to High risk (engine: Moderate risk)" in judgement
+    assert "Flat voice, gave her cat away this week" in judgement
+    assert "<mark" in row  # the engine's evidence stays beside it
+    assert "Flat voice, gave her cat away this week" in client.get(f"/referrals/{referral.id}").text

@@ -602,7 +602,7 @@ def active_alerts(*, session: Session, caller_id: int | None, today: date) -> li
 # --- rows for the queue and a referral's page ----------------------------------------------------------
 
 class _QueueCall(NamedTuple):
-    """The five columns of a call a queue row shows: plain rows, not ORM objects, as the queue refreshes
+    """The columns of a call a queue row shows: plain rows, not ORM objects, as the queue refreshes
     every 3 seconds for every supervisor and building 100 full objects a time was most of its cost."""
 
     id: int
@@ -610,6 +610,9 @@ class _QueueCall(NamedTuple):
     caller_group: str | None
     evidence: list
     status: str
+    engine_level: str
+    override_level: str | None
+    override_reason: str | None
 
     @property
     def is_draft(self) -> bool:
@@ -621,9 +624,20 @@ class _Person(NamedTuple):
     display_name: str
 
 
-_QUEUE_CALLS = select(Call.id, Call.counsellor_id, Call.caller_group, Call.evidence, Call.status).where(
+_QUEUE_CALLS = select(Call.id, Call.counsellor_id, Call.caller_group, Call.evidence, Call.status,
+                      Call.engine_level, Call.override_level, Call.override_reason).where(
     col(Call.id).in_(bindparam("ids", expanding=True)))
 _PEOPLE = select(User.id, User.display_name).where(col(User.id).in_(bindparam("ids", expanding=True)))
+
+
+def _judgement(call) -> dict | None:
+    """The counsellor's own judgement of the level, when it differs from the engine's: the level they set,
+    the engine's, and their reason, which the supervisor needs beside the engine's evidence."""
+    if not call.override_level or call.override_level == call.engine_level:
+        return None
+    raised = RiskLevel(call.override_level) > RiskLevel(call.engine_level)
+    return {"level": call.override_level, "engine_level": call.engine_level, "raised": raised,
+            "reason": call.override_reason or ""}
 
 
 def queue_rows(*, session: Session, referrals: list[Referral], brief: bool = False,
@@ -659,5 +673,6 @@ def queue_rows(*, session: Session, referrals: list[Referral], brief: bool = Fal
             and referral.status != ReferralStatus.closed,
             "waiting_minutes": int((now - referral.opened_at).total_seconds() // 60),
             "evidence": [{"text": text, "reason": reason} for text, reason in list(shown.items())[:4]],
+            "judgement": _judgement(call),
         })
     return rows
