@@ -201,3 +201,24 @@ def test_a_raised_level_shows_the_counsellors_reason_beside_the_engines_evidence
     assert "Flat voice, gave her cat away this week" in judgement
     assert "<mark" in row  # the engine's evidence stays beside it
     assert "Flat voice, gave her cat away this week" in client.get(f"/referrals/{referral.id}").text
+
+
+def test_the_counsellor_hears_in_the_bell_when_a_supervisor_reviews_their_call(client, app, logged_in,
+                                                                                flagged_call):
+    from fastapi.testclient import TestClient
+
+    from support import PASSWORD, csrf_token, login
+
+    call, _ = flagged_call("high")
+    logged_in(Role.supervisor, display_name="Supervisor Zhou")
+    assert post_form(client, f"/calls/{call.id}/reviews", {"comment": "Calm and clear. Well done."}).status_code == 303
+    with TestClient(app, follow_redirects=False) as counsellor:
+        login(counsellor, "counsellor1", PASSWORD)
+        assert 'data-testid="bell-count">1<' in counsellor.get("/notifications/bell").text
+        page = counsellor.get("/notifications").text
+        assert f"Supervisor Zhou reviewed your call #{call.id}." in page
+        assert "Calm and clear" not in page  # the comment is on the record, never in the header
+        entry = re.search(r'action="/notifications/(\d+)/open"', page).group(1)
+        opened = counsellor.post(f"/notifications/{entry}/open", headers={"X-CSRFToken": csrf_token(counsellor)})
+        assert opened.headers["location"] == f"/calls/{call.id}"
+        assert "Calm and clear. Well done." in counsellor.get(f"/calls/{call.id}").text

@@ -22,8 +22,9 @@ from hotline.calls.choices import CallStatus
 from hotline.calls.models import Call, Caller, CallHandOver, DestinationGiven
 from hotline.database import utcnow
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
-from hotline.i18n import _
+from hotline.i18n import _, _l
 from hotline.live import service as live
+from hotline.notifications import service as notifications
 from hotline.referrals.choices import STATUS_LABELS
 from hotline.referrals.models import (
     OPEN_STATUSES,
@@ -521,9 +522,15 @@ def give_destination(*, session: Session, user: User, call_id: int, destination_
 
 # --- supervision: reviews, debriefs, caller alerts ------------------------------------------------------
 
+REVIEWED = notifications.kind("call_reviewed", _l("%(name)s reviewed your call #%(call)s."))
+
+
 def add_review(*, session: Session, user: User, call_id: int, comment: str) -> CallReview:
+    """A supervisor's review of a call; the counsellor who holds it hears of it in the bell (the comment
+    stays on the record: notifications show in every page's header, so no free text)."""
     _require_supervisor(user)
-    if session.get(Call, call_id) is None:
+    call = session.get(Call, call_id)
+    if call is None:
         raise NotFound(_("There is no call %(id)s.", id=call_id))
     comment = (comment or "").strip()
     if not comment:
@@ -532,6 +539,9 @@ def add_review(*, session: Session, user: User, call_id: int, comment: str) -> C
         raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="comment", max=5000))
     review = CallReview(call_id=call_id, reviewer_id=user.id, comment=comment)
     session.add(review)
+    if call.counsellor_id != user.id:
+        notifications.notify(session=session, user_id=call.counsellor_id, kind=REVIEWED, link=f"/calls/{call_id}",
+                             params={"name": user.display_name, "call": call_id})
     session.commit()
     session.refresh(review)
     return review
