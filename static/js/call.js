@@ -49,6 +49,26 @@
   tick();
   window.setInterval(tick, 1000);
 
+  // The side column ends at the bottom of the window wherever the page is scrolled, so the banner and the
+  // tools under it are all on screen and only the tools scroll (CSS alone sizes it for the stuck position).
+  var side = screen.querySelector(".call-side-fixed");
+  function fitSide() {
+    var style = side && window.getComputedStyle(side);
+    if (!style || style.position !== "sticky") return;
+    // Where it stands, or where it sticks (never above that, or it would grow and push itself up).
+    var top = Math.max(side.getBoundingClientRect().top, parseFloat(style.top) || 0);
+    side.style.maxHeight = Math.max(240, window.innerHeight - top - 20) + "px";
+  }
+  var fitting = false;
+  function fitSoon() {
+    if (fitting) return;
+    fitting = true;
+    window.requestAnimationFrame(function () { fitting = false; fitSide(); });
+  }
+  fitSide();
+  window.addEventListener("scroll", fitSoon, { passive: true });
+  window.addEventListener("resize", fitSoon);
+
   // Text typed before a crash or a closed tab that the server never confirmed.
   var stored = localCopy();
   if (stored && stored.notes !== notes.value) {

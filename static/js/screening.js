@@ -46,10 +46,17 @@
     if (form) runningTotal(form);
   });
 
+  // The form is gone (scored or cancelled): the counsellor goes back to the notes, not to <body>.
+  function backToNotes() {
+    var notes = document.getElementById("notes");
+    if (notes && !notes.readOnly) notes.focus();
+  }
+
   document.addEventListener("click", function (event) {
     if (!event.target.closest("[data-screening-cancel]")) return;
     var slot = document.getElementById("screening-slot");
     if (slot) slot.replaceChildren();
+    backToNotes();
   });
 
   document.body.addEventListener("htmx:afterSwap", function (event) {
@@ -61,6 +68,7 @@
       // Scored and kept: the form has done its work; the result shows in its place.
       var slot = document.getElementById("screening-slot");
       if (slot) slot.replaceChildren();
+      backToNotes();
     }
   });
 

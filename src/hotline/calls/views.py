@@ -69,10 +69,11 @@ def _form_context(request: Request, session, user, call: Call) -> dict:
             "caller_group": list(CallerGroup), "age_band": list(AgeBand), "gender": list(Gender),
             "concerns": list(Concern), "interventions": list(Intervention),
         },
+        # (heading, fields, folded away until opened or answered)
         "answer_groups": [
-            (_("Screening questions (C-SSRS)"), SCREENER_FIELDS),
-            (_("Risk factors"), RISK_FACTOR_FIELDS),
-            (_("Protective factors"), PROTECTIVE_FIELDS),
+            (_("Screening questions (C-SSRS)"), SCREENER_FIELDS, False),
+            (_("Risk factors"), RISK_FACTOR_FIELDS, True),
+            (_("Protective factors"), PROTECTIVE_FIELDS, True),
         ],
         "answer_labels": ANSWER_LABELS,
         "levels": list(RiskLevel),
