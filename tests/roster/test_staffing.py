@@ -39,7 +39,7 @@ def test_mitan_worked_example():
     assert service_level(54, 720, 4, within_seconds=15) == pytest.approx(0.7929, abs=5e-5)
 
 
-# Hotline-sized figures (DESIGN.md section 5: calls of 25–45 minutes), computed here and checked below
+# Hotline-sized figures (hotline calls last 25–45 minutes), computed here and checked below
 # by the defining property: `needed` meets 80 % within 60 s and one fewer does not.
 @pytest.mark.parametrize(("calls_per_hour", "handle_minutes", "needed"), [
     (0, 35, 0),     # a quiet hour needs nobody for the calls (the line's own minimum is a roster rule)

@@ -140,7 +140,7 @@ def test_identification_undoes_someone_elses_story(tmp_path):
         '[[modifier]]\nid = "m.me"\nkind = "identification"\nphrases = ["如果是我"]\n'
     )
     rules = load_rules(write(tmp_path, body))
-    story = assess("新闻里的人想死", rules=rules)  # a story raises no level (DESIGN.md), but stays in the evidence
+    story = assess("新闻里的人想死", rules=rules)  # a story raises no level, but stays in the evidence
     assert story.level.value == "none" and story.evidence[0].discount.value == "reported"
     mine = assess("新闻里的人想死，如果是我也一样", rules=rules)
     assert mine.level.value == "moderate" and mine.evidence[0].discount is None

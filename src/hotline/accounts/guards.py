@@ -140,7 +140,7 @@ CurrentUser = Annotated[User, Depends(require())]
 AdminUser = Annotated[User, Depends(require(Role.admin))]
 MaybeUser = Annotated[User | None, Depends(optional_user)]
 
-# One guard per permission of DESIGN.md section 2, declared once and imported where a route needs it.
+# One guard per permission a role holds, declared once and imported where a route needs it.
 CallWork = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]  # take calls, write notes
 # The same permission for the autosave, checked on the route's own thread (see require_on_route_thread).
 CallWorkOnRouteThread = Annotated[Gate, Depends(require_on_route_thread(Role.counsellor, Role.supervisor))]

@@ -18,7 +18,7 @@ from hotline.roster.shifts import assignments_for, shifts_between
 from hotline.roster.staffing import seats_needed
 from hotline.roster.times import line_zone, local_moment
 
-DEFAULT_HANDLE_MINUTES = 35.0  # DESIGN.md section 5: calls last 25–45 minutes
+DEFAULT_HANDLE_MINUTES = 35.0  # hotline calls last 25–45 minutes
 
 
 @dataclass

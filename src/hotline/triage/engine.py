@@ -456,7 +456,7 @@ class _TextAnalysis:
             h.time, h.time_word = _PAST, self._word(times["past"])
             h.discount, h.why = Discount.past, f"history: '{h.time_word}'"
             if acquaintance and not h.reported:
-                # "a friend who attempted years ago and is safe now": theirs, and over (DESIGN.md: a story)
+                # "a friend who attempted years ago and is safe now": theirs, and over (docs/risk-levels.md: a story)
                 h.reported = acquaintance
 
     def _denied_after(self, mods, h: _Hit) -> bool:
@@ -511,8 +511,8 @@ class _TextAnalysis:
             level = RiskLevel.none
         elif time == _PAST and (third_party if wholly_others is None else wholly_others) and rule.subject == "auto":
             # Someone else's history (a friend who attempted years ago and is well now): a story, no level
-            # (DESIGN.md). Recent ("my brother has been cutting himself lately") stays a flag about them, and a
-            # combination is someone else's only when every part is (我吃了我妈的药 is the caller's act).
+            # (docs/risk-levels.md). Recent ("my brother has been cutting himself lately") stays a flag about
+            # them, and a combination is someone else's only when every part is (我吃了我妈的药 is the caller's act).
             level = RiskLevel.none
             discount, why = Discount.reported, why or f"someone else's history: '{time_word}'"
         elif time == _PAST:
@@ -525,7 +525,7 @@ class _TextAnalysis:
         if level > RiskLevel.none and discount not in (Discount.negated, Discount.intensifier):
             if reported:
                 # someone else's story (news, a drama, "有人跳楼"): exposure to suicide, not anyone's risk
-                # now; DESIGN.md: it raises no level. The evidence stays, for the counsellor to ask about.
+                # now; docs/risk-levels.md: it raises no level. The evidence stays, for the counsellor to ask about.
                 level = RiskLevel.none
                 discount, why = Discount.reported, f"someone else's story: '{reported}'"
             elif dreamt and level > RiskLevel.moderate:
@@ -697,7 +697,7 @@ def _nearest(occs: list[_Occ], starts: list[int], pos: int, within: int, group, 
 
 
 def _answer_evidence(ans: Answers, desire: bool, mapping) -> tuple[list[Evidence], dict[str, bool]]:
-    """Evidence from the structured answers, as the rule file's [[answer]] tables say (DESIGN.md section 4:
+    """Evidence from the structured answers, as the rule file's [[answer]] tables say (docs/risk-levels.md:
     C-SSRS Q1/Q2 low, Q3 moderate, Q4/Q5 high, Q6 recent high and older moderate)."""
     out: list[Evidence] = []
     lowerable: dict[str, bool] = {}

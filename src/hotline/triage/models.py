@@ -15,7 +15,7 @@ _LEVEL_ORDER = ("none", "low", "moderate", "high", "imminent")
 
 
 class RiskLevel(str, Enum):  # noqa: UP042 - the web layer relies on str + Enum
-    """Urgency, ordered none < low < moderate < high < imminent (DESIGN.md section 4).
+    """Urgency, ordered none < low < moderate < high < imminent (docs/risk-levels.md).
 
     It is a str enum so it serialises as the English word, but comparison follows
     urgency, not the alphabet (plain str comparison would put "high" < "low").
