@@ -1,7 +1,8 @@
 """Keep the catalogs in step with the code: `make messages`.
 
 Extracts every marked string into locales/messages.pot, merges it into the zh_CN and en catalogs,
-fills the English catalog from the English source strings, and lists what zh_CN still lacks.
+fills the English catalog from the English source strings, makes the zh_Hant catalog from zh_CN (OpenCC),
+and lists what zh_CN still lacks.
 Translations themselves are written by people, in locales/zh_CN/LC_MESSAGES/messages.po.
 """
 
@@ -22,6 +23,26 @@ FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 def po_path(locale: str) -> Path:
     return ROOT / "locales" / locale / "LC_MESSAGES" / "messages.po"
+
+
+def write_traditional() -> None:
+    """zh_Hant (Hong Kong, Macau, Taiwan) is the Simplified catalog in Traditional characters with Taiwan
+    phrasing (OpenCC s2twp): made here, never edited by hand, so it is always as complete as zh_CN."""
+    import opencc
+
+    convert = opencc.OpenCC("s2twp").convert
+    with po_path("zh_CN").open("rb") as handle:
+        catalog = read_po(handle, locale="zh_CN")
+    catalog.locale = "zh_Hant"
+    catalog.language_team = "zh_Hant <generated from zh_CN by OpenCC s2twp>"
+    for message in catalog:
+        if message.id and message.string:
+            message.string = (tuple(convert(s) for s in message.string) if isinstance(message.string, tuple)
+                              else convert(message.string))
+    path = po_path("zh_Hant")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=110, omit_header=False)
 
 
 def main() -> int:
@@ -55,6 +76,7 @@ def main() -> int:
             message.flags.discard("fuzzy")
     with po_path("en").open("wb") as handle:
         write_po(handle, english, width=110, omit_header=False)
+    write_traditional()
     with po_path("zh_CN").open("rb") as handle:
         chinese = read_po(handle, locale="zh_CN")
     missing = [m.id for m in chinese if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string))

@@ -1,4 +1,4 @@
-"""Both catalogs are complete: every string a person can see has a zh_CN and an en translation."""
+"""Every catalog is complete: every string a person can see has a zh_CN, a zh_Hant and an en translation."""
 
 import re
 from pathlib import Path
@@ -28,7 +28,7 @@ def catalog(locale):
         return read_po(handle, locale=locale)
 
 
-@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+@pytest.mark.parametrize("locale", ["zh_CN", "zh_Hant", "en"])
 def test_catalog_translates_every_source_string(locale):
     entries = {}
     for message in catalog(locale):
@@ -58,3 +58,23 @@ def test_chinese_catalog_is_really_chinese():
     translated = [m for m in catalog("zh_CN") if m.id]
     with_han = [m for m in translated if re.search(r"[\u4e00-\u9fff]", str(m.string))]
     assert len(with_han) / len(translated) > 0.9
+
+
+def test_traditional_catalog_is_the_simplified_one_in_traditional_characters():
+    # Made by `make messages` from zh_CN; a stale copy would show Hong Kong users yesterday's words.
+    simplified = {m.id: m.string for m in catalog("zh_CN") if m.id}
+    traditional = {m.id: m.string for m in catalog("zh_Hant") if m.id}
+    assert simplified.keys() == traditional.keys()
+    assert traditional["Log in"] == "登入" and simplified["Log in"] != traditional["Log in"]
+
+
+@pytest.mark.parametrize(("header", "lang", "word"), [
+    ("zh-TW,zh;q=0.9", "zh-Hant", "登入"),
+    ("zh-HK", "zh-Hant", "登入"),
+    ("zh-CN,zh;q=0.9", "zh-CN", "登录"),
+    ("en-GB,en;q=0.8", "en", "Log in"),
+])
+def test_hong_kong_and_taiwan_browsers_read_traditional_characters(client, header, lang, word):
+    page = client.get("/login", headers={"Accept-Language": header})
+    assert page.status_code == 200
+    assert f'<html lang="{lang}">' in page.text and word in page.text

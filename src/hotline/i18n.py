@@ -1,7 +1,8 @@
 """gettext for both languages, with the locale of the current request held in a context variable.
 
 Catalogs are kept as .po files and compiled in memory at start-up, so there is no build step and no
-compiled file to forget.
+compiled file to forget. The Traditional Chinese catalog (zh_Hant, for Hong Kong, Macau and Taiwan) is
+made from the Simplified one by `make messages` with OpenCC's Taiwan phrasing (s2twp).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from hotline.resources import LOCALES as LOCALE_DIR
 
 DOMAIN = "messages"
 LOCALE_COOKIE = "hotline_locale"
-LOCALES = ("zh_CN", "en")  # the languages the interface speaks
+LOCALES = ("zh_CN", "zh_Hant", "en")  # the languages the interface speaks
+# Browser tags that read Traditional characters; every other Chinese tag reads Simplified.
+_TRADITIONAL = ("zh_tw", "zh_hk", "zh_mo", "zh_hant")
 LOCALES_SUPPORTED = LOCALES
 _current_locale: ContextVar[str] = ContextVar("hotline_locale", default="zh_CN")
 
@@ -86,11 +89,28 @@ def negotiate(accept_language: str | None, default: str) -> str:
         if tag:
             preferred.append((quality, tag))
     preferred.sort(key=lambda item: -item[0])
-    # Any Chinese (zh, zh-TW, zh-Hans) reads the Simplified catalog better than the English one.
-    tags = [("zh_CN" if tag.lower().startswith("zh") else tag) for _q, tag in preferred]
+    # Hong Kong, Macau and Taiwan read Traditional; any other Chinese reads Simplified.
+    tags = [("zh_Hant" if tag.lower().startswith(_TRADITIONAL) else "zh_CN") if tag.lower().startswith("zh")
+            else tag for _q, tag in preferred]
     return negotiate_locale(tags, list(LOCALES), sep="_") or default
 
 
 def locale_name(locale: str) -> str:
     """The locale's own name for itself, for the language switch."""
     return Locale.parse(locale).get_display_name(locale)
+
+
+def is_chinese(locale: str | None = None) -> bool:
+    return (locale or get_locale()).startswith("zh")
+
+
+@cache
+def _to_traditional():
+    import opencc
+
+    return opencc.OpenCC("s2twp")
+
+
+def chinese_text(text: str, locale: str | None = None) -> str:
+    """Chinese text written in Simplified (rule actions, for one), in the script of the reader."""
+    return _to_traditional().convert(text) if (locale or get_locale()) == "zh_Hant" else text

@@ -9,14 +9,14 @@ from fastapi import Request
 from hotline.calls import service
 from hotline.calls.choices import CrisisStep
 from hotline.calls.models import Call
-from hotline.i18n import get_locale
+from hotline.i18n import chinese_text, is_chinese
 from hotline.triage import RiskLevel, default_rules
 
 
 def actions_for(level: RiskLevel, rules=None) -> list[str]:
     """The rule set's actions for a level, in the reader's language."""
     actions = (rules or default_rules()).actions.get(level, ())
-    return [action.zh if get_locale() == "zh_CN" else action.en for action in actions]
+    return [chinese_text(action.zh) if is_chinese() else action.en for action in actions]
 
 
 def banner_context(request: Request, session, call: Call) -> dict:
