@@ -9,7 +9,7 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from e2e.pages import log_in
+from e2e.pages import line_week, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -115,3 +115,53 @@ def test_coordinator_makes_a_week_fills_the_gaps_and_publishes(live_server, new_
     expect(page.locator("[data-testid=shift-card]")).not_to_contain_text("Demo counsellor")
     counsellor.goto(live_server + "/roster/mine")
     expect(counsellor.locator("[data-testid=swaps]")).to_contain_text("Done")
+
+
+# --- the week grid on a 1366 px laptop, in both languages (issue #21) ----------------------------------
+# What a person would see wrong, measured in the page: day headings of the coverage table outside the
+# window or under something else, cards that overlap each other or the table, text spilling out of a card.
+LAYOUT_PROBLEMS = """() => {
+  const problems = [];
+  const width = document.documentElement.clientWidth;
+  const table = document.querySelector("[data-testid=coverage-grid]");
+  const days = Array.from(table.querySelectorAll("thead th")).slice(1);
+  if (days.length !== 7) problems.push("coverage table has " + days.length + " days");
+  for (const th of days) {
+    th.scrollIntoView({block: "center", inline: "nearest"});
+    const box = th.getBoundingClientRect();
+    if (box.left < 0 || box.right > width + 0.5) {
+      problems.push("day " + th.textContent + " is cut off at " + Math.round(box.right));
+    }
+    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    if (!th.contains(hit)) problems.push("day " + th.textContent + " is covered by " + (hit && hit.className));
+  }
+  window.scrollTo(0, 0);
+  const tableBox = table.getBoundingClientRect();
+  const cards = Array.from(document.querySelectorAll("[data-testid=shift-card]"));
+  const boxes = cards.map((c) => c.getBoundingClientRect());
+  const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5
+    && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+  cards.forEach((card, i) => {
+    if (card.scrollWidth > card.clientWidth + 1) problems.push("text spills out of card " + card.id);
+    if (boxes[i].right > width + 0.5) problems.push("card " + card.id + " is cut off");
+    if (overlap(boxes[i], tableBox)) problems.push("card " + card.id + " overlaps the coverage table");
+    for (let j = i + 1; j < cards.length; j++) {
+      if (overlap(boxes[i], boxes[j])) problems.push("cards " + card.id + " and " + cards[j].id + " overlap");
+    }
+  });
+  return {problems: problems, cards: cards.length};
+}"""
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-GB"])
+def test_the_week_grid_fits_a_1366_laptop_in_both_languages(live_server, browser, locale):
+    context = browser.new_context(locale=locale, viewport={"width": 1366, "height": 768})
+    try:
+        page = context.new_page()
+        log_in(page, live_server, "coordinator")
+        page.goto(live_server + line_week(page, live_server))
+        found = page.evaluate(LAYOUT_PROBLEMS)
+        assert found["cards"] >= 21  # the demo line's week: three shifts a day
+        assert found["problems"] == []
+    finally:
+        context.close()
