@@ -17,6 +17,7 @@ from hotline.roster.checks import (
     check_roster,
     double_bookings,
     hours_by_user,
+    nobody_on,
     supervisor_gaps,
     time_off_conflicts,
     understaffed,
@@ -78,6 +79,16 @@ def test_no_supervisor_in_open_hours_is_reported_as_one_span_per_gap():
     assert messages(problems) == ["Hope line has no supervisor on call 11-23 00:00–08:00.",
                                   "Hope line has no supervisor on call 11-23 16:00–24:00."]
     assert problems[0].shift_ids == (1,) and problems[1].shift_ids == (3,)
+
+
+def test_open_hours_no_shift_covers_say_nobody_is_on_the_line():
+    open_hours = {1: ((at(0, 0), at(7, 0)),)}  # open all week
+    assert messages(check_roster(roster([], [], open_hours=open_hours))) == [
+        "Hope line has no shift 11-23 00:00–11-30 00:00: nobody is on the line.",
+        "Hope line has no supervisor on call 11-23 00:00–11-30 00:00."]
+    problems = nobody_on(roster([shift(1, 0, 0, 8), shift(2, 0, 16, 8, line=2)], [],
+                                open_hours={1: ((at(0, 0), at(1, 0)),)}))
+    assert messages(problems) == ["Hope line has no shift 11-23 08:00–24:00: nobody is on the line."]
 
 
 def test_supervisor_on_another_line_does_not_cover_this_one():

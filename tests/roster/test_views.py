@@ -101,6 +101,15 @@ def test_week_grid_shows_gaps_and_the_checks_then_assigning_fixes_them(client, l
     assert f"Li Na is already on Hope line at that time ({D0} 00:00–{D0} 08:00)." in response.text
 
 
+def test_a_week_with_no_shifts_says_nobody_is_on_the_line(client, logged_in, session):
+    logged_in(Role.coordinator)
+    line = make_line(session)
+    page = client.get(f"/roster/lines/{line.id}/week{WEEK}").text
+    problems = re.search(r'data-testid="roster-problems".*?</section>', page, re.S).group(0)
+    assert f"Hope line has no shift {D0} 00:00–{D7} 00:00: nobody is on the line." in problems
+    assert f"Hope line has no supervisor on call {D0} 00:00–{D7} 00:00." in problems
+
+
 def test_publish_refused_with_problems_then_published_anyway_with_a_reason(client, logged_in, session):
     logged_in(Role.coordinator)
     line, _shifts = a_week(session)

@@ -64,7 +64,8 @@ class Roster:
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # double_booked | understaffed | no_supervisor | over_week | over_consecutive | short_rest | time_off
+    # no_shift | double_booked | understaffed | no_supervisor | over_week | over_consecutive | short_rest | time_off
+    kind: str
     message: str
     starts_at: datetime
     ends_at: datetime
@@ -73,7 +74,7 @@ class Problem:
     line_id: int | None = None
 
 
-KINDS = ("double_booked", "understaffed", "no_supervisor", "over_week", "over_consecutive", "short_rest",
+KINDS = ("no_shift", "double_booked", "understaffed", "no_supervisor", "over_week", "over_consecutive", "short_rest",
          "time_off")
 
 
@@ -188,6 +189,23 @@ def _subtract(spans: list[tuple[datetime, datetime]], covered: list[tuple[dateti
         if cursor < end:
             gaps.append((cursor, end))
     return gaps
+
+
+def nobody_on(roster: Roster) -> list[Problem]:
+    """Open hours of a line that no shift covers: nobody at all answers the line then (a week with no
+    shifts is one such span, the whole week)."""
+    shifts: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for shift in roster.shifts:
+        shifts[shift.line_id].append((shift.starts_at, shift.ends_at))
+    problems = []
+    for line_id, spans in sorted(roster.open_hours.items()):
+        for start, end in _subtract(_merge(spans), _merge(shifts[line_id])):
+            problems.append(Problem(
+                "no_shift",
+                _("%(line)s has no shift %(when)s: nobody is on the line.", line=_line(roster, line_id),
+                  when=_when(start, end, roster.tz)),
+                start, end, (), (), line_id))
+    return problems
 
 
 def supervisor_gaps(roster: Roster) -> list[Problem]:
@@ -306,8 +324,8 @@ def time_off_conflicts(roster: Roster) -> list[Problem]:
 def check_roster(roster: Roster, limits: Limits | None = None) -> list[Problem]:
     """Every check, in a stable order: by time, then kind."""
     limits = limits or Limits()
-    found = (double_bookings(roster) + understaffed(roster) + supervisor_gaps(roster) + workload(roster, limits)
-             + time_off_conflicts(roster))
+    found = (nobody_on(roster) + double_bookings(roster) + understaffed(roster) + supervisor_gaps(roster)
+             + workload(roster, limits) + time_off_conflicts(roster))
     return sorted(found, key=lambda p: (p.starts_at, KINDS.index(p.kind), p.user_ids, p.shift_ids))
 
 
