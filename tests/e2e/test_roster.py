@@ -88,6 +88,9 @@ def test_coordinator_makes_a_week_fills_the_gaps_and_publishes(live_server, new_
     counsellor.select_option("#swap-shift", value)
     counsellor.select_option("#swap-colleague", counsellor.locator(
         '#swap-colleague option[data-name="王芳 Wang Fang"]').get_attribute("value"))
+    # Only Wang Fang's published shifts are offered in exchange (HTMX fetches them when she is chosen).
+    expect(counsellor.locator("#swap-theirs option").nth(1)).to_be_attached()
+    assert counsellor.locator("#swap-theirs option").count() < 20
     counsellor.click("[data-testid=swap-form] button[type=submit]")
     expect(counsellor.locator(".flash")).to_contain_text("until it is accepted and approved")
     expect(counsellor.locator("[data-testid=swaps]")).to_contain_text("Waiting for an answer")

@@ -39,3 +39,14 @@ def three_shifts_a_day(session, line, seats=2):
                              ("Evening", time(16), time(0))):
         create_template(session=session, line_id=line.id, name=name, start=start, end=end,
                         weekdays=list(range(7)), seats=seats)
+
+
+def published(session, shifts):
+    """These shifts, published (as the coordinator's "Publish" leaves them): only published shifts are swapped."""
+    from hotline.roster.models import ShiftStatus
+
+    for shift in shifts:
+        shift.status = ShiftStatus.published
+        session.add(shift)
+    session.commit()
+    return shifts

@@ -1,5 +1,6 @@
 """Swaps and notifications as the counsellors' and the coordinator's browsers see them."""
 
+import re
 from datetime import timedelta
 
 from sqlmodel import select
@@ -8,7 +9,7 @@ from hotline.accounts.models import Role
 from hotline.roster.assigning import assign
 from hotline.roster.lines import generate_shifts
 from hotline.roster.models import Assignment
-from roster.factories import MONDAY, make_line, three_shifts_a_day
+from roster.factories import MONDAY, make_line, published, three_shifts_a_day
 from support import login, post_form
 
 NEXT_WEEK = MONDAY + timedelta(days=7)
@@ -27,8 +28,8 @@ def on(session, shift):
 def test_a_counsellor_asks_a_colleague_who_accepts_and_the_coordinator_approves(client, session, make_user):
     line = make_line(session)
     three_shifts_a_day(session, line, seats=1)
-    day = sorted(generate_shifts(session=session, line_id=line.id, first_day=NEXT_WEEK, days=1),
-                 key=lambda s: s.starts_at)[1]
+    day = published(session, sorted(generate_shifts(session=session, line_id=line.id, first_day=NEXT_WEEK, days=1),
+                                    key=lambda s: s.starts_at))[1]
     coordinator = make_user(Role.coordinator, display_name="Coordinator Chen")
     li, wang = make_user(Role.counsellor, display_name="Li Na"), make_user(Role.counsellor, display_name="Wang Fang")
     assign(session=session, actor=coordinator, shift_id=day.id, user_id=li.id)
@@ -93,3 +94,35 @@ def test_a_notification_link_opens_only_inside_the_console(client, session, logg
     assert post_form(client, f"/notifications/{inside.id}/open").headers["location"] == "/roster/mine#swaps"
     assert post_form(client, f"/notifications/{outside.id}/open").headers["location"] == "/notifications"
     assert notifications.unread_count(session=session, user_id=user.id) == 0
+
+
+def test_the_swap_form_offers_published_shifts_and_only_the_chosen_colleagues(client, session, make_user):
+    line = make_line(session)
+    three_shifts_a_day(session, line, seats=2)
+    night, day, evening = sorted(generate_shifts(session=session, line_id=line.id, first_day=NEXT_WEEK, days=1),
+                                 key=lambda s: s.starts_at)
+    published(session, [night, day])  # the evening is still a draft
+    coordinator = make_user(Role.coordinator)
+    li, wang, zhao = (make_user(Role.counsellor, display_name=name) for name in ("Li Na", "Wang Fang", "Zhao Lei"))
+    for shift, person in ((night, li), (evening, li), (day, wang), (evening, wang), (night, zhao)):
+        assign(session=session, actor=coordinator, shift_id=shift.id, user_id=person.id)
+
+    switch(client, li)
+    page = client.get("/roster/mine").text
+    mine = page.split('id="swap-shift"')[1].split("</select>")[0]
+    assert f'value="{night.id}"' in mine and f'value="{evening.id}"' not in mine  # drafts are not offered
+    theirs = page.split('id="swap-theirs"')[1].split("</select>")[0]
+    assert theirs.count("<option") == 1  # nobody chosen: nothing to exchange for yet
+
+    fragment = client.get("/roster/mine", params={"colleague_id": str(wang.id)}, headers={"HX-Request": "true"})
+    assert fragment.text.lstrip().startswith('<select id="swap-theirs"') and "<html" not in fragment.text
+    assert re.findall(r'<option value="(\d+):(\d+)"', fragment.text) == [(str(day.id), str(wang.id))]
+    assert re.findall(r'<option value="(\d+):(\d+)"', client.get(
+        "/roster/mine", params={"colleague_id": str(zhao.id)}, headers={"HX-Request": "true"}).text) == [
+        (str(night.id), str(zhao.id))]
+    assert client.get("/roster/mine", params={"colleague_id": "x"}).status_code == 422
+
+    response = post_form(client, "/roster/swaps", {"shift_id": str(evening.id), "colleague_id": str(wang.id)})
+    assert response.status_code == 422 and "not published yet" in response.text
+    response = post_form(client, "/roster/swaps", {"shift_id": str(night.id), "their_shift": f"{evening.id}:{wang.id}"})
+    assert response.status_code == 422 and "Wang Fang has no such coming shift to swap." in response.text

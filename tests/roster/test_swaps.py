@@ -16,7 +16,7 @@ from hotline.roster.models import Assignment, SwapStatus
 from hotline.roster.people import add_time_off
 from hotline.roster.shifts import delete_shift
 from hotline.roster.times import line_zone
-from roster.factories import D0, D1, MONDAY, make_line, three_shifts_a_day
+from roster.factories import D0, D1, MONDAY, make_line, published, three_shifts_a_day
 
 BEFORE = datetime.combine(MONDAY - timedelta(days=10), time(0), UTC)  # "now" for asking: MONDAY's week to come
 
@@ -25,8 +25,8 @@ BEFORE = datetime.combine(MONDAY - timedelta(days=10), time(0), UTC)  # "now" fo
 def week(session, make_user):
     line = make_line(session)
     three_shifts_a_day(session, line, seats=1)
-    shifts = sorted(generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=2),
-                    key=lambda s: s.starts_at)  # Mon night, day, evening, Tue night, day, evening
+    shifts = published(session, sorted(generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=2),
+                                       key=lambda s: s.starts_at))  # Mon night, day, evening, Tue night, day, evening
     coordinator = make_user(Role.coordinator, display_name="Coordinator Chen")
     li = make_user(Role.counsellor, display_name="Li Na")
     wang = make_user(Role.counsellor, display_name="Wang Fang")

@@ -21,7 +21,7 @@ from hotline.notifications import service as notifications
 from hotline.roster import checks
 from hotline.roster.assigning import build_roster
 from hotline.roster.lines import get_line
-from hotline.roster.models import Assignment, Shift, ShiftRole, SwapRequest, SwapStatus
+from hotline.roster.models import Assignment, Line, Shift, ShiftRole, ShiftStatus, SwapRequest, SwapStatus
 from hotline.roster.people import get_limits, staff
 from hotline.roster.shifts import get_shift
 from hotline.roster.times import line_zone
@@ -79,6 +79,8 @@ def ask_swap(*, session: Session, requester: User, shift_id: int, colleague_id: 
         raise InvalidInput(_("You are not on this shift, so you cannot give it away."))
     if shift.starts_at <= now:
         raise InvalidInput(_("This shift has already started; ask the coordinator instead."))
+    if shift.status != ShiftStatus.published:
+        raise InvalidInput(_("This shift is not published yet and may still change, so it cannot be swapped."))
     if session.exec(select(SwapRequest.id).where(SwapRequest.assignment_id == assignment.id,
                                                  col(SwapRequest.status).in_(OPEN))).first():
         raise Conflict(_("You have already asked about this shift; cancel that request first."))
@@ -96,7 +98,7 @@ def ask_swap(*, session: Session, requester: User, shift_id: int, colleague_id: 
             raise InvalidInput(_("Name the colleague whose shift you would take in exchange."), field="colleague_id")
         theirs = get_shift(session=session, shift_id=their_shift_id)
         their_assignment = _mine(session, theirs, colleague.id)
-        if their_assignment is None or theirs.starts_at <= now:
+        if their_assignment is None or theirs.starts_at <= now or theirs.status != ShiftStatus.published:
             raise InvalidInput(_("%(name)s has no such coming shift to swap.", name=colleague.display_name),
                                field="their_shift_id")
         if not _can_take(requester, their_assignment.role):
@@ -333,12 +335,23 @@ def names(*, session: Session, swaps: list[SwapRequest]) -> dict[int, str]:
     return {u.id: u.display_name for u in session.exec(select(User).where(col(User.id).in_(ids)))}
 
 
-def colleague_shifts(*, session: Session, user: User, end: datetime,
+def swappable(entries: list[tuple[Shift, Assignment, Line]], *, now: datetime) -> list[tuple[Shift, Line]]:
+    """Of one's own shifts (feeds.my_shifts), those one may give away or swap: coming and published (a draft
+    may still change)."""
+    return [(shift, line) for shift, _assignment, line in entries
+            if shift.starts_at > now and shift.status == ShiftStatus.published]
+
+
+def colleague_shifts(*, session: Session, user: User, colleague_id: int, end: datetime,
                      now: datetime | None = None) -> list[tuple[Shift, User, str]]:
-    """Colleagues' coming shifts, for choosing one to swap for: (shift, colleague, label)."""
+    """One colleague's coming published shifts, for choosing one to swap for: (shift, colleague, label).
+    A draft may still change, so it is never offered."""
     now = now or utcnow()
+    if colleague_id == user.id:
+        return []
     rows = session.exec(select(Shift, User).join(Assignment, col(Assignment.shift_id) == Shift.id)
                         .join(User, col(User.id) == Assignment.user_id)
-                        .where(Assignment.user_id != user.id, Shift.starts_at > now, Shift.starts_at < end)
-                        .order_by(User.display_name, Shift.starts_at))
+                        .where(Assignment.user_id == colleague_id, Shift.status == ShiftStatus.published,
+                               Shift.starts_at > now, Shift.starts_at < end)
+                        .order_by(Shift.starts_at))
     return [(shift, person, _label(session, shift)) for shift, person in rows]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from hotline.accounts.guards import RosterRead
 from hotline.accounts.models import User
@@ -26,18 +27,22 @@ pages = APIRouter()
 # --- my shifts, availability, time off, the calendar feed --------------------------------------------
 
 def render_mine(request: Request, session, user: User, *, feed_url: str | None = None,
-          error: HotlineError | None = None):
+                error: HotlineError | None = None, colleague_id: int | None = None, block: str | None = None):
     tz = request.app.state.settings.tz
     now = datetime.now(tz)
     entries = feeds.my_shifts(session=session, user=user, start=now - timedelta(days=1),
                               end=now + timedelta(days=60))
     requests = swaps.swaps_for(session=session, user=user)
     colleagues = [p for p in people.staff(session=session) if p.id != user.id]
+    if colleague_id is not None and colleague_id not in {p.id for p in colleagues}:
+        colleague_id = None
     return render(request, "roster/mine.html", {
         "entries": entries,
-        "swappable": [(s, line) for s, _a, line in entries if s.starts_at > now],
-        "colleagues": colleagues,
-        "their_shifts": swaps.colleague_shifts(session=session, user=user, end=now + timedelta(days=60)),
+        "swappable": swaps.swappable(entries, now=now),
+        "colleagues": colleagues, "colleague_id": colleague_id,
+        # The chosen colleague's shifts only: with nobody chosen there is nothing to exchange for.
+        "their_shifts": swaps.colleague_shifts(session=session, user=user, colleague_id=colleague_id,
+                                               end=now + timedelta(days=60)) if colleague_id else [],
         "swaps": requests, "swap_names": swaps.names(session=session, swaps=[s for v in requests.values() for s in v]),
         "asked_about": {s.shift_id for s in requests["mine"] if s.status in swaps.OPEN},
         "on_shift": on_now.on_shift_now(session=session, user=user),
@@ -46,12 +51,16 @@ def render_mine(request: Request, session, user: User, *, feed_url: str | None =
         "availability": people.availability_of(session=session, user_ids=[user.id]).get(user.id, []),
         "weekdays": weekday_names(),
         "tz": tz, "error": error and error.message,
-    }, status_code=error.status_code if error else 200)
+    }, block=block, status_code=error.status_code if error else 200)
 
 
 @pages.get("/roster/mine")
-def my_shifts(request: Request, session: SessionDep, user: RosterRead):
-    return render_mine(request, session, user)
+def my_shifts(request: Request, session: SessionDep, user: RosterRead,
+              colleague_id: Annotated[str, Query(max_length=12)] = ""):
+    """The page; with `colleague_id`, that colleague chosen in the swap form and their shifts to exchange for
+    (HTMX asks for just that list when the colleague changes)."""
+    chosen = whole_number(colleague_id, "colleague_id", 1, 2**31 - 1) if colleague_id.strip() else None
+    return render_mine(request, session, user, colleague_id=chosen, block="their_shifts")
 
 
 @pages.post("/roster/mine/feed")
