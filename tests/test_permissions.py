@@ -96,6 +96,7 @@ ROUTES = {
     ("POST", "/roster/lines/{line_id}/generate"): {CO},
     ("GET", "/roster/lines/{line_id}/week"): {CO},
     ("POST", "/roster/lines/{line_id}/publish"): {CO},
+    ("POST", "/roster/lines/{line_id}/copy-last-week"): {CO},
     ("GET", "/roster/lines/{line_id}/forecast"): {CO},
     ("POST", "/roster/shifts/{shift_id}/assign"): {CO},
     ("POST", "/roster/shifts/{shift_id}/edit"): {CO},

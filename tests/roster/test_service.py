@@ -265,3 +265,59 @@ def test_forecast_needs_more_seats_where_calls_come(session, make_user):
     assert counted == 1
     _hours, handle, counted = forecast.forecast(session=session, line=other, week_start=MONDAY, weeks=4)
     assert counted == 6 and handle == 10.0
+
+
+# --- copying last week -------------------------------------------------------------------------------
+
+def test_copying_last_week_places_everyone_who_can_come_and_says_why_the_others_were_skipped(session, make_user):
+    from hotline.accounts import service as accounts
+    from hotline.roster.assigning import copy_last_week
+    from hotline.roster.shifts import delete_shift
+
+    line = make_line(session)
+    three_shifts_a_day(session, line, seats=2)
+    made = generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=14)
+    tz = line_zone(line)
+
+    def at(day, name):
+        return next(s for s in made if s.name == name and s.starts_at.astimezone(tz).date() == MONDAY
+                    + timedelta(days=day))
+
+    coordinator = make_user(Role.coordinator)
+    names = ("Li Na", "Wang Fang", "Zhao Lei", "Sun Bo", "Ma Lin", "Gao Yu", "Hu Jun")
+    li, wang, zhao, sun, ma, gao, hu = (make_user(Role.counsellor, display_name=n) for n in names)
+    chen, xu = (make_user(Role.supervisor, display_name=n) for n in ("Chen Jie", "Xu Hui"))
+    for day, shift, person, role in ((0, "Night", li, "counsellor"), (0, "Night", wang, "counsellor"),
+                                     (0, "Night", chen, "supervisor"), (0, "Day", zhao, "counsellor"),
+                                     (0, "Evening", sun, "counsellor"), (0, "Evening", ma, "counsellor"),
+                                     (1, "Night", li, "counsellor"), (1, "Day", wang, "counsellor"),
+                                     (7, "Night", wang, "counsellor"), (8, "Night", gao, "counsellor"),
+                                     (8, "Night", hu, "counsellor"), (1, "Night", chen, "supervisor"),
+                                     (8, "Night", xu, "supervisor")):
+        assign(session=session, actor=coordinator, shift_id=at(day, shift).id, user_id=person.id, role=role)
+    accounts.set_active(session=session, user=zhao, active=False)
+    add_time_off(session=session, user=sun, first_day=MONDAY + timedelta(days=7), last_day=MONDAY + timedelta(days=7),
+                 tz=tz)
+    add_availability(session=session, user=ma, weekday=0, start=time(8), end=time(16))
+    delete_shift(session=session, shift_id=at(8, "Day").id)
+
+    report = copy_last_week(session=session, actor=coordinator, line_id=line.id, monday=MONDAY + timedelta(days=7))
+    assert (report.copied, report.already) == (2, 1)
+    assert report.skipped == [
+        f"Zhao Lei, Day {D7} 08:00: no longer active.",
+        f"Ma Lin, Evening {D7} 16:00: not usually available then.",
+        f"Sun Bo, Evening {D7} 16:00: on time off.",
+        f"Li Na, Night {(MONDAY + timedelta(days=8)):%m-%d} 00:00: its seats are already filled.",
+        f"Chen Jie, Night {(MONDAY + timedelta(days=8)):%m-%d} 00:00: it already has a supervisor on call.",
+        f"Wang Fang, Day {(MONDAY + timedelta(days=8)):%m-%d} 08:00: there is no such shift this week.",
+    ]
+    on_monday_night = assignments_for(session=session, shift_ids=[at(7, "Night").id])[at(7, "Night").id]
+    assert {(a.role, u.display_name) for a, u in on_monday_night} == {
+        ("counsellor", "Li Na"), ("counsellor", "Wang Fang"), ("supervisor", "Chen Jie")}
+    again = copy_last_week(session=session, actor=coordinator, line_id=line.id, monday=MONDAY + timedelta(days=7))
+    assert (again.copied, again.already) == (0, 3)  # copying twice adds nothing
+
+    with pytest.raises(InvalidInput, match="no shifts to copy into"):
+        copy_last_week(session=session, actor=coordinator, line_id=line.id, monday=MONDAY + timedelta(days=21))
+    with pytest.raises(InvalidInput, match="Last week has nobody"):
+        copy_last_week(session=session, actor=coordinator, line_id=line.id, monday=MONDAY)

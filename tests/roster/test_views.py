@@ -110,6 +110,37 @@ def test_a_week_with_no_shifts_says_nobody_is_on_the_line(client, logged_in, ses
     assert f"Hope line has no supervisor on call {D0} 00:00–{D7} 00:00." in problems
 
 
+def test_a_coordinator_copies_last_weeks_people_into_this_week_and_sees_who_was_skipped(client, logged_in, session,
+                                                                                     make_user):
+    from hotline.roster.people import add_time_off
+
+    coordinator = logged_in(Role.coordinator)
+    line = make_line(session)
+    three_shifts_a_day(session, line, seats=1)
+    made = sorted(generate_shifts(session=session, line_id=line.id, first_day=MONDAY, days=14),
+                  key=lambda s: s.starts_at)
+    li, wang = make_user(Role.counsellor, display_name="Li Na"), make_user(Role.counsellor, display_name="Wang Fang")
+    for index, shift in enumerate(made[:21]):
+        assign(session=session, actor=coordinator, shift_id=shift.id, user_id=(li, wang)[index % 2].id)
+    add_time_off(session=session, user=wang, first_day=MONDAY + timedelta(days=13),
+                 last_day=MONDAY + timedelta(days=13), tz=line_zone(line))
+    next_week = (MONDAY + timedelta(days=7)).isoformat()
+    page = client.get(f"/roster/lines/{line.id}/week?start={next_week}").text
+    assert 'data-testid="copy-last-week"' in page and "Li Na" not in page.split('data-testid="shift-card"', 1)[1]
+
+    response = post_form(client, f"/roster/lines/{line.id}/copy-last-week", {"start": next_week})
+    assert response.status_code == 200
+    report = re.sub(r"\s+", " ", re.search(r'data-testid="copy-report">(.*?)</section>', response.text, re.S).group(1))
+    sunday = f"{MONDAY + timedelta(days=13):%m-%d}"
+    assert "20 assignments made, 0 already in place." in report and "1 skipped:" in report
+    assert f"Wang Fang, Day {sunday} 08:00: on time off." in report
+    assert response.text.count("Li Na") >= 11 and 'data-state="gap"' in response.text
+
+    assert post_form(client, f"/roster/lines/{line.id}/copy-last-week", {"start": "not a day"}).status_code == 422
+    logged_in(Role.counsellor)
+    assert post_form(client, f"/roster/lines/{line.id}/copy-last-week", {"start": next_week}).status_code == 403
+
+
 def test_publish_refused_with_problems_then_published_anyway_with_a_reason(client, logged_in, session):
     logged_in(Role.coordinator)
     line, _shifts = a_week(session)

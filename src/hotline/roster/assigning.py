@@ -5,7 +5,7 @@ the checks find problems, unless a reason to publish anyway is given)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from hotline.roster.models import (
     TimeOff,
 )
 from hotline.roster.people import availability_of, get_limits, is_available, profiles, staff
-from hotline.roster.shifts import get_shift, shifts_between
+from hotline.roster.shifts import assignments_for, get_shift, shifts_between
 from hotline.roster.times import line_zone, local_moment, span
 
 # --- the checks, on the data in the database ---------------------------------------------------------
@@ -178,6 +178,106 @@ def candidates(*, session: Session, shift: Shift) -> list[Candidate]:
     found.sort(key=lambda c: (c.busy_elsewhere or c.on_time_off, c.available is False, c.hours_this_week,
                               c.user.display_name))
     return found
+
+
+# --- copying last week -------------------------------------------------------------------------------
+
+@dataclass
+class WeekCopy:
+    """What copying last week's people did: how many assignments it made, how many were already in place, and
+    each one it skipped with the reason (naming the person and the shift)."""
+
+    copied: int = 0
+    already: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def _wall_clock(shift: Shift, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return shift.starts_at.astimezone(tz).replace(tzinfo=None), shift.ends_at.astimezone(tz).replace(tzinfo=None)
+
+
+def copy_last_week(*, session: Session, actor: User, line_id: int, monday: date) -> WeekCopy:
+    """Put last week's people on this week's shifts of the line: each on the shift at the same wall-clock
+    time (and of the same name, where two share a time), in the same role. Skipped, and said why: people
+    no longer active or no longer in that role, on time off, not usually available then, on another shift
+    at that time, seats already full, and a second supervisor where one is on call already. Whoever is on a
+    shift already stays; copying twice adds nothing."""
+    line = get_line(session=session, line_id=line_id)
+    tz = line_zone(line)
+    this_start = local_moment(monday, time(0), tz)
+    this_end = local_moment(monday + timedelta(days=7), time(0), tz)
+    last_start = local_moment(monday - timedelta(days=7), time(0), tz)
+    these = shifts_between(session=session, start=this_start, end=this_end, line_id=line.id)
+    if not these:
+        raise InvalidInput(_("This week has no shifts to copy into; make them from the templates first."))
+    last = shifts_between(session=session, start=last_start, end=this_start, line_id=line.id)
+    last_people = assignments_for(session=session, shift_ids=[s.id for s in last])
+    if not any(last_people.values()):
+        raise InvalidInput(_("Last week has nobody on this line's shifts to copy."))
+
+    week = timedelta(days=7)
+    targets: dict[tuple, list[Shift]] = {}
+    for shift in these:
+        targets.setdefault(_wall_clock(shift, tz), []).append(shift)
+    on_now = assignments_for(session=session, shift_ids=[s.id for s in these])
+    everyone = {a.user_id for placed in (*last_people.values(), *on_now.values()) for a, _u in placed}
+    windows = availability_of(session=session, user_ids=everyone)
+    off = list(session.exec(select(TimeOff).where(col(TimeOff.user_id).in_(everyone),
+                                                  TimeOff.starts_at < this_end, TimeOff.ends_at > this_start)))
+    # Everyone's shifts this week on every line, to refuse booking anyone twice at once.
+    busy: dict[int, list[Shift]] = {}
+    around = {s.id: s for s in shifts_between(session=session, start=this_start - timedelta(days=1),
+                                              end=this_end + timedelta(days=1))}
+    for shift_id, placed in assignments_for(session=session, shift_ids=list(around)).items():
+        for assignment, _user in placed:
+            busy.setdefault(assignment.user_id, []).append(around[shift_id])
+
+    report = WeekCopy()
+    for old in sorted(last, key=lambda s: (s.starts_at, s.id)):
+        when = old.starts_at.astimezone(tz)
+        start, end = _wall_clock(old, tz)
+        matches = targets.get((start + week, end + week), [])
+        target = next((s for s in matches if s.name == old.name), matches[0] if len(matches) == 1 else None)
+        label = f"{old.name} {(when + week).strftime('%m-%d %H:%M')}".strip()
+        for assignment, person in last_people.get(old.id, []):
+            name = person.display_name
+            if target is None:
+                report.skipped.append(_("%(name)s, %(shift)s: there is no such shift this week.",
+                                        name=name, shift=label))
+                continue
+            if any(a.user_id == person.id for a, _u in on_now.get(target.id, [])):
+                report.already += 1
+                continue
+            needed = Role.supervisor if assignment.role == ShiftRole.supervisor else Role.counsellor
+            reason = None
+            if not person.is_active:
+                reason = _("%(name)s, %(shift)s: no longer active.", name=name, shift=label)
+            elif not person.has_any(needed, Role.supervisor):
+                reason = _("%(name)s, %(shift)s: no longer a %(role)s.", name=name, shift=label,
+                           role=ShiftRole(assignment.role).label)
+            elif any(t.user_id == person.id and t.starts_at < target.ends_at and t.ends_at > target.starts_at
+                     for t in off):
+                reason = _("%(name)s, %(shift)s: on time off.", name=name, shift=label)
+            elif is_available(windows.get(person.id, []), target, tz) is False:
+                reason = _("%(name)s, %(shift)s: not usually available then.", name=name, shift=label)
+            elif any(s.starts_at < target.ends_at and s.ends_at > target.starts_at for s in busy.get(person.id, [])):
+                reason = _("%(name)s, %(shift)s: already on another shift at that time.", name=name, shift=label)
+            elif assignment.role == ShiftRole.counsellor and sum(
+                    1 for a, _u in on_now.get(target.id, []) if a.role == ShiftRole.counsellor) >= target.seats:
+                reason = _("%(name)s, %(shift)s: its seats are already filled.", name=name, shift=label)
+            elif assignment.role == ShiftRole.supervisor and any(
+                    a.role == ShiftRole.supervisor for a, _u in on_now.get(target.id, [])):
+                reason = _("%(name)s, %(shift)s: it already has a supervisor on call.", name=name, shift=label)
+            if reason:
+                report.skipped.append(reason)
+                continue
+            placed = Assignment(shift_id=target.id, user_id=person.id, role=assignment.role, assigned_by_id=actor.id)
+            session.add(placed)
+            on_now.setdefault(target.id, []).append((placed, person))
+            busy.setdefault(person.id, []).append(target)
+            report.copied += 1
+    session.commit()
+    return report
 
 
 # --- publishing --------------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ pages = APIRouter()
 # --- the week grid -----------------------------------------------------------------------------------
 
 def _week_page(request: Request, session, line_id: int, start: str | None, shift_id: int | None = None,
-               error: HotlineError | None = None, problems_refused: list | None = None, status_code: int = 200):
+               error: HotlineError | None = None, problems_refused: list | None = None, status_code: int = 200,
+               copied: assigning.WeekCopy | None = None):
     line = lines.get_line(session=session, line_id=line_id)
     tz = times.line_zone(line)
     monday = monday_of(start, line)
@@ -45,7 +46,7 @@ def _week_page(request: Request, session, line_id: int, start: str | None, shift
         "selected_problems": [p for p in problems if selected and selected.id in p.shift_ids],
         "prev_week": monday - timedelta(days=7), "next_week": monday + timedelta(days=7),
         "error": error and error.message, "refused": problems_refused is not None,
-        "limits": people.get_limits(session=session),
+        "limits": people.get_limits(session=session), "copied": copied,
     }, block="shift_panel" if shift_id and not error and not problems_refused else None,
         status_code=error.status_code if error else status_code)
 
@@ -125,6 +126,18 @@ def publish(request: Request, session: SessionDep, user: RosterEdit, line_id: in
     flash(response, request, _("Week published with %(count)s problems noted.", count=publication.problem_count)
           if publication.problem_count else _("Week published. Counsellors can see their shifts."), "success")
     return response
+
+
+@pages.post("/roster/lines/{line_id}/copy-last-week")
+def copy_last_week(request: Request, session: SessionDep, user: RosterEdit, line_id: int, start: Text = ""):
+    """Last week's people on this week's shifts, then the week with what was copied and what was skipped."""
+    line = lines.get_line(session=session, line_id=line_id)
+    try:
+        monday = monday_of(start[:10] or None, line)
+        copied = assigning.copy_last_week(session=session, actor=user, line_id=line.id, monday=monday)
+    except HotlineError as error:
+        return _week_page(request, session, line.id, start[:10] or None, error=error)
+    return _week_page(request, session, line.id, monday.isoformat(), copied=copied)
 
 
 # --- forecast ----------------------------------------------------------------------------------------
