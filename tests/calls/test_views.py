@@ -6,6 +6,7 @@ import pytest
 
 from factories import call_from_the_page
 from hotline.accounts.models import Role
+from hotline.calls.models import Call
 from support import post_form
 
 HX = {"HX-Request": "true"}
@@ -326,3 +327,35 @@ def test_the_finished_record_shows_everything_the_counsellor_recorded(client, lo
     ticks = re.search(r'data-testid="crisis-ticks">(.*?)</ul>', page, re.S).group(1)
     assert "Location obtained" in ticks and "2026-03-14 10:05:09" in ticks
     assert "120 / 110 called" in ticks and "2026-03-14 10:07:30" in ticks
+
+
+def test_imminent_banner_says_when_the_supervisors_were_alerted_and_who_took_it(client, app, logged_in, make_user,
+                                                                                session):
+    from datetime import datetime
+
+    import time_machine
+
+    from hotline.referrals import service as referrals
+
+    tz = app.state.settings.tz
+    with time_machine.travel(datetime(2026, 3, 4, 2, 14, 5, tzinfo=tz)):
+        counsellor = logged_in(Role.counsellor)
+        call_id = call_from_the_page(client)
+        response = post_form(client, f"/calls/{call_id}/save",
+                             call_form(1, notes="他现在就站在楼顶上，说马上要跳下去。"), headers=HX)
+        assert 'data-level="imminent"' in response.text
+        # The ask-a-supervisor button is gone at imminent: the banner says the queue already has the call.
+        assert "Ask a supervisor" not in response.text
+        alerted = re.search(r'data-testid="supervisors-alerted">([^<]+)</p>', response.text)
+        assert alerted, response.text
+        assert re.search(r"Supervisors alerted at 02:14:\d\d: the call is in their queue\.\s+Nobody has taken it yet\.",
+                         alerted.group(1))
+
+    with time_machine.travel(datetime(2026, 3, 4, 2, 16, 30, tzinfo=tz)):
+        supervisor = make_user(Role.supervisor, display_name="Supervisor Wang")
+        referral = referrals.referral_for_call(session=session, call=session.get(Call, call_id))
+        referrals.claim(session=session, user=supervisor, referral_id=referral.id)
+        banner = client.get(f"/calls/{call_id}/banner", headers=HX).text
+    assert counsellor.id != supervisor.id
+    assert re.search(r"Supervisors alerted at 02:14:\d\d: the call is in their queue\.\s+"
+                     r"Supervisor Wang took it at 02:16:\d\d\.", banner), banner

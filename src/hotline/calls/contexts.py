@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from hotline.accounts import service as accounts
 from hotline.calls import service
 from hotline.calls.choices import CrisisStep
 from hotline.calls.models import Call
 from hotline.i18n import chinese_text, is_chinese
+from hotline.referrals import service as referrals
 from hotline.triage import RiskLevel, default_rules
 
 
@@ -19,14 +21,27 @@ def actions_for(level: RiskLevel, rules=None) -> list[str]:
     return [chinese_text(action.zh) if is_chinese() else action.en for action in actions]
 
 
+def supervisors_alerted(session, call: Call) -> dict | None:
+    """The call in the supervisors' queue while the caller is on the line (asked for, or brought in by
+    imminent risk): when it reached the queue, and who took it and when, once someone has."""
+    referral = referrals.referral_for_call(session=session, call=call)
+    if referral is None:
+        return None
+    owner = accounts.people(session=session, ids=[referral.owner_id]).get(referral.owner_id) \
+        if referral.owner_id else None
+    return {"at": referral.opened_at, "taken_by": owner.display_name if owner else None,
+            "taken_at": referral.acknowledged_at if owner else None}
+
+
 def banner_context(request: Request, session, call: Call) -> dict:
     """The live risk banner: level, what to do, and the crisis checklist from moderate up."""
+    # Ticks and the queue show only on a draft from moderate up: most saves need not ask for them.
+    at_risk = call.is_draft and call.level >= RiskLevel.moderate
     return {
         "call": call,
         "actions": actions_for(call.level, request.app.state.rules.current),
-        # Ticks show only on a draft from moderate up: most saves need not ask for them.
-        "ticks": service.crisis_ticks(session=session, call=call)
-        if call.is_draft and call.level >= RiskLevel.moderate else {},
+        "ticks": service.crisis_ticks(session=session, call=call) if at_risk else {},
+        "alerted": supervisors_alerted(session, call) if at_risk else None,
         "crisis_steps": list(CrisisStep),
         "levels": list(RiskLevel),
     }
