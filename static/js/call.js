@@ -36,6 +36,12 @@
   }
   function forget() { try { window.localStorage.removeItem(key); } catch (e) { /* ignore */ } }
   function save() { if (handedOver) return; pending = true; window.htmx.trigger(form, "retry"); }
+  // HTMX wires the form up when the document is parsed, after this script has run: an event sent before
+  // that is lost, and the restored text would wait for the next retry while the status said "saving now".
+  function afterHtmx(fn) {
+    if (document.readyState === "complete") { fn(); } else { document.addEventListener("DOMContentLoaded", fn, { once: true }); }
+  }
+  function inConflict() { return Boolean(document.querySelector("#conflict [data-server-version]")); }
 
   // Running timer, mm:ss (h:mm:ss past an hour).
   var started = Date.parse(screen.dataset.startedAt);
@@ -75,7 +81,7 @@
     if (stored.base === version()) {
       notes.value = stored.notes;
       status(screen.dataset.restoredText, "pending");
-      save();
+      afterHtmx(save);
     } else {
       showConflict(stored.notes, notes.value, version());
       notes.value = stored.notes;
@@ -90,7 +96,15 @@
     status(screen.dataset.savingText, "pending");
   });
   form.addEventListener("htmx:afterRequest", function (event) {
-    if (!event.detail.successful) return;
+    if (!event.detail.successful) {
+      // Refused, not lost: say so rather than leave "saving…" beside the conflict box or the message.
+      var code = event.detail.xhr && event.detail.xhr.status;
+      if (!handedOver && code) {
+        status(code === 409 ? screen.dataset.conflictText
+          : code >= 500 ? screen.dataset.unavailableText : screen.dataset.notSavedText, "offline");
+      }
+      return;
+    }
     confirmedNotes = sentNotes;
     var copy = localCopy();
     if (copy && copy.notes === sentNotes) {
@@ -116,7 +130,8 @@
       save();
     }));
   });
-  window.setInterval(function () { if (pending && navigator.onLine) save(); }, 5000);
+  // Retry what is unsent, except while the counsellor chooses between two texts.
+  window.setInterval(function () { if (pending && navigator.onLine && !inConflict()) save(); }, 5000);
 
   // Handed over to someone else (the server says so on a refused save or banner refresh): stop saving and
   // retrying, lock the screen, and show what never reached the record so it can be passed on.
@@ -167,6 +182,7 @@
     copy.querySelector("[data-server-version]").dataset.serverVersion = String(serverVersion);
     copy.querySelector("#server-notes").value = theirs;
     box.replaceChildren(copy);
+    status(screen.dataset.conflictText, "offline");
   }
 
   document.addEventListener("click", function (event) {
