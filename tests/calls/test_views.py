@@ -359,3 +359,16 @@ def test_imminent_banner_says_when_the_supervisors_were_alerted_and_who_took_it(
     assert counsellor.id != supervisor.id
     assert re.search(r"Supervisors alerted at 02:14:\d\d: the call is in their queue\.\s+"
                      r"Supervisor Wang took it at 02:16:\d\d\.", banner), banner
+
+
+def test_debrief_prompt_names_the_level_the_call_ended_at(client, logged_in, session):
+    from factories import finished_call
+
+    counsellor = logged_in(Role.counsellor)
+    imminent, _referral = finished_call(session, counsellor, "他现在就站在楼顶上，说马上要跳下去。")
+    high, _referral = finished_call(session, counsellor, "Caller feels low.", level="high")
+    assert imminent.level.value == "imminent"
+    page = client.get("/calls").text
+    assert f"Call {imminent.id} ended at Imminent risk." in page
+    assert f"Call {high.id} ended at High risk." in page
+    assert "was high risk" not in page

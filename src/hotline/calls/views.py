@@ -102,7 +102,7 @@ def calls_home(request: Request, session: SessionDep, user: CallWork):
     on_call = [o.user for o in on_shift if o.role == "supervisor"]
     others = [u for u in accounts.active_users_with(session=session, role=Role.supervisor) if u not in on_call]
     return render(request, "calls/index.html", {
-        "debriefs": referrals.debriefs_offered(session=session, user=user),
+        "debriefs": referrals.debrief_prompts(session=session, user=user),
         "supervisors": on_call + others,  # the supervisor on shift first: they are who to debrief with
         "roster_live": bool(on_shift),
         "drafts": service.list_drafts(session=session, user=user),

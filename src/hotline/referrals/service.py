@@ -556,6 +556,26 @@ def debriefs_offered(*, session: Session, user: User) -> list[Debrief]:
                              .order_by(Debrief.id)))
 
 
+class DebriefPrompt(NamedTuple):
+    """A debrief offered, with its call's level: the final one once the call has ended."""
+
+    debrief: Debrief
+    level: RiskLevel
+    ended: bool
+
+
+def debrief_prompts(*, session: Session, user: User) -> list[DebriefPrompt]:
+    """The debriefs offered to this counsellor, each saying how far its call's risk went."""
+    rows = session.execute(
+        select(Debrief, Call.engine_level, Call.override_level, Call.status)
+        .join(Call, col(Call.id) == Debrief.call_id)
+        .where(Debrief.counsellor_id == user.id, Debrief.status == "offered")
+        .order_by(Debrief.id)
+    ).all()
+    return [DebriefPrompt(debrief, RiskLevel(override or engine), status != CallStatus.draft)
+            for debrief, engine, override, status in rows]
+
+
 def settle_debrief(*, session: Session, user: User, debrief_id: int, done: bool, supervisor_username: str = "",
                    reason: str = "") -> Debrief:
     debrief = session.get(Debrief, debrief_id)
