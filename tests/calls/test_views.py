@@ -372,3 +372,32 @@ def test_debrief_prompt_names_the_level_the_call_ended_at(client, logged_in, ses
     assert f"Call {imminent.id} ended at Imminent risk." in page
     assert f"Call {high.id} ended at High risk." in page
     assert "was high risk" not in page
+
+
+def test_unfinished_calls_show_the_call_number_and_first_words_to_their_own_counsellor_only(
+        client, logged_in, make_user, session):
+    from factories import draft_call
+
+    counsellor = logged_in(Role.counsellor)
+    english = draft_call(session, counsellor, "Caller is a nurse on night shifts who cannot sleep and worries "
+                                              "about her mother in hospital; she called twice last week.")
+    chinese = draft_call(session, counsellor, "来电者是社区工作者，连续加班，睡不好，担心家人。" * 4)
+    empty = draft_call(session, counsellor)
+    colleague = make_user(Role.counsellor, username="colleague")
+    theirs = draft_call(session, colleague, "Someone else's caller talks about the bridge.")
+
+    page = client.get("/calls").text
+    row = re.search(rf'<tr data-testid="draft-{english.id}">(.*?)</tr>', page, re.S).group(1)
+    assert f"Call {english.id}" in row
+    assert "Caller is a nurse on night shifts who cannot sleep and…" in row
+    assert "hospital" not in row  # the first words, not the whole note
+    row = re.search(rf'<tr data-testid="draft-{chinese.id}">(.*?)</tr>', page, re.S).group(1)
+    assert "来电者是社区工作者，连续加班，睡不好，担心家人。来电者是社区工作者" in row and "…" in row
+    row = re.search(rf'<tr data-testid="draft-{empty.id}">(.*?)</tr>', page, re.S).group(1)
+    assert "No notes yet" in row
+    # A colleague's call in progress is theirs: neither its number nor its words are listed here.
+    assert f'data-testid="draft-{theirs.id}"' not in page and "bridge" not in page
+
+    logged_in(Role.supervisor)
+    page = client.get("/calls").text
+    assert "nurse on night shifts" not in page and "bridge" not in page and "社区工作者" not in page

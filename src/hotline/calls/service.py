@@ -149,6 +149,32 @@ def list_drafts(*, session: Session, user: User) -> list[Call]:
     ))
 
 
+@dataclass(frozen=True)
+class UnfinishedCall:
+    """A counsellor's own call still in progress, as the list on their calls page shows it."""
+
+    call: Call
+    opening: str  # the first words of the notes: caller data, for the call's own counsellor only
+
+
+def opening_words(notes: str, limit: int = 60) -> str:
+    """The first words of the notes, on one line: enough to tell two unfinished calls apart. Cut at a
+    space near the limit when the text has spaces (Chinese notes have none: cut at the limit)."""
+    text = " ".join(notes.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space >= limit * 2 // 3 else cut).rstrip(" ,.;:，。；：、") + "…"
+
+
+def unfinished_calls(*, session: Session, user: User) -> list[UnfinishedCall]:
+    """The user's own calls still in progress, newest first, each with the first words of its notes. Only
+    their own: the notes are read for nobody else here."""
+    return [UnfinishedCall(call=call, opening=opening_words(call.notes))
+            for call in list_drafts(session=session, user=user)]
+
+
 STALE_DRAFT = timedelta(hours=3)  # calls last 25–45 minutes: a draft this old was most likely abandoned
 
 

@@ -105,7 +105,7 @@ def calls_home(request: Request, session: SessionDep, user: CallWork):
         "debriefs": referrals.debrief_prompts(session=session, user=user),
         "supervisors": on_call + others,  # the supervisor on shift first: they are who to debrief with
         "roster_live": bool(on_shift),
-        "drafts": service.list_drafts(session=session, user=user),
+        "drafts": service.unfinished_calls(session=session, user=user),
         "today": [c for c in service.list_since(session=session, user=user, since=midnight) if not c.is_draft],
         "on_shift": any(o.user.id == user.id for o in on_shift),
     })
