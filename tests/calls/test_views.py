@@ -401,3 +401,22 @@ def test_unfinished_calls_show_the_call_number_and_first_words_to_their_own_coun
     logged_in(Role.supervisor)
     page = client.get("/calls").text
     assert "nurse on night shifts" not in page and "bridge" not in page and "社区工作者" not in page
+
+
+def test_mood_and_distress_scales_say_which_end_is_which(client, logged_in):
+    logged_in(Role.counsellor)
+    call_id = call_from_the_page(client)
+    page = client.get(f"/calls/{call_id}").text
+    assert "0 calm – 10 worst" in page  # distress: 10 is the worst
+    assert '<label for="mood_start">Mood at start (1 very low – 10 very good)</label>' in page
+    assert '<label for="mood_end">Mood at end (1 very low – 10 very good)</label>' in page
+    mood_end = re.search(r'<select id="mood_end".*?</select>', page, re.S).group(0)
+    assert '<option value="1" >1 · very low</option>' in mood_end
+    assert '<option value="10" >10 · very good</option>' in mood_end
+    assert "the other way from distress, where 10 is worst" in page
+
+    post_form(client, f"/calls/{call_id}/save", call_form(1, mood_start="3", mood_end="7"), headers=HX)
+    post_form(client, f"/calls/{call_id}/finalise", {"version": "2", "incomplete": "on"})
+    record = client.get(f"/calls/{call_id}").text
+    assert re.search(r"Mood at start \(1 very low – 10 very good\)</dt><dd>3</dd>", record)
+    assert re.search(r"Mood at end \(1 very low – 10 very good\)</dt><dd>7</dd>", record)
