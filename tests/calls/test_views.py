@@ -348,7 +348,7 @@ def test_imminent_banner_says_when_the_supervisors_were_alerted_and_who_took_it(
         assert "Ask a supervisor" not in response.text
         alerted = re.search(r'data-testid="supervisors-alerted">([^<]+)</p>', response.text)
         assert alerted, response.text
-        assert re.search(r"Supervisors alerted at 02:14:\d\d: the call is in their queue\.\s+Nobody has taken it yet\.",
+        assert re.search(r"Supervisors alerted at 02:14:\d\d: the call is in their queue\. Nobody has taken it yet\.",
                          alerted.group(1))
 
     with time_machine.travel(datetime(2026, 3, 4, 2, 16, 30, tzinfo=tz)):
@@ -357,7 +357,7 @@ def test_imminent_banner_says_when_the_supervisors_were_alerted_and_who_took_it(
         referrals.claim(session=session, user=supervisor, referral_id=referral.id)
         banner = client.get(f"/calls/{call_id}/banner", headers=HX).text
     assert counsellor.id != supervisor.id
-    assert re.search(r"Supervisors alerted at 02:14:\d\d: the call is in their queue\.\s+"
+    assert re.search(r"Supervisors alerted at 02:14:\d\d: the call is in their queue\. "
                      r"Supervisor Wang took it at 02:16:\d\d\.", banner), banner
 
 
