@@ -60,7 +60,8 @@
   var side = screen.querySelector(".call-side-fixed");
   function fitSide() {
     var style = side && window.getComputedStyle(side);
-    if (!style || style.position !== "sticky") return;
+    if (!style) return;
+    if (style.position !== "sticky") { side.style.maxHeight = ""; return; }  // one column on a narrow screen
     // Where it stands, or where it sticks (never above that, or it would grow and push itself up).
     var top = Math.max(side.getBoundingClientRect().top, parseFloat(style.top) || 0);
     side.style.maxHeight = Math.max(240, window.innerHeight - top - 20) + "px";

@@ -77,7 +77,11 @@ def test_rarely_used_fields_fold_away_and_open_when_they_hold_something(live_ser
     page.click("[data-testid=more-caller] summary")
     page.fill("#region", "Dongcheng")
     page.click("[data-testid=more-outcome] summary")
-    with page.expect_response(lambda r: r.url.endswith("/save") and r.ok):
+    def saved_mood(response):
+        sent = response.request.post_data or ""
+        return response.url.endswith("/save") and response.ok and 'name="mood_start"\r\n\r\n3' in sent
+
+    with page.expect_response(saved_mood):
         page.select_option("#mood_start", "3")
     page.reload()
     # What was recorded is never hidden: a fold that holds something opens by itself.
@@ -86,3 +90,13 @@ def test_rarely_used_fields_fold_away_and_open_when_they_hold_something(live_ser
     expect(page.locator("#mood_start")).to_be_visible()
     expect(page.locator("#mood_end")).to_be_visible()
     expect(page.locator("input[name=a_access_to_means]").first).to_be_hidden()
+
+
+def test_narrowed_window_lets_the_side_column_run_its_full_length(live_server, laptop_page):
+    page = laptop_page
+    log_in(page, live_server, "counsellor")
+    started_call(page, live_server)
+    assert page.evaluate("document.querySelector('.call-side-fixed').style.maxHeight") != ""
+    page.set_viewport_size({"width": 800, "height": 900})  # one column: nothing sticks, nothing is cut short
+    page.wait_for_function("document.querySelector('.call-side-fixed').style.maxHeight === ''")
+    expect(page.locator("[data-testid=finalise]")).to_be_visible()
