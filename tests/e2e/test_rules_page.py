@@ -19,5 +19,6 @@ def test_opening_a_concept_shows_its_words_in_every_script(live_server, new_page
     words = concept.locator("[data-testid=concept-words]")
     expect(words).to_contain_text("吞落肚")  # Cantonese (grammar words such as 食咗 show as the 吃了 they are read as)
     expect(words).to_contain_text("swallowed")  # generated from swallow~ed
+    expect(concept.locator("[data-testid=concept-why]")).to_contain_text("Swallowing")  # sent on opening too
     answers = page.locator("[data-testid=answer-rules]")
     expect(answers.locator("tr#answers\\.behaviour")).to_contain_text("if not within 3 months: Moderate")
