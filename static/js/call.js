@@ -160,6 +160,26 @@
     if (handedOver && screen.contains(event.detail.elt)) event.preventDefault();
   });
 
+  // The risk banner is drawn by many answers (saves, ticks, the override, live updates) that may arrive out
+  // of order: an older picture never replaces a newer one.
+  function drawn(value) { return Number(value) || 0; }
+  // Older by a little: an answer overtaken on its way. Older by more than that is a server clock set back,
+  // and the newest answer wins as it always did (a banner must never freeze).
+  function overtaken(incoming, shown) { var age = drawn(shown) - drawn(incoming); return age > 0 && age < 30e6; }
+  function shownBanner() { return document.getElementById("risk-banner"); }
+  document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "risk-banner") return;
+    var incoming = event.detail.fragment && event.detail.fragment.querySelector("[data-drawn]");
+    if (incoming && overtaken(incoming.dataset.drawn, target.dataset.drawn)) event.detail.shouldSwap = false;
+  });
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target, shown = shownBanner();
+    if (!target || target !== shown || !event.detail.xhr) return;
+    var stamp = /data-drawn="(\d+)"/.exec(event.detail.xhr.responseText || "");
+    if (stamp && overtaken(stamp[1], shown.dataset.drawn)) event.detail.shouldSwap = false;
+  });
+
   // A conflict: the server holds a newer version. If it already holds exactly our text (a save whose
   // answer was lost), adopt its version quietly; otherwise show both texts and let the counsellor choose.
   document.body.addEventListener("htmx:afterSwap", function (event) {

@@ -43,3 +43,32 @@ def test_override_opened_right_after_typing_stays_open_and_keeps_what_was_typed(
     expect(page.locator("#risk-banner")).to_have_attribute("data-level", "high")
     expect(page.locator("#override-level")).to_have_value("high")
     expect(page.locator("#save-status")).to_have_class(re.compile(r"\bok\b"))
+
+
+def test_an_autosave_answer_overtaken_by_the_override_does_not_draw_the_old_level_back(live_server, new_page):
+    page = new_page("en-GB")
+    log_in(page, live_server, "counsellor")
+    started_call(page, live_server)
+    held = []  # saves the server has answered, whose answers are still on their way to the browser
+    page.route("**/save", lambda route: held.append((route, route.fetch())))
+    page.click("#notes")
+    page.keyboard.type("Caller feels low since losing her job.", delay=2)
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "no save was sent"
+
+    override = page.locator("details.override")
+    override.locator("summary").click()
+    page.select_option("#override-level", "high")
+    page.fill("#override-reason", "Much lower than she sounds")
+    override.locator("button[type=submit]").click()
+    expect(page.locator("#risk-banner")).to_have_attribute("data-level", "high")
+
+    route, response = held.pop(0)
+    route.fulfill(response=response)  # the first save's answer lands after the override's
+    expect(page.locator("#save-status")).to_have_attribute("data-version", "2")  # it has been swapped in
+    expect(page.locator("#risk-banner")).to_have_attribute("data-level", "high")
+    expect(page.locator("#risk-banner .override-note")).to_contain_text("Much lower than she sounds")
+    page.unroute("**/save", None)

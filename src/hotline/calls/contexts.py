@@ -4,6 +4,8 @@ rather than from calls/views.py, and the two view modules no longer import each 
 
 from __future__ import annotations
 
+import time
+
 from fastapi import Request
 
 from hotline.accounts import service as accounts
@@ -39,6 +41,9 @@ def banner_context(request: Request, session, call: Call) -> dict:
     at_risk = call.is_draft and call.level >= RiskLevel.moderate
     return {
         "call": call,
+        # When this picture of the call was drawn (microseconds): the screen keeps the newest, so the answer
+        # to an autosave sent before a tick or an override, arriving after it, cannot draw the call back.
+        "drawn_at": time.time_ns() // 1000,
         "actions": actions_for(call.level, request.app.state.rules.current),
         "ticks": service.crisis_ticks(session=session, call=call) if at_risk else {},
         "alerted": supervisors_alerted(session, call) if at_risk else None,
