@@ -68,8 +68,7 @@ def rule_words(request: Request, user: Oversight, item_id: str):
     item = next((t for t in (*rules.rules, *rules.terms, *rules.modifiers) if t.id == item_id), None)
     if item is None:
         raise NotFound(_("There is no concept %(id)s in the rules in force.", id=item_id))
-    # A concept's explanation comes with its words: on the list page only its name and part are sent.
-    return render(request, "rulebook/concept.html", {"term": item, "opened_from_the_list": True}, block="words")
+    return render(request, "rulebook/concept.html", {"term": item}, block="words")
 
 
 @pages.post("/triage/rules/reload")
