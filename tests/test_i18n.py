@@ -78,3 +78,15 @@ def test_hong_kong_and_taiwan_browsers_read_traditional_characters(client, heade
     page = client.get("/login", headers={"Accept-Language": header})
     assert page.status_code == 200
     assert f'<html lang="{lang}">' in page.text and word in page.text
+
+
+@pytest.mark.parametrize(("locale", "shown"), [("zh_CN", "立即联系督导"), ("zh_Hant", "立即聯絡督導"),
+                                               ("en", "Call a supervisor now")])
+def test_text_kept_in_both_languages_reads_in_the_readers_language_and_script(locale, shown):
+    from hotline import i18n
+
+    token = i18n.set_locale(locale)
+    try:
+        assert i18n.in_both_languages("立即联系督导", "Call a supervisor now") == shown
+    finally:
+        i18n.reset_locale(token)

@@ -100,10 +100,6 @@ def locale_name(locale: str) -> str:
     return Locale.parse(locale).get_display_name(locale)
 
 
-def is_chinese(locale: str | None = None) -> bool:
-    return (locale or get_locale()).startswith("zh")
-
-
 @cache
 def _to_traditional():
     import opencc
@@ -111,6 +107,10 @@ def _to_traditional():
     return opencc.OpenCC("s2twp")
 
 
-def chinese_text(text: str, locale: str | None = None) -> str:
-    """Chinese text written in Simplified (rule actions, for one), in the script of the reader."""
-    return _to_traditional().convert(text) if (locale or get_locale()) == "zh_Hant" else text
+def in_both_languages(zh: str, en: str) -> str:
+    """Text kept in both languages with its Chinese in Simplified (a rule file's actions), in the reader's
+    language and script."""
+    locale = get_locale()
+    if locale == "zh_Hant":
+        return _to_traditional().convert(zh)
+    return zh if locale.startswith("zh") else en

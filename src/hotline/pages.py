@@ -57,7 +57,7 @@ def _local_clock_or_date(context, value: datetime | None, now: datetime) -> str:
 def install_template_helpers(*, globals: dict, filters: dict) -> None:
     """Put the domains' template helpers in place, once, from create_app (see routes.template_helpers).
     Installing the same helpers again is harmless: the second app of a test run finds them as they are."""
-    environment.globals.update(locales=LOCALES, locale_name=i18n.locale_name, chinese_text=i18n.chinese_text,
+    environment.globals.update(locales=LOCALES, locale_name=i18n.locale_name, in_both_languages=i18n.in_both_languages,
                                **globals)
     environment.filters.update(local_time=_local_time, local_clock_or_date=_local_clock_or_date, **filters)
 

@@ -12,7 +12,7 @@ from hotline.accounts import service as accounts
 from hotline.calls import service
 from hotline.calls.choices import CrisisStep
 from hotline.calls.models import Call
-from hotline.i18n import chinese_text, is_chinese
+from hotline.i18n import in_both_languages
 from hotline.referrals import service as referrals
 from hotline.triage import RiskLevel, default_rules
 
@@ -20,7 +20,7 @@ from hotline.triage import RiskLevel, default_rules
 def actions_for(level: RiskLevel, rules=None) -> list[str]:
     """The rule set's actions for a level, in the reader's language."""
     actions = (rules or default_rules()).actions.get(level, ())
-    return [chinese_text(action.zh) if is_chinese() else action.en for action in actions]
+    return [in_both_languages(action.zh, action.en) for action in actions]
 
 
 def supervisors_alerted(session, call: Call) -> dict | None:
