@@ -197,15 +197,17 @@ def nobody_on(roster: Roster) -> list[Problem]:
     shifts: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for shift in roster.shifts:
         shifts[shift.line_id].append((shift.starts_at, shift.ends_at))
-    problems = []
+    return [Problem("no_shift", _("%(line)s has no shift %(when)s: nobody is on the line.",
+                                  line=_line(roster, line_id), when=_when(start, end, roster.tz)),
+                    start, end, (), (), line_id)
+            for line_id, start, end in _uncovered(roster, shifts)]
+
+
+def _uncovered(roster: Roster, covered: dict[int, list[tuple[datetime, datetime]]]):
+    """(line, start, end) for each stretch of a line's open hours outside the spans `covered` gives it."""
     for line_id, spans in sorted(roster.open_hours.items()):
-        for start, end in _subtract(_merge(spans), _merge(shifts[line_id])):
-            problems.append(Problem(
-                "no_shift",
-                _("%(line)s has no shift %(when)s: nobody is on the line.", line=_line(roster, line_id),
-                  when=_when(start, end, roster.tz)),
-                start, end, (), (), line_id))
-    return problems
+        for start, end in _subtract(_merge(spans), _merge(covered[line_id])):
+            yield line_id, start, end
 
 
 def supervisor_gaps(roster: Roster) -> list[Problem]:
@@ -219,14 +221,13 @@ def supervisor_gaps(roster: Roster) -> list[Problem]:
             on_call[shift.line_id].append((shift.starts_at, shift.ends_at))
             supervised.add(shift.id)
     problems = []
-    for line_id, spans in sorted(roster.open_hours.items()):
-        for start, end in _subtract(_merge(spans), _merge(on_call[line_id])):
-            problems.append(Problem(
-                "no_supervisor",
-                _("%(line)s has no supervisor on call %(when)s.", line=_line(roster, line_id),
-                  when=_when(start, end, roster.tz)),
-                start, end, (), tuple(s.id for s in roster.shifts if s.line_id == line_id
-                                      and _overlaps(s.starts_at, s.ends_at, start, end)), line_id))
+    for line_id, start, end in _uncovered(roster, on_call):
+        problems.append(Problem(
+            "no_supervisor",
+            _("%(line)s has no supervisor on call %(when)s.", line=_line(roster, line_id),
+              when=_when(start, end, roster.tz)),
+            start, end, (), tuple(s.id for s in roster.shifts if s.line_id == line_id
+                                  and _overlaps(s.starts_at, s.ends_at, start, end)), line_id))
     for shift in sorted(roster.shifts, key=lambda s: (s.starts_at, s.id)):
         if shift.supervisor_required and shift.id not in supervised:
             problems.append(Problem(
