@@ -609,4 +609,15 @@ CASES: list[Case] = [
          "negated"),
     Case("他说自己有问题，想死，没人懂。", M, M, "suicide.ideation"),
     Case("Asked directly whether he has a plan - yes, pills saved up.", H, H, "means.stockpiled"),
+    # ------------------------------------------------------- session 16, from sets p and q (own wording)
+    # An English sentence takes about twice the characters of the same Chinese one: a pattern reaches as far.
+    Case("She swallowed every one of them roughly half an hour before she called us, the whole box of paracetamol.",
+         I, I, "act.overdose_taken"),
+    Case("He says he took the lot about forty minutes before phoning, all of his mum's diazepam.", I, I,
+         "act.overdose_taken"),
+    Case("She has been reading about paracetamol for an essay. Took the bus home later to see her mum.", N, N, None),
+    # An act only pictured, and a day to come, are not an act done.
+    Case("Looks at the pills on the shelf and thinks, what if I swallowed the whole lot.", M, M,
+         "act.overdose_taken", "dream"),
+    Case("Keeps her tablets 'for when I've had enough', she says, but not now.", N, H, None),
 ]

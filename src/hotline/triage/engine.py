@@ -305,6 +305,7 @@ class _TextAnalysis:
         self.rules = rules
         self.original = original
         self.norm = norm
+        self._at: list[float] | None = None
         s = norm.text
         tables = _tables(rules)
         if finder is _find:  # sentence by sentence, each sorted once and cached (an autosave repeats most)
@@ -618,19 +619,21 @@ class _TextAnalysis:
             group = lambda o: 0  # noqa: E731
         # "sentences": what the caller has, where they are and what they said, often told one sentence each
         spread = 1 if pat.scope == "sentences" else 0
-        others = [(p, [o.start for o in p]) for p in parts[1:]]
+        # A note-wide pattern's reach is already wide; only the reach inside a sentence is evened out.
+        at = self._reading_distance() if pat.scope != "note" else range(len(self.norm.text) + 1)
+        others = [(p, [at[o.start] for o in p]) for p in parts[1:]]
         for anchor in parts[0]:
             chosen = [anchor]
             where = group(anchor)
             for occs, starts in others:
-                best = _nearest(occs, starts, anchor.start, pat.within, group, where, spread)
+                best = _nearest(occs, starts, at[anchor.start], pat.within, group, where, spread)
                 if best is None:
                     break
                 chosen.append(best)
             else:
                 start = min(o.start for o in chosen)
                 end = max(o.end for o in chosen)
-                if blocked and any(start - reach <= b <= end + reach for b in blocked):
+                if blocked and any(at[start] - reach <= at[b] <= at[end] + reach for b in blocked):
                     continue
                 # One firing per stretch of text: overlapping firings add nothing for a reader.
                 if any(start < b and a < end for a, b in seen):
@@ -650,6 +653,19 @@ class _TextAnalysis:
                 if len(fired) >= 20:  # a huge note needs a few examples, not thousands
                     break
         return fired
+
+    def _reading_distance(self) -> list[float]:
+        """Where each character stands, counted so that a pattern's `within` reaches about as far in English
+        as in Chinese: the same thing said in English takes two to three times the characters (a word of
+        five letters and a space against two characters), so a Latin letter, digit or space counts half.
+        "took the lot about twenty minutes before I rang, all the zopiclone" is one act in one breath."""
+        if self._at is None:
+            at, x = [0.0], 0.0
+            for ch in self.norm.text:
+                x += 0.5 if ch < "\x80" else 1.0
+                at.append(x)
+            self._at = at
+        return self._at
 
     def _explain(self, pat: Pattern, chosen: list[_Occ]) -> str:
         """"act '吞下去' · means '药' · when '半小时前' → attempt just made": the words that filled each part."""
