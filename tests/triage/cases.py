@@ -620,4 +620,14 @@ CASES: list[Case] = [
     Case("Looks at the pills on the shelf and thinks, what if I swallowed the whole lot.", M, M,
          "act.overdose_taken", "dream"),
     Case("Keeps her tablets 'for when I've had enough', she says, but not now.", N, H, None),
+    # A wound bleeding now; letters written and put away to be found; a loaded gun held; at the edge now.
+    Case("她说刚才在厕所，脖子那里一直在流血。", I, I, "act.wound_bleeding"),
+    Case("He says his wrist is bleeding and he's sitting on the kitchen floor.", I, I, "act.wound_bleeding"),
+    Case("她哭到停不下来，说想起了去世的外婆。", N, N, None),
+    Case("寫好咗幾封信，每人一封，收喺枕頭下面。", H, H, "prep.letters_left"),
+    Case("He has written to both his brothers and says they'll find them in the shed.", H, H, "prep.letters_left"),
+    Case("Rifle is loaded and resting on his lap, he says.", I, I, "means.held_now"),
+    Case("佢話而家喺天橋上面，望住落面啲車。", H, I, "place.there_now"),
+    Case("She's on the rooftop car park right now, says it's quiet up here.", H, I, "place.there_now"),
+    Case("她现在在阳台晾衣服，孩子在午睡，想问问怎么和婆婆沟通。", N, N, None),
 ]
