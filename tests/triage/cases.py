@@ -630,4 +630,17 @@ CASES: list[Case] = [
     Case("佢話而家喺天橋上面，望住落面啲車。", H, I, "place.there_now"),
     Case("She's on the rooftop car park right now, says it's quiet up here.", H, I, "place.there_now"),
     Case("她现在在阳台晾衣服，孩子在午睡，想问问怎么和婆婆沟通。", N, N, None),
+    # Asked and answered as people answer: a particle (冇呀, 沒有啦), a no said twice, "not once", a list denied
+    # at once, a topic named and then denied.
+    Case("问他有没有想过自杀：“没有啦，就是压力大。”", N, N, "suicide.ideation", "negated"),
+    Case("問佢有冇諗過傷害自己：『冇呀冇呀，我仲要照顧阿媽。』", N, N, "self_harm.nssi", "negated"),
+    Case("Asked if he'd had any thoughts of killing himself - 'not once, honestly'.", N, N, "suicide.ideation",
+         "negated"),
+    Case("No plans or thoughts of suicide, she says, just exhausted.", N, N, "suicide.ideation",
+         "negated"),
+    Case("她说没有伤害自己或者轻生的念头。", N, N, None),
+    Case("关于自杀念头，他说从来没有。", N, N, "suicide.ideation", "negated"),
+    Case("关于自杀，他说最近每天都在想。", M, M, "suicide.ideation"),
+    Case("问有没有计划：“没有啦，但是我真的想死。”", M, M, "suicide.ideation"),
+    Case("大二/一周没去上课/有想过自杀，问计划→没有。", M, M, "suicide.ideation"),
 ]

@@ -49,6 +49,12 @@ _ANSWER_GOES_ON = re.compile(r"\s*(?:(?:想|要|肯|愿意|让|给|准|用|再)(
 # "SI: yes, no plan": the answer was yes; what follows denies something else.
 _AFFIRMED = re.compile(r"\b(?:yes|yeah|yep|endorse[sd]?|admit(?:s|ted)?)\b|有的|有过|承认|是的")
 _ANSWER_ENDS = frozenset(",.;:!?'\")」』-—")
+# "no thoughts of self-harm or suicide", 没有伤害自己或者自杀的想法: a denial reaches across a list
+_COORDINATED = re.compile(r" or | nor | and/or |、|或者|或|及")  # not "/": notes use it between fields
+# A spoken answer ends on a particle (冇呀, 沒有啦, 没有哦) or says its no twice (沒有沒有, "no, no"); in
+# English it goes on to say how firmly ("not once", "not at all", "never").
+_ANSWER_PARTICLES = frozenset("呀啊啦喔哦嘛噢咯啰喎嘅吖")
+_ANSWER_REPEATS = ("no", "not ", "nah", "never", "once", "at all", "really", "ever", "没", "冇", "不", "无")
 # A clause with no time word of its own is read as now, unless it is part of a combination whose other
 # parts name a time: "overdosed in 2018, admitted for two days" is one event, all of it history.
 _NOW, _RECENT, _PAST, _UNMARKED = 0, 1, 2, 3
@@ -403,8 +409,10 @@ class _TextAnalysis:
             if kind == "negation" and m.start < h.start:
                 # before the phrase, within reach; or running into it (冇谂过 | 谂过死)
                 reach = self.rules.modifiers[m.owner].reach
+                gap = h.start - m.end
                 if m.end > h.start or reach == 0 or (
-                    h.start - m.end <= reach and not self.clauses.soft_between(m.end, h.start)
+                    (gap <= reach or (gap <= 2 * reach and _COORDINATED.search(self.norm.text, m.end, h.start)))
+                    and not self.clauses.soft_between(m.end, h.start)
                 ):
                     h.discount, h.why = Discount.negated, f"negated by '{self._word(m)}'"
                     return
@@ -467,7 +475,8 @@ class _TextAnalysis:
         for kind, m in mods:
             if kind in ("negation", "post_negation") and 0 <= m.start - h.end <= 3 * _QUESTION_ANSWER_REACH:
                 after = text[m.end:m.end + 7].strip()
-                if not after or after[0] in _ANSWER_ENDS or after.startswith(("no", "not ", "nah", "never")):
+                if not after or after[0] in _ANSWER_ENDS or after[0] in _ANSWER_PARTICLES \
+                        or after.startswith(_ANSWER_REPEATS):
                     return True
         return False
 
