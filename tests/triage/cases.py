@@ -643,4 +643,12 @@ CASES: list[Case] = [
     Case("关于自杀，他说最近每天都在想。", M, M, "suicide.ideation"),
     Case("问有没有计划：“没有啦，但是我真的想死。”", M, M, "suicide.ideation"),
     Case("大二/一周没去上课/有想过自杀，问计划→没有。", M, M, "suicide.ideation"),
+    # Asking what amount would be enough; affairs settled beside a day set or a farewell.
+    Case("She asked how many of her sertraline would be too many, 'just curious'.", H, H, "seek.lethal_amount"),
+    Case("他说在网上查了，有人说二十粒有人说四十粒，想知道多少才够。", H, H, "seek.method_research"),
+    Case("狗托付给了邻居，银行卡密码写给了姐姐，说“就下礼拜吧”。", H, H, "prep.settled_and_set"),
+    Case("He's paid off his debts and given his guitar to his nephew; says he's made up his mind.", H, H,
+         "prep.settled_and_set"),
+    Case("佢同女朋友分咗手，之後情緒穩定咗好耐，最近返工好忙。", N, N, None),
+    Case("She handed her bank passwords to her accountant for the tax return due next month.", N, L, None),
 ]
