@@ -173,7 +173,9 @@ def test_my_shifts_and_the_calendar_feed_parse_back(client, logged_in, session, 
     assign(session=session, actor=coordinator, shift_id=draft.id, user_id=me.id)
     page = client.get("/roster/mine")
     listed = page.text.split('data-testid="my-shifts"')[1].split("</table>")[0]
-    assert page.status_code == 200 and listed.count("Hope line") == 2 and "Draft" in listed
+    # the draft shift is not listed: it may still change before the coordinator publishes the week
+    assert page.status_code == 200 and listed.count("Hope line") == 1
+    assert draft.starts_at.strftime("%m-%d") not in listed
     response = post_form(client, "/roster/mine/feed")
     url = re.search(r'data-testid="feed-url">([^<]+)<', response.text).group(1)
     assert url.startswith("http://testserver/roster/feed/") and url.endswith(".ics")

@@ -30,8 +30,9 @@ def render_mine(request: Request, session, user: User, *, feed_url: str | None =
                 error: HotlineError | None = None, colleague_id: int | None = None, block: str | None = None):
     tz = request.app.state.settings.tz
     now = datetime.now(tz)
+    # A draft may still change or be withdrawn: it is nobody's shift until the coordinator publishes it.
     entries = feeds.my_shifts(session=session, user=user, start=now - timedelta(days=1),
-                              end=now + timedelta(days=60))
+                              end=now + timedelta(days=60), published_only=True)
     requests = swaps.swaps_for(session=session, user=user)
     colleagues = [p for p in people.staff(session=session) if p.id != user.id]
     if colleague_id is not None and colleague_id not in {p.id for p in colleagues}:
