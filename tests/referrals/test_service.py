@@ -252,3 +252,23 @@ def test_reviews_debriefs_and_alerts(session, flagged_call, supervisor):
     with pytest.raises(InvalidInput):
         service.add_caller_alert(session=session, user=supervisor, caller_id=caller.id, text="x",
                                  expires_on=today - timedelta(days=1), today=today)
+
+
+def test_a_review_reaches_everyone_who_held_the_call(session, make_user, supervisor):
+    """A call handed over at the end of a shift was written by two people: both hear of the review,
+    the reviewer does not notify themself."""
+    from factories import COMPLETE, draft_call, finalise
+    from hotline.calls import flows as call_flows
+    from hotline.notifications import service as notifications
+
+    first = make_user(Role.counsellor, username="day1")
+    second = make_user(Role.counsellor, username="night1")
+    call = draft_call(session, first, "She has been thinking about ways to die but has no plan.", **COMPLETE)
+    call = call_flows.hand_over_call(session=session, user=first, call_id=call.id, to_username="night1",
+                                     reason="end of shift")
+    finalise(session, second, call)
+    service.add_review(session=session, user=supervisor, call_id=call.id, comment="Clear notes.")
+    for holder in (first, second):
+        texts = [notifications.text_of(n) for n in notifications.recent(session=session, user_id=holder.id)]
+        assert any(f"#{call.id}" in t and "reviewed" in t for t in texts), (holder.username, texts)
+    assert notifications.unread_count(session=session, user_id=supervisor.id) == 0

@@ -526,8 +526,9 @@ REVIEWED = notifications.kind("call_reviewed", _l("%(name)s reviewed your call #
 
 
 def add_review(*, session: Session, user: User, call_id: int, comment: str) -> CallReview:
-    """A supervisor's review of a call; the counsellor who holds it hears of it in the bell (the comment
-    stays on the record: notifications show in every page's header, so no free text)."""
+    """A supervisor's review of a call; everyone who held it (a call handed over at the end of a shift was
+    written by two people) hears of it in the bell (the comment stays on the record: notifications show in
+    every page's header, so no free text)."""
     _require_supervisor(user)
     call = session.get(Call, call_id)
     if call is None:
@@ -539,8 +540,9 @@ def add_review(*, session: Session, user: User, call_id: int, comment: str) -> C
         raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="comment", max=5000))
     review = CallReview(call_id=call_id, reviewer_id=user.id, comment=comment)
     session.add(review)
-    if call.counsellor_id != user.id:
-        notifications.notify(session=session, user_id=call.counsellor_id, kind=REVIEWED, link=f"/calls/{call_id}",
+    holders = {call.counsellor_id} | {h.from_user_id for h in calls.hand_overs(session=session, call=call)}
+    for holder in sorted(holders - {user.id}):
+        notifications.notify(session=session, user_id=holder, kind=REVIEWED, link=f"/calls/{call_id}",
                              params={"name": user.display_name, "call": call_id})
     session.commit()
     session.refresh(review)
