@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from hotline.accounts.models import User
-from hotline.app import CSRF_COOKIE
+from hotline.csrf import COOKIE as CSRF_COOKIE
 
 PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from asgi_csrf import asgi_csrf
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -23,6 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from hotline import i18n
 from hotline.config import Settings, load_settings
+from hotline.csrf import CSRFMiddleware
 from hotline.database import make_engine
 from hotline.encryption import keys
 from hotline.errors import HotlineError, NotAuthenticated, TotpRequired, describe_validation_errors
@@ -36,7 +34,6 @@ from hotline.rulebook.service import ActiveRules
 log = logging.getLogger("hotline")
 
 SESSION_COOKIE = "hotline_session"
-CSRF_COOKIE = "hotline_csrf"
 
 
 def wants_json(request: Request) -> bool:
@@ -247,56 +244,13 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-class CSRFMiddleware:
-    """asgi-csrf as a Starlette middleware class: double-submit token in a cookie and a form field or header.
-
-    asgi-csrf's own multipart parsing no longer works with current python-multipart (it crashes), so a
-    multipart request (a file upload) is checked here instead and must carry the token in the
-    X-CSRFToken header, which HTMX adds to every request.
-    """
-
-    def __init__(self, app, *, send_csrf_failed, **options):
-        self.inner = app
-        self.app = asgi_csrf(app, send_csrf_failed=send_csrf_failed, **options)
-        self.send_csrf_failed = send_csrf_failed
-        self.cookie_name = options["cookie_name"]
-        self.header = options["http_header"].encode("latin-1")
-        self.signer = URLSafeSerializer(options["signing_secret"])
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["method"] not in {"GET", "HEAD", "OPTIONS", "TRACE"}:
-            headers = dict(scope.get("headers") or [])
-            if headers.get(b"content-type", b"").startswith(b"multipart/form-data"):
-                return await self._multipart(scope, receive, send, headers)
-        await self.app(scope, receive, send)
-
-    async def _multipart(self, scope, receive, send, headers):
-        cookie = Request(scope).cookies.get(self.cookie_name, "")
-        sent = headers.get(self.header, b"").decode("latin-1")
-        try:
-            self.signer.loads(cookie, "csrftoken")
-            valid = bool(cookie) and secrets.compare_digest(sent, cookie)
-        except BadSignature:
-            valid = False
-        if not valid:
-            return await self.send_csrf_failed(scope, send, None)
-        await self.inner({**scope, "csrftoken": lambda: cookie}, receive, send)
-
-
-def _csrf_failed_sender(default_locale: str):
-    async def send_csrf_failed(scope, send, _message_id):
-        request = Request(scope)
-        token = i18n.set_locale(request_locale(request, default_locale))
-        try:
-            response = error_response(
-                request, 403,
-                _("This form has expired or did not come from this console. Reload the page and try again."),
-            )
-        finally:
-            i18n.reset_locale(token)
-        await response(scope, None, send)
-
-    return send_csrf_failed
+async def refuse_forged_write(scope, send) -> None:
+    """A write without this browser's CSRF token: the translated 403 as a page, a fragment or JSON (in the
+    reader's language: LocaleMiddleware stands outside the CSRF check)."""
+    request = Request(scope)
+    response = error_response(
+        request, 403, _("This form has expired or did not come from this console. Reload the page and try again."))
+    await response(scope, None, send)
 
 
 # Every error under /api/ is {"detail": "<translated sentence>"} plus, sometimes, machine-readable extras.
@@ -381,16 +335,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    app.add_middleware(
-        CSRFMiddleware,
-        signing_secret=secret_key,
-        cookie_name=CSRF_COOKIE,
-        http_header="x-csrftoken",
-        always_protect={"/login"},
-        cookie_secure=settings.secure_cookies,
-        cookie_samesite="Lax",
-        send_csrf_failed=_csrf_failed_sender(settings.default_locale),
-    )
+    app.add_middleware(CSRFMiddleware, secret=secret_key, refuse=refuse_forged_write,
+                       always_protect=frozenset({"/login"}), secure_cookie=settings.secure_cookies)
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,

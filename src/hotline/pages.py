@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from hotline import i18n
+from hotline.csrf import SCOPE_KEY as CSRF_SCOPE_KEY
 from hotline.i18n import LOCALES
 from hotline.resources import TEMPLATES
 
@@ -89,7 +90,7 @@ def _take_flash(request: Request) -> list[tuple[str, str]]:
 
 
 def csrf_token(request: Request) -> str:
-    getter = request.scope.get("csrftoken")
+    getter = request.scope.get(CSRF_SCOPE_KEY)
     return getter() if getter else ""
 
 
