@@ -100,6 +100,7 @@ def install_error_handlers(app: FastAPI) -> None:
         messages = {
             404: _("This page does not exist."),
             405: _("This action is not allowed here."),
+            413: _("What you sent is too large."),
         }
         return error_response(request, exc.status_code, messages.get(exc.status_code, _("The request failed.")),
                               headers=getattr(exc, "headers", None))
@@ -177,13 +178,24 @@ class LocaleMiddleware:
             i18n.reset_locale(token)
 
 
-class BodyLimitMiddleware:
-    """Refuses bodies over the limit with a 413 before anything reads them."""
+class BodyTooLarge(StarletteHTTPException):
+    """Raised by a request's receive() once its body has passed the limit; answered with the translated 413.
 
-    def __init__(self, app, max_bytes: int, default_locale: str):
+    An HTTPException, so FastAPI lets it through its body parsing and http_error renders it wherever it
+    surfaces; what a middleware reads (the CSRF check) reaches BodyLimitMiddleware, which answers the same."""
+
+    def __init__(self):
+        # Connection: close, so the server stops reading the rest instead of draining it for the next request.
+        super().__init__(status_code=413, headers={"Connection": "close"})
+
+
+class BodyLimitMiddleware:
+    """Refuses a body over the limit with a 413: at once when its Content-Length says so, and otherwise (a
+    chunked body has none) as soon as the bytes that have arrived pass the limit, without reading the rest."""
+
+    def __init__(self, app, max_bytes: int):
         self.app = app
         self.max_bytes = max_bytes
-        self.default_locale = default_locale
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -195,17 +207,38 @@ class BodyLimitMiddleware:
             except ValueError:
                 too_big = True
             if too_big:
-                return await self._refuse(scope, receive, send)
-        await self.app(scope, receive, send)
+                return await refuse_too_large(scope, receive, send)
 
-    async def _refuse(self, scope, receive, send):
-        request = Request(scope, receive)
-        token = i18n.set_locale(request_locale(request, self.default_locale))
+        received = 0
+        started = False
+
+        async def receive_within_limit():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def send_noting_start(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            response = error_response(request, 413, _("What you sent is too large."))
-        finally:
-            i18n.reset_locale(token)
-        await response(scope, receive, send)
+            await self.app(scope, receive_within_limit, send_noting_start)
+        except BodyTooLarge:
+            if started:
+                raise
+            await refuse_too_large(scope, receive, send)
+
+
+async def refuse_too_large(scope, receive, send) -> None:
+    """The translated 413 (in the reader's language: LocaleMiddleware stands outside the limit)."""
+    response = error_response(Request(scope, receive), 413, _("What you sent is too large."),
+                              headers={"Connection": "close"})
+    await response(scope, receive, send)
 
 
 class SecurityHeadersMiddleware:
@@ -326,7 +359,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     # (compressing both together is what the BREACH attack reads).
     app.mount("/static", GZipMiddleware(StaticFiles(directory=str(STATIC)), minimum_size=1000), name="static")
 
-    # Added innermost first: session, CSRF, language, security headers, then the body size limit outside.
+    # Added innermost first: session, CSRF, then the body size limit (outside everything that reads a body),
+    # language (so a refusal is translated) and security headers (so a refusal carries them too).
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key,
@@ -337,9 +371,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     )
     app.add_middleware(CSRFMiddleware, secret=secret_key, refuse=refuse_forged_write,
                        always_protect=frozenset({"/login"}), secure_cookie=settings.secure_cookies)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
-                       default_locale=settings.default_locale)
     app.add_middleware(RequestLogMiddleware)
     return app
