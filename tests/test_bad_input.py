@@ -120,3 +120,39 @@ def test_ids_and_versions_past_the_database_integer_range_are_a_422(client, logg
         response = client.patch(url, json=body, headers=headers)
         assert response.status_code in (404, 422), (url, response.text)
         assert isinstance(response.json()["detail"], str)
+
+
+# Every field a save may carry, sent with values a script or a phone system might get wrong.
+ODD_VALUES = [None, "", "   ", 0, -1, 12, 2**70, -(2**70), 1.5, True, [], {}, ["x"], {"a": 1}, "x" * 200_000,
+              "no-such-choice", "2024-02-30", "9999-12-31", ["low_mood", "low_mood"], [None]]
+# What the record never leaves empty: null is refused rather than stored (leave the field out to keep it).
+NEVER_NULL = {"notes", "summary", "concerns", "interventions", "callback_needed", "callback_ok",
+              "supervisor_consulted"}
+
+
+def test_every_field_of_a_call_save_with_odd_values_is_a_translated_4xx_never_a_500(app, session, make_user):
+    from fastapi.testclient import TestClient
+
+    from hotline.accounts import service as accounts
+    from hotline.calls.models import CallSave
+
+    client = TestClient(app, raise_server_exceptions=False)  # every 500 is listed, not only the first
+    user = make_user(Role.counsellor)
+    headers = {"Authorization": "Bearer " + accounts.issue_token(session=session, user=user),
+               "Accept-Language": "zh-CN"}
+    failures = []
+    for name in CallSave.model_fields:
+        for value in ODD_VALUES:
+            call = client.post("/api/v1/calls", json={}, headers=headers).json()  # a fresh one: a bad save spoils none
+            body = {"version": value} if name == "version" else {"version": call["version"], name: value}
+            response = client.patch(f"/api/v1/calls/{call['id']}", json=body, headers=headers)
+            label = f"{name}={str(value)[:30]!r}: {response.status_code}"
+            if response.status_code >= 500:
+                failures.append(f"{label} {response.text[:200]}")
+            elif response.status_code >= 400:
+                detail = response.json().get("detail")
+                if not isinstance(detail, str) or not any("\u4e00" <= ch <= "\u9fff" for ch in detail):
+                    failures.append(f"{label} untranslated: {detail!r}"[:300])
+            elif value is None and name in NEVER_NULL:
+                failures.append(f"{label}: null accepted")
+    assert not failures, "\n".join(failures)

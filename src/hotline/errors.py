@@ -59,6 +59,8 @@ def describe_validation_error(error: dict) -> str:
     context = error.get("ctx") or {}
     if kind == "missing":
         return _("%(field)s is required.", field=field)
+    if error.get("input", "") is None and kind.endswith("_type"):
+        return _("%(field)s cannot be null.", field=field)
     if kind == "string_too_long":
         return _("%(field)s is too long: at most %(max)s characters.", field=field,
                  max=context.get("max_length", "?"))

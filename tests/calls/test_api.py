@@ -117,3 +117,28 @@ def test_a_call_names_its_referral_wherever_its_page_shows_it(client, session, m
     client.post(f"/api/v1/calls/{imminent['id']}/finalise", headers=headers, json={"version": ended["version"]})
     after = client.get(f"/api/v1/calls/{imminent['id']}", headers=sup_headers).json()
     assert after["status"] == "finalised" and after["referral_id"] == referral_id
+
+
+def test_a_blank_phone_system_id_means_none_and_opens_a_call_each_time(client, session, make_user):
+    """The phone system sends "" (or spaces) when it has no id: each is a call of its own, stored without one."""
+    from hotline.calls.models import Call
+
+    headers = bearer(session, make_user(Role.counsellor))
+    ids = []
+    for external_id in ("", "", "   "):
+        response = client.post("/api/v1/calls", headers=headers,
+                               json={"caller_number": None, "external_id": external_id, "line": "", "seat": ""})
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    assert len(set(ids)) == 3
+    session.expire_all()
+    assert [session.get(Call, i).external_id for i in ids] == [None, None, None]
+    assert {session.get(Call, i).line for i in ids} == {None} and {session.get(Call, i).seat for i in ids} == {None}
+
+
+def test_the_phone_system_retrying_gets_the_same_call_with_its_id_trimmed(client, session, make_user):
+    headers = bearer(session, make_user(Role.counsellor))
+    first = client.post("/api/v1/calls", headers=headers, json={"external_id": "pbx-9"})
+    again = client.post("/api/v1/calls", headers=headers, json={"external_id": " pbx-9 "})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]

@@ -306,3 +306,61 @@ def test_who_may_hand_a_call_over_and_to_whom(session, counsellor, make_user):
     flows.finalise_call(session=session, user=supervisor, call_id=call.id, version=taken.version, incomplete=True)
     with pytest.raises(Conflict):
         service.hand_over_call(session=session, user=supervisor, call_id=call.id, to_username="other")
+
+
+def test_two_phone_events_racing_for_one_id_make_one_call(engine, session, counsellor, monkeypatch):
+    """Both look the id up before either has inserted it: the one that loses the insert answers with the
+    winner's call instead of a unique-constraint error."""
+    import threading
+
+    from sqlmodel import Session as DbSession
+
+    both_looked = threading.Barrier(2, timeout=20)
+    look_up = service._call_with_external_id
+    waited = threading.local()
+
+    def look_up_then_wait(session, external_id):
+        found = look_up(session, external_id)
+        if not getattr(waited, "once", False):  # each event's first look-up: neither has inserted yet
+            waited.once = True
+            both_looked.wait()
+        return found
+
+    monkeypatch.setattr(service, "_call_with_external_id", look_up_then_wait)
+    results, errors = [], []
+
+    def phone_event():
+        try:
+            with DbSession(engine, expire_on_commit=False) as own:
+                call, created = service.start_call(session=own, counsellor=own.get(type(counsellor), counsellor.id),
+                                                   external_id="pbx-race")
+                results.append((call.id, created))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=phone_event) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors, errors
+    assert len({call_id for call_id, _created in results}) == 1
+    assert sorted(created for _id, created in results) == [False, True]
+    assert len(session.exec(select(Call).where(Call.external_id == "pbx-race")).all()) == 1
+
+
+def test_a_race_lost_to_another_counsellor_is_a_conflict(session, counsellor, make_user, monkeypatch):
+    other = make_user(Role.counsellor)
+    theirs, _created = service.start_call(session=session, counsellor=other, external_id="pbx-theirs")
+    look_up = service._call_with_external_id
+    looks = []
+
+    def first_look_too_early(session, external_id):  # just before the other counsellor's call was inserted
+        looks.append(external_id)
+        return None if len(looks) == 1 else look_up(session, external_id)
+
+    monkeypatch.setattr(service, "_call_with_external_id", first_look_too_early)
+    with pytest.raises(Conflict):
+        service.start_call(session=session, counsellor=counsellor, external_id="pbx-theirs")
+    assert looks == ["pbx-theirs", "pbx-theirs"]
+    assert session.get(Call, theirs.id).counsellor_id == other.id

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic import Field as Check
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlalchemy import false as sa_false
@@ -150,7 +150,9 @@ SUMMARY_MAX = 10_000
 
 
 class CallUpdate(BaseModel):
-    """Fields a save may carry. Only the fields present are changed (PATCH semantics)."""
+    """Fields a save may carry. Only the fields present are changed (PATCH semantics). A field the record
+    never leaves empty (the notes, the summary, the lists, the yes/no flags) takes no null: leave it out to
+    keep what is there, or send "", [] or false to clear it."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -161,17 +163,17 @@ class CallUpdate(BaseModel):
     gender: Gender | None = None
     region: str | None = Check(default=None, max_length=100)
     language: str | None = Check(default=None, max_length=32)
-    concerns: list[Concern] | None = Check(default=None, max_length=len(Concern))
-    interventions: list[Intervention] | None = Check(default=None, max_length=len(Intervention))
+    concerns: list[Concern] = Check(default_factory=list, max_length=len(Concern))
+    interventions: list[Intervention] = Check(default_factory=list, max_length=len(Intervention))
     answers: Answers | None = None
-    notes: str | None = Check(default=None, max_length=NOTES_MAX)
-    summary: str | None = Check(default=None, max_length=SUMMARY_MAX)
-    callback_needed: bool | None = None
-    callback_ok: bool | None = None
+    notes: str = Check(default="", max_length=NOTES_MAX)
+    summary: str = Check(default="", max_length=SUMMARY_MAX)
+    callback_needed: bool = False
+    callback_ok: bool = False
     follow_up_date: date | None = None
     mood_start: int | None = Check(default=None, ge=1, le=10)
     mood_end: int | None = Check(default=None, ge=1, le=10)
-    supervisor_consulted: bool | None = None
+    supervisor_consulted: bool = False
 
     @classmethod
     def parse(cls, data: dict) -> "CallUpdate":
@@ -185,12 +187,22 @@ class CallUpdate(BaseModel):
 # --- API schemas: what the JSON API takes and returns, beside the tables they describe ------------------
 
 class CallStart(BaseModel):
+    """What opens a call over the API. A blank value ("" or spaces) is none: no line (the counsellor's shift
+    names it), no seat, no phone-system id (each such start opens a call of its own)."""
+
     model_config = {"extra": "forbid"}
 
     line: str | None = Check(default=None, max_length=64)
     seat: str | None = Check(default=None, max_length=64)
-    external_id: str | None = Check(default=None, max_length=128, description="The phone system's call id")
+    external_id: str | None = Check(default=None, max_length=128,
+                                    description="The phone system's call id: the same id again (a retry) answers "
+                                                "200 with the call it opened")
     caller_number: str | None = Check(default=None, max_length=64)
+
+    @field_validator("line", "seat", "external_id", "caller_number")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
 
 
 class HandOver(BaseModel):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -250,6 +251,17 @@ def addenda(*, session: Session, call: Call) -> list[CallAddendum]:
 
 # --- starting and saving -----------------------------------------------------------------------------
 
+def _call_with_external_id(session: Session, external_id: str) -> Call | None:
+    return session.exec(select(Call).where(Call.external_id == external_id)).first()
+
+
+def _same_phone_call(counsellor: User, existing: Call) -> Call:
+    """The phone system sending a call's id again (a retry) means that call, if it is this counsellor's."""
+    if existing.counsellor_id != counsellor.id:
+        raise Conflict(_("The phone system already opened this call for another counsellor."))
+    return existing
+
+
 def start_call(
     *,
     session: Session,
@@ -258,21 +270,30 @@ def start_call(
     seat: str | None = None,
     external_id: str | None = None,
 ) -> tuple[Call, bool]:
-    """Open a call. With the phone system's call id it is idempotent: (call, created?)."""
+    """Open a call. With the phone system's call id it is idempotent: (call, created?). A blank line, seat
+    or id ("" or spaces, as phone systems send for none) is none."""
     if Role.counsellor not in counsellor.roles and Role.supervisor not in counsellor.roles:
         raise Forbidden(_("Only counsellors and supervisors take calls."))
+    line, seat, external_id = ((value.strip() or None) if value is not None else None
+                               for value in (line, seat, external_id))
     for name, value, limit in (("line", line, 64), ("seat", seat, 64), ("external_id", external_id, 128)):
         if value is not None and len(value) > limit:
             raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field=name, max=limit))
-    if external_id:
-        existing = session.exec(select(Call).where(Call.external_id == external_id)).first()
+    if external_id is not None:
+        existing = _call_with_external_id(session, external_id)
         if existing is not None:
-            if existing.counsellor_id != counsellor.id:
-                raise Conflict(_("The phone system already opened this call for another counsellor."))
-            return existing, False
+            return _same_phone_call(counsellor, existing), False
     call = Call(counsellor_id=counsellor.id, line=line, seat=seat, external_id=external_id)
     session.add(call)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Two events for one phone call raced: the other inserted it between our look-up and our insert.
+        session.rollback()
+        existing = _call_with_external_id(session, external_id) if external_id is not None else None
+        if existing is None:
+            raise
+        return _same_phone_call(counsellor, existing), False
     live.announce(session, live.call_topic(call.id), call=call.id, what="started")
     session.commit()
     session.refresh(call)
