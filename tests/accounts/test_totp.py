@@ -19,7 +19,7 @@ def enrol(client) -> tuple[str, list[str]]:
     assert '<svg width="' in page.text and ' style=' not in page.text  # the QR code, inline and CSP-safe
     done = post_form(client, "/account/totp/confirm", {"code": pyotp.TOTP(secret).now()})
     assert done.status_code == 200, done.text
-    codes = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", done.text)
+    codes = re.findall(r"<code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})</code>", done.text)
     return secret, codes
 
 
@@ -129,3 +129,47 @@ def test_the_secret_is_sealed_in_the_database(session, make_user):
     assert stored.startswith("hl1:") and pending not in stored
     session.expire_all()
     assert session.get(User, user.id).totp_secret == pending
+
+
+def _enrolled(session, make_user, username):
+    user = make_user(Role.supervisor, username=username)
+    pending = totp.start_enrolment(session=session, user=user)
+    codes = totp.confirm_enrolment(session=session, user=user, code=pyotp.TOTP(pending).now())
+    return user, codes
+
+
+def test_recovery_codes_carry_80_bits_in_groups_of_four_for_reading_aloud(session, make_user):
+    """Sixteen characters of a 32-letter alphabet without I, L, O or U (Crockford's): 80 bits, where the
+    earlier ten hex digits carried 40 that a copy of the database gave away in minutes."""
+    _user, codes = _enrolled(session, make_user, "long")
+    assert len(codes) == 10 and len(set(codes)) == 10
+    for code in codes:
+        assert re.fullmatch(r"[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}", code), code
+
+
+def test_a_recovery_code_is_taken_in_any_case_with_or_without_dashes_or_spaces(session, make_user):
+    user, codes = _enrolled(session, make_user, "typist")
+    typed = [codes[0].upper(), codes[1].replace("-", ""), codes[2].replace("-", " "),
+             " " + codes[3].replace("-", " - ").upper() + " ",
+             # read aloud and typed back: O for zero, I or L for one
+             codes[4].replace("0", "O").replace("1", "l")]
+    for code in typed:
+        assert totp.verify(session=session, user=user, code=code), code
+    assert not totp.verify(session=session, user=user, code=codes[0]), "a code is good once"
+    assert totp.recovery_codes_left(session=session, user=user) == 5
+
+
+def test_a_copy_of_the_database_does_not_give_the_recovery_codes_away(session, make_user):
+    """Kept as Argon2id hashes, salted per code: no table of precomputed hashes, and each guess is slow."""
+    import hashlib
+
+    from sqlmodel import select
+
+    from hotline.accounts.models import RecoveryCode
+
+    user, codes = _enrolled(session, make_user, "copied")
+    stored = [row.code_hash for row in session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id))]
+    assert len(stored) == 10 and all(value.startswith("$argon2id$") for value in stored)
+    plain = {code.replace("-", "") for code in codes}
+    assert not {hashlib.sha256(code.encode()).hexdigest() for code in plain} & set(stored)
+    assert not any(code in value for code in plain for value in stored)

@@ -99,7 +99,7 @@ class LoginAttempt(SQLModel, table=True):
 
 
 class RecoveryCode(SQLModel, table=True):
-    """One-time codes for when the authenticator is lost; only their hashes are kept."""
+    """One-time codes for when the authenticator is lost; only their Argon2id hashes are kept (totp.py)."""
 
     __tablename__ = "recovery_codes"
 
@@ -107,7 +107,7 @@ class RecoveryCode(SQLModel, table=True):
     user_id: int = Field(
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False)
     )
-    code_hash: str = Field(max_length=64)
+    code_hash: str = Field(max_length=255)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -8,7 +8,10 @@ import time
 
 import pyotp
 import segno
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from markupsafe import Markup
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from hotline.accounts.models import RecoveryCode, Role, User
@@ -77,8 +80,27 @@ def confirm_enrolment(*, session: Session, user: User, code: str) -> list[str]:
     return codes
 
 
-def _hash(code: str) -> str:
-    return hashlib.sha256(_normalise(code).encode()).hexdigest()
+# Recovery codes: 16 characters of Crockford's base32 (no I, L, O or U, which are read as 1, 1, 0 and V), so
+# 80 random bits, shown in four groups of four to read aloud and type. They are kept as Argon2id hashes
+# (salted per code) of the code's SHA-256: a copy of the database gives away neither the codes nor a quick
+# way to guess them, and the plain SHA-256 hashes kept before could be moved over without knowing the codes
+# (migration 7c1d0e5a9b42), so the shorter codes handed out earlier (ten hex digits) still work.
+RECOVERY_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+RECOVERY_LENGTH = 16
+_EARLIER_LENGTH = 10  # ten hex digits, 40 bits: still taken until used or replaced
+_READ_ALOUD = str.maketrans("ilo", "110")
+# OWASP's floor for Argon2id (19 MiB, 2 passes): enough for 80 random bits, and a wrong guess checked
+# against each of someone's codes stays well under a second.
+_code_hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+
+
+def _recovery_digest(code: str) -> str | None:
+    """What is hashed for a recovery code as typed (any case, dashes or spaces, O for 0, I or L for 1),
+    or None if it cannot be one (a 6-digit code from the app, say), so no hash is checked for it."""
+    text = _normalise(code).translate(_READ_ALOUD)
+    new = len(text) == RECOVERY_LENGTH and all(c in RECOVERY_ALPHABET for c in text)
+    earlier = len(text) == _EARLIER_LENGTH and all(c in "0123456789abcdef" for c in text)
+    return hashlib.sha256(text.encode()).hexdigest() if new or earlier else None
 
 
 def _new_recovery_codes(session: Session, user: User) -> list[str]:
@@ -86,10 +108,30 @@ def _new_recovery_codes(session: Session, user: User) -> list[str]:
         session.delete(old)
     codes = []
     for _n in range(RECOVERY_CODES):
-        raw = secrets.token_hex(5)
-        codes.append(f"{raw[:5]}-{raw[5:]}")
-        session.add(RecoveryCode(user_id=user.id, code_hash=_hash(raw)))
+        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _i in range(RECOVERY_LENGTH))
+        codes.append("-".join(raw[i:i + 4] for i in range(0, RECOVERY_LENGTH, 4)))
+        session.add(RecoveryCode(user_id=user.id, code_hash=_code_hasher.hash(_recovery_digest(raw))))
     return codes
+
+
+def _spend_recovery_code(session: Session, user: User, code: str) -> bool:
+    digest = _recovery_digest(code)
+    if digest is None:
+        return False
+    unused = session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
+                                                     RecoveryCode.used_at.is_(None))).all()
+    for recovery in unused:
+        try:
+            _code_hasher.verify(recovery.code_hash, digest)
+        except (VerificationError, InvalidHashError):
+            continue
+        # Only if still unused: the same code sent twice at once logs in once.
+        spent = session.execute(update(RecoveryCode).where(RecoveryCode.id == recovery.id,
+                                                           RecoveryCode.used_at.is_(None))
+                                .values(used_at=utcnow())).rowcount
+        session.commit()
+        return spent == 1
+    return False
 
 
 def verify(*, session: Session, user: User, code: str) -> bool:
@@ -102,15 +144,7 @@ def verify(*, session: Session, user: User, code: str) -> bool:
         session.add(user)
         session.commit()
         return True
-    recovery = session.exec(select(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code), RecoveryCode.used_at.is_(None)
-    )).first()
-    if recovery is None:
-        return False
-    recovery.used_at = utcnow()
-    session.add(recovery)
-    session.commit()
-    return True
+    return _spend_recovery_code(session, user, code)
 
 
 def recovery_codes_left(*, session: Session, user: User) -> int:
