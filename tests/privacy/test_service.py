@@ -5,6 +5,7 @@ import io
 import json
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
 from hotline.accounts.models import Role
@@ -125,3 +126,20 @@ def test_export_refuses_an_unknown_format_and_a_missing_reason(session, old_call
     with pytest.raises(InvalidInput):
         service.export_caller(session=session, user=admin, caller_id=call.caller_id, fmt="json", reason="")
     assert _entries(session, "data_request.export") == []
+
+
+def test_a_callers_records_as_csv_carry_no_formula(session, old_call, make_user):
+    """Notes, summaries and addenda are the caller's and the counsellor's words: a spreadsheet opening the
+    export shows them, and runs none of them."""
+    admin = make_user(Role.admin, username="chief")
+    call = old_call(1, notes="=HYPERLINK(\"http://x.example\",\"open\")")
+    session.execute(update(Call).where(Call.id == call.id).values(summary="@SUM(1+1)*cmd|' /C calc'!A0"))
+    session.execute(update(CallAddendum).where(CallAddendum.call_id == call.id).values(text="-2+3"))
+    session.commit()
+    _name, _media, table = service.export_caller(session=session, user=admin, caller_id=call.caller_id, fmt="csv",
+                                                 reason="request DR-2")
+    row, = csv.DictReader(io.StringIO(table.lstrip("\ufeff")))
+    assert row["notes"] == "'=HYPERLINK(\"http://x.example\",\"open\")"
+    assert row["summary"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert row["addenda"] == "'-2+3"
+    assert row["mood_start"] == "" and row["id"] == str(call.id)

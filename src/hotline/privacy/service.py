@@ -9,8 +9,6 @@ system's id). The caller profile goes once no call points at it.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.i18n import _
 from hotline.referrals import service as referrals
 from hotline.referrals.models import CallerAlert, CallReview, Debrief, FollowUp, Referral, ReferralEvent
+from hotline.spreadsheets import csv_lines
 
 BATCH = 500
 REASON_MIN, REASON_MAX = 3, 500
@@ -279,16 +278,15 @@ def export_caller(*, session: Session, user: User, caller_id: int, fmt: str, rea
     name = f"caller-{caller.id}-records.{fmt}"
     if fmt == "json":
         return name, "application/json", json.dumps(data, ensure_ascii=False, indent=2)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for record in data["calls"]:
         call, referral = record["call"], record["referral"] or {}
         values = {**call, "concerns": ";".join(call["concerns"]), "interventions": ";".join(call["interventions"]),
                   "addenda": "\n---\n".join(item["text"] for item in record["addenda"]),
                   "referral_status": referral.get("status", ""), "reference_number": referral.get("reference_number")}
-        writer.writerow(["" if values.get(column) is None else values[column] for column in CSV_COLUMNS])
-    return name, "text/csv; charset=utf-8", "\ufeff" + out.getvalue()  # the BOM lets spreadsheet apps read Chinese
+        rows.append([values.get(column) for column in CSV_COLUMNS])
+    # Notes, summaries and addenda are free text: the one guard keeps a spreadsheet from running any of them.
+    return name, "text/csv; charset=utf-8", "".join(csv_lines(CSV_COLUMNS, rows))
 
 
 def erase_caller(*, session: Session, user: User, caller_id: int, reason: str,

@@ -3,9 +3,7 @@ times to the hour. Rows stream from the database in batches, so a year's export 
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -21,42 +19,7 @@ from hotline.referrals.models import Destination, FollowUp, FollowUpStatus, Refe
 from hotline.reports import service
 from hotline.reports.service import Period
 
-BATCH = 2000
-# Excel reads a CSV as UTF-8 only when it starts with a byte-order mark.
-BOM = "\ufeff"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    """Text a spreadsheet shows as text: a leading = + - @ would otherwise run as a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(FORMULA_STARTS) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write(BOM)
-    writer.writerow(header)
-    for count, row in enumerate(rows, 1):
-        writer.writerow([_cell(value) for value in row])
-        if count % BATCH == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+BATCH = 2000  # rows read from the database at a time
 
 
 def _yes_no(value: bool) -> str:

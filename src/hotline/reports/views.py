@@ -21,6 +21,7 @@ from hotline.pages import client_address, line_today, render
 from hotline.reports import charts, exports, service
 from hotline.reports.service import LENGTH_BANDS, Period
 from hotline.roster.lines import list_lines
+from hotline.spreadsheets import csv_lines
 
 pages = APIRouter()
 
@@ -138,7 +139,7 @@ def _export(request: Request, session, user: User, kind: str, period: Period, he
     audit.record(session=session, actor_id=user.id, action="report_export", target_type=kind,
                  address=client_address(request),
                  detail={"start": period.first.isoformat(), "end": period.last.isoformat(), "line": period.line})
-    return StreamingResponse(exports.csv_lines(header, rows), media_type="text/csv; charset=utf-8",
+    return StreamingResponse(csv_lines(header, rows), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -3,8 +3,6 @@ whole-roster iCalendar file (one event per shift, who is on it in the descriptio
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 
 from icalendar import Calendar, Event
@@ -17,14 +15,9 @@ from hotline.roster.models import SHIFT_ROLE_LABELS, Line, ShiftRole
 from hotline.roster.people import profiles
 from hotline.roster.shifts import assignments_for, shifts_between
 from hotline.roster.times import line_zone
+from hotline.spreadsheets import csv_lines
 
 CSV_COLUMNS = ("date", "start", "end", "line", "shift", "role", "name", "username", "extension", "status")
-
-
-def _cell(value) -> str:
-    """Spreadsheets run a cell that starts with = + - @ as a formula; a leading apostrophe stops that."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _rows(session: Session, line: Line, start: datetime, end: datetime):
@@ -38,10 +31,7 @@ def roster_csv(*, session: Session, line: Line, start: datetime, end: datetime) 
     """UTF-8 with a byte-order mark so Excel reads Chinese names correctly; local times of the line."""
     tz = line_zone(line)
     shifts, seated, extensions = _rows(session, line, start, end)
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for shift in shifts:
         local_start, local_end = shift.starts_at.astimezone(tz), shift.ends_at.astimezone(tz)
         when = [local_start.date().isoformat(), local_start.strftime("%H:%M"),
@@ -50,14 +40,11 @@ def roster_csv(*, session: Session, line: Line, start: datetime, end: datetime) 
         people = seated[shift.id]
         for assignment, user in people:
             profile = extensions.get(user.id)
-            writer.writerow([_cell(v) for v in (*when, line.name, shift.name, assignment.role, user.display_name,
-                                                user.username, profile.phone_extension if profile else "",
-                                                shift.status)])
+            rows.append([*when, line.name, shift.name, assignment.role, user.display_name, user.username,
+                         profile.phone_extension if profile else "", shift.status])
         empty = shift.seats - sum(1 for a, _u in people if a.role == ShiftRole.counsellor)
-        for _seat in range(max(empty, 0)):
-            writer.writerow([_cell(v) for v in (*when, line.name, shift.name, ShiftRole.counsellor, "", "", "",
-                                                shift.status)])
-    return out.getvalue()
+        rows += [[*when, line.name, shift.name, ShiftRole.counsellor, "", "", "", shift.status]] * max(empty, 0)
+    return "".join(csv_lines(CSV_COLUMNS, rows))
 
 
 def roster_calendar(*, session: Session, line: Line, start: datetime, end: datetime, domain: str,
