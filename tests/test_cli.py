@@ -71,6 +71,24 @@ def test_user_add_explains_bad_input(env):
     assert run(["user", "disable", "nobody"], env).exit_code == 1
 
 
+def test_user_disable_keeps_the_last_admin_and_says_why(env, database_url):
+    run(["db", "upgrade"], env)
+    for name, role in (("chief", "admin"), ("wen", "counsellor")):
+        assert run(["user", "add", name, "--role", role, "--password-stdin"], env,
+                   input="a very long password\n").exit_code == 0
+    result = run(["user", "disable", "chief"], env)
+    assert result.exit_code == 1
+    assert "At least one active administrator must remain." in result.output and "disabled" not in result.output
+    chinese = run(["user", "disable", "chief"], {**env, "HOTLINE_DEFAULT_LOCALE": "zh_CN"})
+    assert chinese.exit_code == 1 and "至少" in chinese.output
+    assert run(["user", "disable", "wen"], env).exit_code == 0
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        assert service.find_user(session=session, username="chief").is_active is True
+        assert service.find_user(session=session, username="wen").is_active is False
+    engine.dispose()
+
+
 def test_demo_prepares_users_with_the_configured_password(env, database_url):
     result = run(["demo", "--no-serve"], {**env, "HOTLINE_DEMO_PASSWORD": "demo-password-1"})
     assert result.exit_code == 0, result.output

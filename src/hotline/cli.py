@@ -251,8 +251,13 @@ def user_add(
 def user_disable(name: Annotated[str, typer.Argument(help="Login name.")]):
     """Disable a user: their sessions end and their API tokens are revoked."""
     from hotline.accounts import service
+    from hotline.errors import HotlineError
 
-    _with_user(name, lambda session, user: service.set_active(session=session, user=user, active=False))
+    try:  # the service refuses to disable the last active administrator, and says so
+        _with_user(name, lambda session, user: service.set_active(session=session, user=user, active=False))
+    except HotlineError as error:
+        typer.echo(f"hotline: {error.message}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"disabled {name}")
 
 

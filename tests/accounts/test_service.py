@@ -124,3 +124,72 @@ def test_role_and_password_changes_end_other_sessions(session, make_user):
     assert user.session_version == version + 2
     with pytest.raises(InvalidInput):
         service.change_own_password(session=session, user=user, current_password="wrong", new_password="x" * 12)
+
+
+def test_the_last_active_admin_can_be_neither_disabled_nor_stripped_of_the_role(session, make_user):
+    """Kept by the service, so every way in (the admin pages, the `hotline` command) keeps it."""
+    chief = make_user(Role.admin, username="chief")
+    retired = make_user(Role.admin, username="retired")
+    service.set_active(session=session, user=retired, active=False)  # a disabled admin does not count
+    for change in (lambda: service.set_active(session=session, user=chief, active=False),
+                   lambda: service.set_roles(session=session, user=chief, roles=["counsellor"])):
+        with pytest.raises(Conflict, match="At least one active administrator must remain."):
+            change()
+    session.expire_all()
+    assert chief.is_active and chief.roles == {Role.admin}
+    deputy = make_user(Role.admin, Role.supervisor, username="deputy")
+    service.set_roles(session=session, user=deputy, roles=["supervisor"])  # another admin remains: fine
+    with pytest.raises(Conflict):
+        service.set_active(session=session, user=chief, active=False)
+    service.set_active(session=session, user=retired, active=True)
+    service.set_active(session=session, user=chief, active=False)
+    assert not chief.is_active
+
+
+def test_nobody_disables_their_own_account(session, make_user):
+    chief, deputy = make_user(Role.admin, username="chief"), make_user(Role.admin, username="deputy")
+    with pytest.raises(Conflict, match="You cannot disable your own account."):
+        service.set_active(session=session, user=chief, active=False, by=chief)
+    service.set_active(session=session, user=chief, active=False, by=deputy)
+    assert not chief.is_active
+
+
+def test_two_admins_disabling_each_other_at_once_leave_one(engine, session, make_user, monkeypatch):
+    """Both changes are made before either is checked: the second waits for the first (a lock on PostgreSQL,
+    the single writer on SQLite), then sees no other admin left, and is refused."""
+    import threading
+
+    from sqlmodel import Session as DbSession
+
+    from hotline.accounts.models import User
+
+    first, second = make_user(Role.admin, username="first"), make_user(Role.admin, username="second")
+    both_changed = threading.Barrier(2, timeout=3)
+    count = service._active_admins
+
+    def count_when_both_changed(session):
+        try:
+            both_changed.wait()
+        except threading.BrokenBarrierError:
+            pass  # the other one is waiting for this one to finish: as it should
+        return count(session)
+
+    monkeypatch.setattr(service, "_active_admins", count_when_both_changed)
+    outcomes = {}
+
+    def disable(target_id, by_id):
+        with DbSession(engine, expire_on_commit=False) as own:
+            try:
+                service.set_active(session=own, user=own.get(User, target_id), active=False, by=own.get(User, by_id))
+                outcomes[target_id] = "disabled"
+            except Conflict:
+                outcomes[target_id] = "refused"
+
+    threads = [threading.Thread(target=disable, args=(a.id, b.id)) for a, b in ((first, second), (second, first))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes.values()) == ["disabled", "refused"]
+    session.expire_all()
+    assert service._active_admins(session) == 1

@@ -184,6 +184,14 @@ def test_the_last_admin_cannot_be_removed(client, logged_in):
     assert response.status_code == 409
 
 
+def test_an_admin_cannot_disable_their_own_account_even_with_another_admin(client, logged_in, make_user):
+    admin = logged_in(Role.admin)
+    make_user(Role.admin, username="deputy")
+    response = post_form(client, f"/admin/users/{admin.id}/active", {"active": "false"})
+    assert response.status_code == 409 and "You cannot disable your own account." in response.text
+    assert client.get("/admin/users").status_code == 200  # still logged in, still active
+
+
 def test_admin_disables_a_user_and_their_session_ends(client, app, logged_in, make_user):
     from fastapi.testclient import TestClient
 

@@ -153,14 +153,41 @@ def create_user(
     return user
 
 
+def _lock_active_admins(session: Session) -> None:
+    """Before a change that may take an admin away: on PostgreSQL, lock the active admins' rows, so two
+    admins disabling each other at once cannot both pass the check (the second waits, then sees the first
+    gone). SQLite has one writer at a time, which the flush before the count in _keep_an_admin takes."""
+    session.exec(select(User.id).join(UserRole, col(UserRole.user_id) == User.id)
+                 .where(User.is_active.is_(True), UserRole.role == Role.admin.value).with_for_update(of=User))
+
+
+def _active_admins(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(User).join(UserRole, col(UserRole.user_id) == User.id)
+                        .where(User.is_active.is_(True), UserRole.role == Role.admin.value)).one()
+
+
+def _keep_an_admin(session: Session) -> None:
+    """Refuse (rolling the change back) if the change just flushed left no active administrator: with
+    none, nobody could add or restore anyone, short of the `hotline` command on the server."""
+    session.flush()
+    if not _active_admins(session):
+        session.rollback()
+        raise Conflict(_("At least one active administrator must remain."))
+
+
 def set_roles(*, session: Session, user: User, roles: Iterable[str], by: User | None = None,
               address: str | None = None) -> User:
     checked = _check_roles(roles)
+    losing_admin = Role.admin in user.roles and Role.admin not in checked
+    if losing_admin:
+        _lock_active_admins(session)
     _audit(session, by, "user.roles", user, address, before=sorted(r.value for r in user.roles),
            after=[role.value for role in checked])
     user.role_links = [UserRole(user_id=user.id, role=role.value) for role in checked]
     user.session_version += 1  # a role change takes effect now, not at the next login
     session.add(user)
+    if losing_admin:
+        _keep_an_admin(session)
     session.commit()
     session.refresh(user)
     return user
@@ -168,6 +195,13 @@ def set_roles(*, session: Session, user: User, roles: Iterable[str], by: User | 
 
 def set_active(*, session: Session, user: User, active: bool, by: User | None = None,
                address: str | None = None) -> User:
+    """Enable or disable an account. Nobody disables their own (`by`: the admin doing it; None for the
+    `hotline` command), and the last active administrator stays: both kept here, for every way in."""
+    disabling = user.is_active and not active
+    if disabling and by is not None and by.id == user.id:
+        raise Conflict(_("You cannot disable your own account."))
+    if disabling and Role.admin in user.roles:
+        _lock_active_admins(session)
     if user.is_active != active:
         _audit(session, by, "user.enable" if active else "user.disable", user, address)
     user.is_active = active
@@ -175,6 +209,8 @@ def set_active(*, session: Session, user: User, active: bool, by: User | None = 
         user.session_version += 1
         revoke_tokens(session=session, user=user, commit=False, by=by, address=address)
     session.add(user)
+    if disabling and Role.admin in user.roles:
+        _keep_an_admin(session)
     session.commit()
     session.refresh(user)
     return user

@@ -335,15 +335,6 @@ def add_user(
     return response
 
 
-def _last_admin_check(session, user, *, losing_admin: bool) -> None:
-    if not losing_admin or Role.admin not in user.roles:
-        return
-    others = [u for u in service.list_users(session=session)
-              if u.id != user.id and u.is_active and Role.admin in u.roles]
-    if not others:
-        raise Conflict(_("At least one active administrator must remain."))
-
-
 def _user_row(request: Request, session, user, *, error=None, status_code=200):
     """The row alone for HTMX; the whole page otherwise."""
     if is_htmx(request):
@@ -368,7 +359,6 @@ def change_roles(
 ):
     user = service.get_user(session=session, user_id=user_id)
     try:
-        _last_admin_check(session, user, losing_admin=Role.admin.value not in roles)
         service.set_roles(session=session, user=user, roles=roles, by=admin, address=client_address(request))
     except HotlineError as error:
         return _user_row(request, session, user, error=error.message, status_code=error.status_code)
@@ -385,9 +375,6 @@ def change_active(
 ):
     user = service.get_user(session=session, user_id=user_id)
     try:
-        if user.id == admin.id and not active:
-            raise Conflict(_("You cannot disable your own account."))
-        _last_admin_check(session, user, losing_admin=not active)
         service.set_active(session=session, user=user, active=active, by=admin, address=client_address(request))
     except HotlineError as error:
         return _user_row(request, session, user, error=error.message, status_code=error.status_code)
