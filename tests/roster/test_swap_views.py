@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from hotline.accounts.models import Role
+from hotline.roster import swaps
 from hotline.roster.assigning import assign
 from hotline.roster.lines import generate_shifts
 from hotline.roster.models import Assignment
@@ -64,6 +65,34 @@ def test_a_counsellor_asks_a_colleague_who_accepts_and_the_coordinator_approves(
     assert on(session, day) == {wang.id}
     again = post_form(client, f"/roster/swaps/{swap_id}/approve")
     assert again.status_code == 409 and "This swap has already been done." in again.text
+
+
+def test_a_lead_cannot_approve_their_own_swap_and_is_told_why(client, session, make_user):
+    line = make_line(session)
+    three_shifts_a_day(session, line, seats=1)
+    day = published(session, sorted(generate_shifts(session=session, line_id=line.id, first_day=NEXT_WEEK, days=1),
+                                    key=lambda s: s.starts_at))[1]
+    coordinator = make_user(Role.coordinator, display_name="Coordinator Chen")
+    lead = make_user(Role.supervisor, Role.coordinator, display_name="Lead Liu")
+    wang = make_user(Role.counsellor, display_name="Wang Fang")
+    assign(session=session, actor=coordinator, shift_id=day.id, user_id=lead.id)
+    swap = swaps.ask_swap(session=session, requester=lead, shift_id=day.id, colleague_id=wang.id)
+    swaps.accept_swap(session=session, user=wang, swap_id=swap.id, needs_approval=True)
+
+    switch(client, lead)
+    page = client.get("/roster/swaps", headers={"Accept-Language": "en"})
+    assert f'data-testid="swap-{swap.id}"' in page.text and 'data-testid="approve-swap"' not in page.text
+    assert "You are part of this swap" in page.text
+    refused = post_form(client, f"/roster/swaps/{swap.id}/approve", headers={"Accept-Language": "en"})
+    assert refused.status_code == 403 and "another coordinator approves it" in refused.text
+    chinese = post_form(client, f"/roster/swaps/{swap.id}/approve", headers={"Accept-Language": "zh-CN"})
+    assert chinese.status_code == 403 and "另一位协调员" in chinese.text
+    assert on(session, day) == {lead.id}
+
+    switch(client, coordinator)
+    assert 'data-testid="approve-swap"' in client.get("/roster/swaps").text
+    assert post_form(client, f"/roster/swaps/{swap.id}/approve").status_code == 303
+    assert on(session, day) == {wang.id}
 
 
 def test_bad_swap_input_gets_a_clear_message_and_a_4xx(client, session, logged_in):

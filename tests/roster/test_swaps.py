@@ -180,3 +180,26 @@ def test_bad_requests_are_refused_with_a_reason(session, week):
     assert texts(session, li)[0] == f"Wang Fang declined your swap for Hope line Day {D0} 08:00–16:00."
     with pytest.raises(Conflict, match="closed"):
         swaps.accept_swap(session=session, user=wang, swap_id=swap.id, now=BEFORE)
+
+
+def test_nobody_approves_a_swap_they_asked_for_or_take(session, week, make_user):
+    """Separation of duties: a lead who is supervisor and coordinator can ask for a swap or take one, and
+    another coordinator approves it; the roster does not change on their own say."""
+    _line, shifts, coordinator, li, wang, _zhao = week
+    lead = make_user(Role.supervisor, Role.coordinator, display_name="Lead Liu")
+    day, tuesday = shifts[1], shifts[4]
+    assign(session=session, actor=coordinator, shift_id=day.id, user_id=lead.id)
+    assign(session=session, actor=coordinator, shift_id=tuesday.id, user_id=li.id)
+    asked = swaps.ask_swap(session=session, requester=lead, shift_id=day.id, colleague_id=wang.id, now=BEFORE)
+    swaps.accept_swap(session=session, user=wang, swap_id=asked.id, needs_approval=True, now=BEFORE)
+    offered = swaps.ask_swap(session=session, requester=li, shift_id=tuesday.id, now=BEFORE)
+    swaps.accept_swap(session=session, user=lead, swap_id=offered.id, needs_approval=True, now=BEFORE)
+    for swap in (asked, offered):
+        with pytest.raises(Forbidden, match="another coordinator approves it"):
+            swaps.approve_swap(session=session, actor=lead, swap_id=swap.id, now=BEFORE)
+        assert swaps.get_swap(session=session, swap_id=swap.id).status == SwapStatus.accepted
+        assert swaps.is_party(swap, lead) and not swaps.is_party(swap, coordinator)
+    assert on(session, day) == {lead.id} and on(session, tuesday) == {li.id}
+    for swap in (asked, offered):
+        assert swaps.approve_swap(session=session, actor=coordinator, swap_id=swap.id, now=BEFORE).status == "done"
+    assert on(session, day) == {wang.id} and on(session, tuesday) == {lead.id}

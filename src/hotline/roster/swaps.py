@@ -273,10 +273,18 @@ def cancel_swap(*, session: Session, user: User, swap_id: int) -> SwapRequest:
     return get_swap(session=session, swap_id=swap_id)
 
 
+def is_party(swap: SwapRequest, user: User) -> bool:
+    """Whether `user` asked for the swap or takes the shift: they cannot also be the one who approves it."""
+    return user.id in (swap.requester_id, swap.colleague_id)
+
+
 def approve_swap(*, session: Session, actor: User, swap_id: int, now: datetime | None = None) -> SwapRequest:
-    """A coordinator's yes: the roster changes now, if it still can and the checks still pass."""
+    """A coordinator's yes: the roster changes now, if it still can and the checks still pass. Separation
+    of duties: nobody approves a swap they asked for or take (a lead who is also a coordinator, say)."""
     swap = get_swap(session=session, swap_id=swap_id)
     _refuse_if_closed(swap, SwapStatus.accepted)
+    if is_party(swap, actor):
+        raise Forbidden(_("You are part of this swap, so another coordinator approves it."))
     _refuse_if_started(swap, now)
     taker = session.get(User, swap.colleague_id)
     requester_id, label = swap.requester_id, swap.shift_label

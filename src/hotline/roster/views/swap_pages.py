@@ -88,23 +88,24 @@ def cancel_swap(request: Request, session: SessionDep, user: RosterRead, swap_id
                    _("Request cancelled. The shift stays yours."))
 
 
-def _swaps_page(request: Request, session, error: HotlineError | None = None):
+def _swaps_page(request: Request, session, user: User, error: HotlineError | None = None):
     waiting = swaps.awaiting_approval(session=session)
     return render(request, "roster/swaps.html", {
         "waiting": waiting, "names": swaps.names(session=session, swaps=waiting), "error": error and error.message,
+        "party_to": {swap.id for swap in waiting if swaps.is_party(swap, user)},
     }, status_code=error.status_code if error else 200)
 
 
 @pages.get("/roster/swaps")
 def swaps_page(request: Request, session: SessionDep, user: RosterEdit):
-    return _swaps_page(request, session)
+    return _swaps_page(request, session, user)
 
 
-def _decide(request: Request, session, action, message: str):
+def _decide(request: Request, session, user: User, action, message: str):
     try:
         action()
     except HotlineError as error:
-        return _swaps_page(request, session, error)
+        return _swaps_page(request, session, user, error)
     response = see_other("/roster/swaps")
     flash(response, request, message, "success")
     return response
@@ -112,11 +113,11 @@ def _decide(request: Request, session, action, message: str):
 
 @pages.post("/roster/swaps/{swap_id}/approve")
 def approve_swap(request: Request, session: SessionDep, user: RosterEdit, swap_id: int):
-    return _decide(request, session, lambda: swaps.approve_swap(session=session, actor=user, swap_id=swap_id),
+    return _decide(request, session, user, lambda: swaps.approve_swap(session=session, actor=user, swap_id=swap_id),
                    _("Swap approved. The roster has changed and both counsellors have been told."))
 
 
 @pages.post("/roster/swaps/{swap_id}/reject")
 def reject_swap(request: Request, session: SessionDep, user: RosterEdit, swap_id: int):
-    return _decide(request, session, lambda: swaps.reject_swap(session=session, actor=user, swap_id=swap_id),
+    return _decide(request, session, user, lambda: swaps.reject_swap(session=session, actor=user, swap_id=swap_id),
                    _("Swap not approved. Both counsellors have been told; the roster is unchanged."))
