@@ -80,8 +80,8 @@ def confirm_enrolment(*, session: Session, user: User, code: str) -> list[str]:
     return codes
 
 
-# Recovery codes: 16 characters of Crockford's base32 (no I, L, O or U, which are read as 1, 1, 0 and V), so
-# 80 random bits, shown in four groups of four to read aloud and type. They are kept as Argon2id hashes
+# Recovery codes: 16 characters of Crockford's base32 (no I, L, O or U; a typed I or L is read as 1, O as 0),
+# so 80 random bits, shown in four groups of four to read aloud and type. They are kept as Argon2id hashes
 # (salted per code) of the code's SHA-256: a copy of the database gives away neither the codes nor a quick
 # way to guess them, and the plain SHA-256 hashes kept before could be moved over without knowing the codes
 # (migration 7c1d0e5a9b42), so the shorter codes handed out earlier (ten hex digits) still work.
