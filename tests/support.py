@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -58,3 +61,21 @@ def post_form(client: TestClient, url: str, data: dict | None = None, **kwargs):
     return client.post(url, data={**(data or {}), "csrftoken": csrf_token(client)}, **kwargs)
 
 
+
+
+def wait_until_serving(base: str, process: subprocess.Popen, *, seconds: float = 60,
+                       why_not=lambda: "") -> None:
+    """Wait until a server started in the test answers /healthz; if its process ends first, or it takes longer
+    than `seconds`, fail with what `why_not()` says (the end of its log)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server at {base} stopped: {why_not()}")
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server at {base} did not start: {why_not()}")
+        time.sleep(0.1)

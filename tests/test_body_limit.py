@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import anyio
 import httpx
@@ -18,7 +17,7 @@ from hotline.accounts import service as accounts
 from hotline.accounts.models import Role
 from hotline.calls.models import Call
 from hotline.database import alembic_config, make_engine
-from support import PASSWORD, csrf_token, fresh_database
+from support import PASSWORD, csrf_token, fresh_database, wait_until_serving
 
 LIMIT = 256 * 1024  # the shipped rule file (~200 KB) fits
 CHUNK = 16 * 1024
@@ -166,18 +165,7 @@ def small_limit_server(tmp_path):
                                       stdout=subprocess.DEVNULL, stderr=log_file)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                if server.poll() is not None:
-                    raise RuntimeError(log.read_text()[-2000:])
-                try:
-                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("server did not start")
-                time.sleep(0.1)
+            wait_until_serving(base, server, why_not=lambda: log.read_text()[-2000:])
             yield base, {"Authorization": "Bearer " + token, "Content-Type": "application/json"}, log
         finally:
             server.terminate()

@@ -24,7 +24,7 @@ from hotline.calls.models import CallUpdate
 from hotline.live import service as live
 from hotline.live.service import hub
 from hotline.referrals import service as referrals
-from support import PASSWORD, PG_URL
+from support import PASSWORD, PG_URL, wait_until_serving
 
 SECRET = "live-test-secret-" + "s" * 32
 
@@ -159,19 +159,8 @@ def workers(database_url: str, count: int):
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for port in ports]
     try:
         bases = [f"http://127.0.0.1:{port}" for port in ports]
-        deadline = time.monotonic() + 30
         for base, process in zip(bases, processes, strict=True):
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read().decode()[-2000:])
-                try:
-                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("worker did not start")
-                time.sleep(0.1)
+            wait_until_serving(base, process, why_not=lambda p=process: p.stderr.read().decode()[-2000:])
         yield bases
     finally:
         for process in processes:
