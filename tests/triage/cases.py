@@ -657,4 +657,57 @@ CASES: list[Case] = [
     Case("坐喺車度，引擎開住，車房門落咗，開始有啲暈。", I, I, "act.fumes_now"),
     Case("He left the engine running outside the shop and ran in for milk.", N, N, None),
     Case("他吃了两碗饭，说别管他减不减肥。", N, N, None),
+    # ------------------------------------------------------- session 17, from set r (own wording)
+    # A yes inside the asking clause, however hedged, is not undone by a later "not tonight".
+    Case("Asked whether she intends to end her life - 'probably, yeah. just not this week.'", H, H,
+         "suicide.intent"),
+    # Not answering is no answer: the question stays open and what was asked about counts.
+    Case("问她是不是想自杀，她没有正面回答，只是一直哭。", M, H, "suicide.ideation"),
+    Case("Asked him about suicidal thoughts; he wouldn't answer and changed the subject.", M, H,
+         "suicide.ideation"),
+    # Means at hand with "I'm ready" / no more waiting.
+    Case("「啲藥我全部倒晒喺枱面，唔想再等喇。」", I, I, "means.held_now"),
+    Case("'belt's tied to the door handle, I'm ready now'", I, I, "means.ready_in_place"),
+    Case("He said, 'the moment I hang up I'm swallowing the tramadol, all of it.'", I, I, "means.after_this_call"),
+    # Places: outside the balcony, standing in water, weighted, coat left on the bridge.
+    Case("她说自己现在坐在窗台外头，腿悬着。", I, I, "place.over_the_edge"),
+    Case("說她已經走到水裡，水到腰了。", I, I, "suicide.in_water"),
+    Case("He's by the reservoir and has filled his pockets - stones in his jacket.", I, I, "place.over_the_edge"),
+    Case("她在大桥上，鞋子脱了放在栏杆边。", I, I, "place.stripped_at_place"),
+    Case("She took her shoes off at the beach after work and went for a paddle.", N, N, None),
+    # A command voice naming a window or a train.
+    Case("「那个声音叫我从窗口跳下去，说我不配活。」", H, H, "psychosis.command_voice"),
+    Case("佢話把聲叫佢去撞火車。", H, H, "psychosis.command_voice"),
+    # Poison named by what it does; vomiting as its effect; strips of pills counted.
+    Case("他爸說剛剛喝了除草劑，現在一直吐。", I, I, "act.poison_taken"),
+    Case("吃了两板佐匹克隆，十分钟前，现在说话含糊。", I, I, "act.overdose_taken"),
+    Case("She said she took forty-odd of her mum's co-codamol an hour ago.", I, I, "act.took_count"),
+    Case("药柜里有两板布洛芬，头痛时吃一片。", N, N, None),
+    # Saved up, hidden, kept by the bed.
+    Case("'been keeping the tabs they give me - a jar of them now.'", H, H, "means.stockpiled"),
+    Case("The cord is under his bed, he told me, 'for when I need it'.", H, H, "means.kept_close"),
+    # Injected with something, effect coming on; empty packets with "I've had them".
+    Case("She injected herself with something from work twenty minutes ago and says she feels woozy.", I, I,
+         "act.self_injected_effect"),
+    Case("Her daughter found empty blister packs in the bin and she says 'I've had them all'.", I, I,
+         "act.empty_packs"),
+    # Joining the dead after the funeral; stopping dialysis so as to die.
+    Case("「等爸爸火化完，我就去陪他。」", H, H, "plan.join_the_dead"),
+    Case("說下個月開始不去洗腎了，這樣就可以走了。", H, H, "plan.stop_treatment"),
+    Case("医生说透析可以停一周，改成药物观察。", N, N, None),
+    # Farewells: "you won't have to worry about me", thanks rung round, give-aways no longer needed.
+    Case("He told his brother 'you won't have to worry about me after Sunday'.", H, H, "plan.dated_farewell"),
+    Case("她把我家鑰匙同啲盆栽畀晒我，話「你拿晒去啦，我唔使喇」。", H, H, "prep.affairs_settled"),
+    # Seeking an unguarded place; a decided place; a cut made deeper to die.
+    Case("He has been driving round car parks looking for one with no fencing on the top deck.", H, H,
+         "seek.unguarded_place"),
+    Case("“我已经知道要去哪座桥了。”", H, H, "plan.decided_place"),
+    Case("'cut deeper than before on Friday, needed stitches, I wanted it to finish me.'", H, H, "act.attempt_meant"),
+    # Stories, hypotheticals, idioms, a worry cleared.
+    Case("A master's student researching rural suicide wants to interview a counsellor for her thesis.", N, N,
+         None),
+    Case("班主任问：如果有学生跟我说想死，我该先说什么？", N, N, None),
+    Case("'I could kill myself for forgetting her birthday,' he laughed.", N, N, None),
+    Case("妈妈担心儿子会不会想不开。细问下来，儿子最近有说有笑，没提过死。", N, N, None),
+    Case("我就是想好好睡一觉，没有别的想法。", N, N, None),
 ]

@@ -45,9 +45,13 @@ _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者�
 # with an object goes on to something else (不想再复诊, 不要告诉家人).
 _ANSWER_GOES_ON = re.compile(r"\s*(?:(?:想|要|肯|愿意|让|给|准|用|再)(?!过|死|活|自杀|轻生|伤|做傻事|这样|那样|,|\.|$)"
                              r"|(?:current |active |specific |clear )?"
-                             r"(?:plan|intent|method|means|access|timeline|date))")
+                             r"(?:plan|intent|method|means|access|timeline|date)"
+                             # not answering is no answer: 不正面回答, 没有回答, "would not say", "didn't answer"
+                             r"|(?:正面)?(?:回答|回应|答|吭声|作声|出声|表态)|(?:answer|say|respond|reply|engage))")
 # "SI: yes, no plan": the answer was yes; what follows denies something else.
-_AFFIRMED = re.compile(r"\b(?:yes|yeah|yep|endorse[sd]?|admit(?:s|ted)?)\b|有的|有过|承认|是的")
+# "asked about plans - 'I think so. not tonight'": a yes, however hedged, then a no about something else
+_AFFIRMED = re.compile(r"\b(?:yes|yeah|yep|endorse[sd]?|admit(?:s|ted)?|think so|probably|maybe)\b"
+                       r"|有的|有过|承认|是的|可能吧|也许吧|大概吧")
 _ANSWER_ENDS = frozenset(",.;:!?'\")」』-—")
 # "no thoughts of self-harm or suicide", 没有伤害自己或者自杀的想法: a denial reaches across a list
 _COORDINATED = re.compile(r" or | nor | and/or |、|或者|或|及")  # not "/": notes use it between fields
@@ -426,7 +430,7 @@ class _TextAnalysis:
                 # a form-style answer that goes on to say what is denied ("asked - no thoughts of hurting herself")
                 h.discount, h.why = Discount.negated, f"negated by '{self._word(m)}'"
                 return
-            elif kind == "question" and m.end <= h.start and (self._denied_next(clause)
+            elif kind == "question" and m.end <= h.start and (self._denied_next(clause, h)
                                                               or self._denied_after(mods, h)):
                 h.discount, h.why = Discount.negated, f"asked ('{self._word(m)}') and denied"
                 return
@@ -480,11 +484,13 @@ class _TextAnalysis:
                     return True
         return False
 
-    def _denied_next(self, clause: int) -> bool:
+    def _denied_next(self, clause: int, h: _Hit) -> bool:
         if clause >= len(self.clauses.breaks):
             return False
         opening = self.clauses.breaks[clause]
         text = self.norm.text
+        if _AFFIRMED.search(text, h.end, opening):
+            return False  # answered yes in the asking clause itself ("asked if planning - 'I think so'")
         for kind, m in self.by_clause.get(clause + 1, ()):
             if kind in ("negation", "post_negation") and m.start - opening <= _QUESTION_ANSWER_REACH:
                 if _AFFIRMED.search(text, opening, m.start):
