@@ -50,8 +50,9 @@ def error_response(request: Request, status_code: int, message: str, *, field=No
         if field:
             body["field"] = field
         return JSONResponse(body, status_code=status_code, headers=headers)
-    if is_htmx(request):
-        # Errors from a fragment go to the page's message area, not into the fragment's place.
+    if is_htmx(request) and not request.headers.get("HX-Target", "").endswith("-error"):
+        # Errors from a fragment go to the page's message area, not into the fragment's place; a form with
+        # its own error slot (an element whose id ends in "-error") answers there, beside what was typed.
         headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML", **(headers or {})}
     return render(request, "errors/error.html", {"status_code": status_code, "message": message},
                   block="error_message", status_code=status_code, headers=headers)

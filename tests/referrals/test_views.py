@@ -222,3 +222,29 @@ def test_the_counsellor_hears_in_the_bell_when_a_supervisor_reviews_their_call(c
         opened = counsellor.post(f"/notifications/{entry}/open", headers={"X-CSRFToken": csrf_token(counsellor)})
         assert opened.headers["location"] == f"/calls/{call.id}"
         assert "Calm and clear. Well done." in counsellor.get(f"/calls/{call.id}").text
+
+
+def test_a_step_refused_is_answered_beside_its_form_and_the_page_stays(client, logged_in, flagged_call):
+    call, referral = flagged_call("high")
+    logged_in(Role.supervisor)
+    url = f"/referrals/{referral.id}"
+    post_form(client, f"{url}/claim")
+    post_form(client, f"{url}/transition", {"to": "in_progress"})
+    page = client.get(url).text
+    # the "resolved" step posts in place and has its own slot for what the server says
+    assert f'hx-post="{url}/transition" hx-target="#step-resolved-error"' in page
+    assert '<div id="step-resolved-error" class="form-error"></div>' in page
+    refused = post_form(client, f"{url}/transition", {"to": "resolved", "resolution": "   "},
+                        headers={"HX-Request": "true", "HX-Target": "step-resolved-error"})
+    # a 4xx swapped into the form's slot, not a page of its own and not the message area at the top
+    assert refused.status_code == 422 and "Say how the referral was resolved." in refused.text
+    assert "HX-Retarget" not in refused.headers and "<html" not in refused.text
+    done = post_form(client, f"{url}/transition", {"to": "resolved", "resolution": "GP appointment booked"},
+                     headers={"HX-Request": "true", "HX-Target": "step-resolved-error"})
+    assert done.headers["HX-Redirect"] == url
+    # the review on the call's record answers the same way, keeping a half-written comment
+    record = client.get(f"/calls/{call.id}").text
+    assert f'hx-post="/calls/{call.id}/reviews" hx-target="#review-error"' in record
+    refused_review = post_form(client, f"/calls/{call.id}/reviews", {"comment": " "},
+                               headers={"HX-Request": "true", "HX-Target": "review-error"})
+    assert 400 <= refused_review.status_code < 500 and "HX-Retarget" not in refused_review.headers

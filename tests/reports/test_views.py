@@ -158,3 +158,14 @@ def test_export_links_keep_the_filters(client, logged_in, week):
     assert 'href="/reports/calls.csv?start=2026-03-01&amp;end=2026-03-07&amp;line=Hope+line"' in page.text
     rows = rows_of(client.get("/reports/calls.csv?start=2026-03-01&end=2026-03-07&line=Hope+line"))
     assert len(rows) == 1 + 4
+
+
+def test_a_bad_month_is_answered_on_the_summary_form_with_what_was_typed(client, logged_in, week):
+    logged_in(Role.supervisor)
+    page = client.get("/reports/summary?month=2026-13&line=Hope+line")
+    assert page.status_code == 422
+    # the form is still there, holding the month as typed and the line chosen, with the message beside it
+    assert 'name="month" value="2026-13" aria-invalid="true"' in page.text
+    assert '<option value="Hope line" selected>' in page.text
+    assert 'id="m-month-error"' in page.text and "YYYY-MM" in page.text
+    assert "Monthly summary: " not in page.text  # no figures for a month that does not exist

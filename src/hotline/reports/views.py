@@ -170,14 +170,20 @@ def _summary_period(request: Request, session, month: str, line: str) -> Period:
 
 @pages.get("/reports/summary")
 def summary_page(request: Request, session: SessionDep, user: Oversight, month: Filter = "", line: Filter = ""):
-    period = _summary_period(request, session, month, line)
+    try:
+        period = _summary_period(request, session, month, line)
+    except InvalidInput as error:
+        # Answered on the form itself, with what was typed kept, not on a dead-end error page.
+        return render(request, "reports/summary.html",
+                      {"error": error.message, "month": month, "line": line,
+                       "lines": service.line_names(session=session)}, status_code=error.status_code)
     figures = service.summary(session=session, period=period, tz=request.app.state.settings.tz)
     audit.record(session=session, actor_id=user.id, action="report_summary", target_type="summary",
                  address=client_address(request),
                  detail={"start": period.first.isoformat(), "end": period.last.isoformat(), "line": period.line})
     return render(request, "reports/summary.html", {
         "summary": figures, "rows": list(exports.summary_rows(figures, OUTCOME_LABELS)),
-        "month": period.first.strftime("%Y-%m"), "lines": service.line_names(session=session),
+        "month": period.first.strftime("%Y-%m"), "line": period.line, "lines": service.line_names(session=session),
     })
 
 
