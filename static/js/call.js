@@ -29,9 +29,45 @@
   function localCopy() {
     try { return JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { return null; }
   }
+  // Every other field of the call form (summary, profile, answers, outcome) travels with the notes: a
+  // summary typed while offline survives a reload as the notes do. Values by name, as the form sends them.
+  var NOT_KEPT = { csrftoken: true, version: true, form: true, notes: true };
+  function fieldValues() {
+    var out = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || NOT_KEPT[el.name] || el.type === "file" || el.type === "submit" || el.type === "button") return;
+      if (el.type === "checkbox" || el.type === "radio") {
+        out[el.name] = out[el.name] || [];
+        if (el.checked) out[el.name].push(el.value);
+      } else {
+        out[el.name] = [el.value];
+      }
+    });
+    return out;
+  }
+  function fieldsDiffer(kept) {
+    var now = fieldValues();
+    return Object.keys(kept || {}).some(function (name) {
+      return name in now && JSON.stringify(kept[name]) !== JSON.stringify(now[name]);
+    });
+  }
+  function applyFields(kept) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || NOT_KEPT[el.name] || !kept || !(el.name in kept)) return;
+      var values = kept[el.name];
+      if (el.type === "checkbox" || el.type === "radio") {
+        el.checked = values.indexOf(el.value) >= 0;
+      } else if (el.type !== "file" && el.type !== "submit" && el.type !== "button") {
+        el.value = values[0] || "";
+      }
+      var fold = el.closest("details");
+      if (fold && (el.checked || (el.type !== "checkbox" && el.type !== "radio" && el.value))) fold.open = true;
+    });
+  }
   function keepLocally() {
     try {
-      window.localStorage.setItem(key, JSON.stringify({ notes: notes.value, base: version(), at: Date.now() }));
+      window.localStorage.setItem(key, JSON.stringify({ notes: notes.value, fields: fieldValues(), base: version(),
+                                                        at: Date.now() }));
     } catch (e) { /* storage full or disabled: the server copy is all we have */ }
   }
   function forget() { try { window.localStorage.removeItem(key); } catch (e) { /* ignore */ } }
@@ -78,22 +114,29 @@
 
   // Text typed before a crash or a closed tab that the server never confirmed.
   var stored = localCopy();
-  if (stored && stored.notes !== notes.value) {
+  if (stored && (stored.notes !== notes.value || fieldsDiffer(stored.fields))) {
     if (stored.base === version()) {
       notes.value = stored.notes;
+      applyFields(stored.fields);
       status(screen.dataset.restoredText, "pending");
       afterHtmx(save);
-    } else {
+    } else if (stored.notes !== notes.value) {
+      // Saved elsewhere meanwhile: the notes are chosen in the conflict box; the other fields keep the server's.
       showConflict(stored.notes, notes.value, version());
       notes.value = stored.notes;
+    } else {
+      forget();
     }
   } else if (stored) {
     forget();
   }
 
-  notes.addEventListener("input", function () { pending = true; keepLocally(); });
+  var sentFields = null;
+  form.addEventListener("input", function () { pending = true; keepLocally(); });
+  form.addEventListener("change", function () { pending = true; keepLocally(); });
   form.addEventListener("htmx:configRequest", function () {
     sentNotes = notes.value;
+    sentFields = JSON.stringify(fieldValues());
     status(screen.dataset.savingText, "pending");
   });
   form.addEventListener("htmx:afterRequest", function (event) {
@@ -108,7 +151,7 @@
     }
     confirmedNotes = sentNotes;
     var copy = localCopy();
-    if (copy && copy.notes === sentNotes) {
+    if (copy && copy.notes === sentNotes && (!copy.fields || JSON.stringify(copy.fields) === sentFields)) {
       forget();
       pending = false;
     } else if (copy) {

@@ -77,6 +77,11 @@ def test_closed_tab_text_comes_back_from_the_device(live_server, new_page):
     page.click("#notes")
     page.keyboard.type("来电者说最近睡不好，很担心隔离中的父母。", delay=5)
     expect(page.locator("#save-status")).to_have_class(re.compile(r"\boffline\b"))
+    # ...and the other fields too: the summary, a folded-away region, a concern ticked.
+    page.fill("#summary", "已约明天回访。")
+    page.click("[data-testid=more-caller] summary")
+    page.fill("#region", "武汉")
+    page.check("input[name=concerns][value=low_mood]")
     page.close()
     page = page.context.new_page()
     page.context.set_offline(False)
@@ -84,6 +89,9 @@ def test_closed_tab_text_comes_back_from_the_device(live_server, new_page):
     wait_saved(page)
     page.reload()
     assert page.input_value("#notes") == "来电者说最近睡不好，很担心隔离中的父母。"
+    assert page.input_value("#summary") == "已约明天回访。"
+    assert page.input_value("#region") == "武汉"
+    assert page.is_checked("input[name=concerns][value=low_mood]")
 
 
 def test_where_to_refer_found_in_traditional_script_and_given_to_the_caller(live_server, new_page):
