@@ -61,9 +61,13 @@ def test_admin_changes_a_role_in_place_without_reload(live_server, new_page):
     row = page.locator("tr[data-username=counsellor]")
     row.locator("input[value=supervisor]").check()
     page.evaluate("window.__marker = 1")  # survives only if the page is not reloaded
-    row.locator("button:has-text('Save roles')").click()
+    # Wait for each answer: the box is ticked locally at once, so only the response says the row was redrawn
+    # (under load a late first answer would otherwise redraw the row after the untick below).
+    with page.expect_response(lambda r: r.url.endswith("/roles") and r.request.method == "POST"):
+        row.locator("button:has-text('Save roles')").click()
     expect(page.locator("tr[data-username=counsellor] input[value=supervisor]")).to_be_checked()
     assert page.evaluate("window.__marker") == 1
     row.locator("input[value=supervisor]").uncheck()
-    row.locator("button:has-text('Save roles')").click()
+    with page.expect_response(lambda r: r.url.endswith("/roles") and r.request.method == "POST"):
+        row.locator("button:has-text('Save roles')").click()
     expect(page.locator("tr[data-username=counsellor] input[value=supervisor]")).not_to_be_checked()
