@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # Pinned versions CI passed with; `make install CONSTRAINTS=` installs the newest releases instead.
 CONSTRAINTS ?= constraints.txt
 
-.PHONY: install demo test test-pg test-any-date lint messages bench screenshots clean
+.PHONY: install demo test test-pg test-any-date lint audit messages bench screenshots clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hotline needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -39,6 +39,12 @@ test-pg: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/lint-imports
+
+## Ask pip-audit about every version pinned in constraints.txt (needs the PyPI and OSV advisory services;
+## a closed network cannot reach them, so CI checks the floors against tests/test_install_floors.py instead).
+audit: $(STAMP)
+	$(BIN)/python -m pip install --quiet pip-audit
+	$(BIN)/pip-audit --requirement constraints.txt --no-deps --disable-pip
 
 ## Re-extract translatable strings and list what zh_CN still lacks.
 messages: $(STAMP)
