@@ -412,7 +412,22 @@ def _public(request: Request, session, call: Call) -> CallPublic:
                          referral.id if referral else None)
 
 
-@api.post("/calls", response_model=CallPublic, status_code=201)
+
+# OpenAPI links from a started call to what takes its id, so a client (or a stateful fuzzer) can follow them.
+_CALL_ID = {"call_id": "$response.body#/id"}
+_VERSIONED = {"save_call", "finalise_call"}  # writes that name the version they change
+_CALL_LINKS = {name: {"operationId": op, "parameters": _CALL_ID,
+                       **({"requestBody": {"version": "$response.body#/version"}} if op in _VERSIONED else {})}
+               for name, op in (
+    ("GetCall", "get_call"), ("SaveCall", "save_call"), ("HandOverCall", "hand_over_call"),
+    ("GiveDestination", "give_destination"), ("FinaliseCall", "finalise_call"),
+    ("ListScreenings", "list_screenings"), ("AddScreening", "add_screening"),
+    ("ListDistress", "list_distress"), ("AddDistress", "add_distress"))}
+
+@api.post("/calls", response_model=CallPublic, status_code=201, operation_id="start_call",
+          responses={200: {"description": "The call this external id already started (the phone system retried)",
+                           "model": CallPublic, "links": _CALL_LINKS},
+                     201: {"description": "A new call", "links": _CALL_LINKS}})
 def api_start_call(request: Request, session: SessionDep, user: CallWork, body: CallStart | None = None):
     body = body or CallStart()
     line = body.line if body.line is not None else on_now.line_on_shift(session=session, user=user)
@@ -433,13 +448,13 @@ def api_calls_in_progress(session: SessionDep, user: Supervision):
             for c in flows.calls_in_progress(session=session, user=user)]
 
 
-@api.get("/calls/{call_id}", response_model=CallPublic)
+@api.get("/calls/{call_id}", response_model=CallPublic, operation_id="get_call")
 def api_get_call(request: Request, session: SessionDep, user: CallWork, call_id: int):
     call = service.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
     return _public(request, session, call)
 
 
-@api.patch("/calls/{call_id}", response_model=CallPublic)
+@api.patch("/calls/{call_id}", response_model=CallPublic, operation_id="save_call")
 def api_save_call(request: Request, session: SessionDep, user: CallWork, call_id: int, body: CallSave):
     changes = CallUpdate.model_validate(body.model_dump(exclude={"version"}, exclude_unset=True))
     call, _result = flows.save_call(session=session, user=user, call_id=call_id, version=body.version,
@@ -447,14 +462,15 @@ def api_save_call(request: Request, session: SessionDep, user: CallWork, call_id
     return _public(request, session, call)
 
 
-@api.post("/calls/{call_id}/hand-over", response_model=CallPublic)
+@api.post("/calls/{call_id}/hand-over", response_model=CallPublic, operation_id="hand_over_call")
 def api_hand_over(request: Request, session: SessionDep, user: CallWork, call_id: int, body: HandOver):
     call = flows.hand_over_call(session=session, user=user, call_id=call_id, to_username=body.to,
                                   reason=body.reason)
     return _public(request, session, call)
 
 
-@api.post("/calls/{call_id}/destinations", response_model=list[DestinationGivenOut], status_code=201)
+@api.post("/calls/{call_id}/destinations", response_model=list[DestinationGivenOut], status_code=201,
+          operation_id="give_destination")
 def api_give_destination(session: SessionDep, user: CallWork, call_id: int, body: DestinationGivenIn):
     """Note that the caller was given this destination; answers with everything given on the call so far."""
     referrals.give_destination(session=session, user=user, call_id=call_id, destination_id=body.destination_id)
@@ -463,7 +479,7 @@ def api_give_destination(session: SessionDep, user: CallWork, call_id: int, body
             for g, d in referrals.destinations_given(session=session, call=call)]
 
 
-@api.post("/calls/{call_id}/finalise", response_model=CallPublic)
+@api.post("/calls/{call_id}/finalise", response_model=CallPublic, operation_id="finalise_call")
 def api_finalise(request: Request, session: SessionDep, user: CallWork, call_id: int, body: Finalise):
     call, _referral = flows.finalise_call(session=session, user=user, call_id=call_id, version=body.version,
                                             incomplete=body.incomplete)

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
@@ -6,6 +7,7 @@ from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
 from hotline.database import UTCDateTime, utcnow
+from hotline.triage.models import Discount, Domain, RiskLevel, Subject
 
 
 class RuleSetRecord(SQLModel, table=True):
@@ -50,3 +52,35 @@ class TriageRequest(BaseModel):
 
     text: str = PydanticField(max_length=TEXT_MAX)
     answers: dict[str, bool | None] | None = None
+
+
+# What /api/v1/triage answers, typed from the engine's own enums so a client (and the fuzzer) knows each
+# field and its values.
+class TriageEvidence(BaseModel):
+    rule_id: str
+    text: str  # the words in the note that fired the rule
+    start: int
+    end: int
+    domain: Domain | None  # none for a protective factor
+    subject: Subject
+    discount: Discount | None
+    level: RiskLevel  # the level this evidence supports
+    source: Literal["text", "answers"]
+    kind: Literal["risk", "protective"]
+    reason: str
+
+
+class TriageAction(BaseModel):
+    id: str
+    en: str
+    zh: str
+
+
+class TriageOut(BaseModel):
+    level: RiskLevel
+    score: float
+    domains: list[Domain]
+    evidence: list[TriageEvidence]
+    actions: list[TriageAction]
+    rules_version: str
+    lowered_by_buffers: bool

@@ -17,7 +17,7 @@ from hotline.errors import HotlineError, NotFound
 from hotline.i18n import _
 from hotline.pages import client_address, flash, go_to, render
 from hotline.rulebook import service
-from hotline.rulebook.models import TriageRequest
+from hotline.rulebook.models import TriageOut, TriageRequest
 from hotline.triage import answer_rules
 
 pages = APIRouter()
@@ -85,7 +85,7 @@ def reload_rules(request: Request, session: SessionDep, admin: AdminUser):
     return response
 
 
-@api.post("/triage")
+@api.post("/triage", response_model=TriageOut)
 def api_triage(request: Request, user: CurrentUser, body: TriageRequest) -> dict:
     """Assess a text (and optional screener answers) with the rules in force. Nothing is stored."""
     return service.assess_text(text=body.text, answers=body.answers, rules=_rules(request).current).to_dict()

@@ -137,13 +137,14 @@ def _screening_out(s) -> ScreeningOut:
     return ScreeningOut.of(s, band_name(s.instrument, s.band))
 
 
-@api.get("/calls/{call_id}/screenings", response_model=list[ScreeningOut])
+@api.get("/calls/{call_id}/screenings", response_model=list[ScreeningOut], operation_id="list_screenings")
 def api_screenings(request: Request, session: SessionDep, user: CallWork, call_id: int):
     call = calls.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
     return [_screening_out(s) for s in service.screenings_of(session=session, call=call)]
 
 
-@api.post("/calls/{call_id}/screenings", response_model=ScreeningOut, status_code=201)
+@api.post("/calls/{call_id}/screenings", response_model=ScreeningOut, status_code=201,
+          operation_id="add_screening")
 def api_add_screening(request: Request, session: SessionDep, user: CallWork, call_id: int, body: ScreeningIn):
     screening, _score = service.add_screening(session=session, user=user, call_id=call_id,
                                               instrument_id=body.instrument, answers=body.answers,
@@ -151,13 +152,14 @@ def api_add_screening(request: Request, session: SessionDep, user: CallWork, cal
     return JSONResponse(_screening_out(screening).model_dump(mode="json"), status_code=201)
 
 
-@api.get("/calls/{call_id}/distress", response_model=list[DistressOut])
+@api.get("/calls/{call_id}/distress", response_model=list[DistressOut], operation_id="list_distress")
 def api_distress(request: Request, session: SessionDep, user: CallWork, call_id: int):
     call = calls.read_call(session=session, user=user, call_id=call_id, address=client_address(request))
     return [DistressOut.of(call, m) for m in service.distress_marks(session=session, call=call)]
 
 
-@api.post("/calls/{call_id}/distress", response_model=DistressOut, status_code=201)
+@api.post("/calls/{call_id}/distress", response_model=DistressOut, status_code=201,
+          operation_id="add_distress")
 def api_log_distress(request: Request, session: SessionDep, user: CallWork, call_id: int, body: DistressIn):
     mark = service.log_distress(session=session, user=user, call_id=call_id, level=body.level)
     call = calls.load_call(session=session, call_id=call_id)
