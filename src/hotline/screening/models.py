@@ -58,8 +58,13 @@ def minutes_into(call: Call, moment: datetime) -> float:
 class ScreeningIn(BaseModel):
     model_config = {"extra": "forbid"}
 
-    instrument: str = ApiField(max_length=32, description="phq9, gad7 or phq4")
-    answers: list = ApiField(max_length=50, description="One answer per item, 0 = not at all … 3 = nearly every day")
+    # The schema states what the server accepts, so a client (or a fuzzer) can send it; the checks themselves
+    # stay in the service, whose messages say which question is wrong ("Question 9: …"), in the reader's language.
+    instrument: str = ApiField(max_length=32, description="phq9, gad7 or phq4",
+                               json_schema_extra={"enum": ["phq9", "gad7", "phq4"]})
+    answers: list = ApiField(max_length=50, description="One answer per item, 0 = not at all … 3 = nearly every day",
+                             json_schema_extra={"minItems": 4, "maxItems": 9,
+                                                "items": {"type": "integer", "minimum": 0, "maximum": 3}})
 
 
 class ScreeningOut(BaseModel):
@@ -81,7 +86,7 @@ class ScreeningOut(BaseModel):
 class DistressIn(BaseModel):
     model_config = {"extra": "forbid"}
 
-    level: int = ApiField(description="0 calm … 10 worst")
+    level: int = ApiField(description="0 calm … 10 worst", json_schema_extra={"minimum": 0, "maximum": 10})
 
 
 class DistressOut(BaseModel):
