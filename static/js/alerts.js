@@ -1,6 +1,7 @@
 // Alerts reach a person on any page of the console: every few seconds the page asks for their newest unread
-// alert; a new one refreshes the bell and, when this tab is in the background (another tab, another window,
-// the screen locked), shows a browser notification with a tone. Clicking it opens the referral.
+// alert; a new one refreshes the bell and, when this tab is not what the person is looking at (another tab,
+// another window or program in front, the screen locked), shows a browser notification with a tone.
+// Clicking it opens the referral.
 (function () {
   "use strict";
   var EVERY_MS = 5000;
@@ -43,7 +44,7 @@
 
   function show(alert) {
     document.body.dispatchEvent(new CustomEvent("hotline:alert"));  // the bell refreshes
-    if (document.visibilityState === "visible") { tone(); return; }
+    if (document.visibilityState === "visible" && document.hasFocus()) { tone(); return; }
     if (supported() && Notification.permission === "granted") {
       var notification = new Notification(alert.title, { body: alert.body, tag: "hotline-alert-" + alert.id,
                                                          requireInteraction: true });

@@ -104,3 +104,20 @@ def test_the_supervisor_alerted_sees_it_in_the_poll_and_on_the_timeline(client, 
     assert "Bai\n        was alerted: step 1 · console" in page.text or "was alerted: step 1 · console" in page.text
     post_form(client, "/notifications/read")
     assert client.get("/alerts/latest").json() == {"id": None}
+
+
+def test_each_worker_sends_the_outbox_by_itself_while_it_runs(settings, engine, session, make_user, receiver):
+    """The app's background task, not a test calling it: the referral is written, the pager hears of it."""
+    from fastapi.testclient import TestClient
+
+    from hotline.app import create_app
+
+    session.add(AlertChannel(kind="webhook", name="Duty pager", settings={"url": receiver.url + "/page"}))
+    session.commit()
+    make_user(Role.supervisor)
+    app = create_app(settings.model_copy(update={"alerts_worker": True, "alerts_poll_seconds": 0.05}), engine)
+    with TestClient(app):
+        call = draft_call(session, make_user(Role.counsellor), IMMINENT_NOTES)
+        assert receiver.arrived.wait(timeout=20), "the worker sent nothing"
+    referral = referrals.referral_for_call(session=session, call=call)
+    assert receiver.requests[0].json["referral_id"] == referral.id
