@@ -150,6 +150,10 @@ def test_a_counsellor_asking_for_a_supervisor_reaches_the_same_people(session, n
     assert bell(session, night.first) == [
         f"A counsellor on a call asks for a supervisor: referral #{referral.id}, claim it."]
     assert session.get(AlertEscalation, referral.id).next_at == referral.opened_at + timedelta(minutes=2)
+    # The caller turns out to be in danger now: later messages say imminent.
+    flows.override_level(session=session, user=night.counsellor, call_id=call.id, level="imminent",
+                         reason="she is on the roof")
+    assert session.get(AlertEscalation, referral.id).level == "imminent"
 
 
 def test_a_moderate_referral_alerts_nobody(session, night, clock):

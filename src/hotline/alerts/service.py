@@ -159,11 +159,17 @@ def start_alerts(*, session: Session, referral: Referral, line_name: str | None,
         session.add(escalation)
         session.flush()
         take_step(session=session, escalation=escalation, referral=referral, now=now)
-    elif escalation.done_at is None and now + wait < escalation.next_at:
+    elif escalation.done_at is None and _rank(urgency) > _rank(escalation.level):
+        # The risk rose (or a counsellor's question turned out imminent): later messages say so, and the next
+        # step comes no later than the new level's wait.
         escalation.level = urgency
-        escalation.next_at = now + wait
+        escalation.next_at = min(escalation.next_at, now + wait)
         session.add(escalation)
     return escalation
+
+
+def _rank(urgency: str) -> int:
+    return {"asked": 0, "high": 1, "imminent": 2}.get(urgency, -1)
 
 
 def take_step(*, session: Session, escalation: AlertEscalation, referral: Referral, now: datetime) -> None:
