@@ -25,6 +25,9 @@ from support import PASSWORD, PG_URL, fresh_database, login
 TEST_ENCRYPTION_KEY = "dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcy0wMDA="
 os.environ.setdefault("HOTLINE_ENCRYPTION_KEYS", TEST_ENCRYPTION_KEY)
 os.environ.setdefault("HOTLINE_CALLER_HASH_KEY", "test-caller-hash-key-" + "h" * 32)
+# The alert worker polls the database in the background; tests that need it run its rounds themselves
+# (delivery.run_once, with the clock they choose) or start it explicitly.
+os.environ.setdefault("HOTLINE_ALERTS_WORKER", "false")
 
 
 def pytest_addoption(parser):

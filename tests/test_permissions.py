@@ -81,6 +81,12 @@ ROUTES = {
     ("POST", "/debriefs/{debrief_id}"): {C, S},
     ("POST", "/callers/{caller_id}/alerts"): {S},
     ("GET", "/admin/destinations"): {A},
+    ("GET", "/admin/alerts"): {A},
+    ("POST", "/admin/alerts/channels"): {A},
+    ("POST", "/admin/alerts/channels/{channel_id}/active"): {A},
+    ("POST", "/admin/alerts/channels/{channel_id}/test"): {A},
+    ("POST", "/admin/alerts/lines/{line_id}"): {A},
+    ("GET", "/alerts/latest"): LOGGED_IN,
     ("POST", "/admin/destinations"): {A},
     ("GET", "/api/v1/referrals"): {S},
     ("GET", "/api/v1/referrals/{referral_id}"): {S},
@@ -167,7 +173,7 @@ ROUTES = {
 SAMPLE_PATH_VALUES = {"user_id": "1", "call_id": "1", "referral_id": "1", "follow_up_id": "1", "debrief_id": "1",
                       "caller_id": "1", "line_id": "1", "shift_id": "1", "assignment_id": "1", "token": "x",
                       "record_id": "1", "swap_id": "1", "notification_id": "1",
-                      "template_id": "1", "holiday_id": "1", "destination_id": "1",
+                      "template_id": "1", "holiday_id": "1", "destination_id": "1", "channel_id": "1",
                       "item_id": "c.ingest_done"}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from contextlib import asynccontextmanager
@@ -19,6 +21,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from hotline import i18n
+from hotline.alerts import delivery
 from hotline.config import Settings, load_settings
 from hotline.csrf import CSRFMiddleware
 from hotline.database import make_engine
@@ -336,7 +339,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
         # past the pool wait on it or open overflow connections that are closed again at once: under a
         # burst the database forks a backend per request and the server pays the GIL for idle threads.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.pool_size
+        # Every worker sends alerts from the shared outbox; a worker that stops leaves nothing unsent.
+        alerts = asyncio.create_task(delivery.keep_delivering(engine, settings), name="hotline-alerts") \
+            if settings.alerts_worker else None
         yield
+        if alerts is not None:
+            alerts.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await alerts
 
     app = FastAPI(
         lifespan=lifespan,

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     # A live-update stream ends after this long and the browser opens a new one: the login is checked
     # again, and reconnecting browsers spread over the workers.
     live_stream_seconds: float = Field(default=600.0, gt=0, le=24 * 3600)
+    # Alerts (docs/alerts.md): the console's address as people open it, for the link in an alert; each
+    # worker's background task sends the outbox and takes escalation steps this often.
+    public_url: str = ""
+    alerts_worker: bool = True
+    alerts_poll_seconds: float = Field(default=2.0, gt=0, le=60)
 
     @field_validator("database_url")
     @classmethod
@@ -88,6 +93,14 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http://), e.g. https://hotline.example.org")
         return value
 
     @field_validator("follow_up_days_high", "follow_up_days_moderate")

@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from hotline.accounts.models import ApiToken, LoginAttempt, RecoveryCode, User, UserRole  # noqa: F401
+from hotline.alerts.models import AlertChannel, AlertDelivery, AlertEscalation, LineAlertPolicy  # noqa: F401
 from hotline.audit.models import AuditEntry  # noqa: F401
 from hotline.calls.models import (  # noqa: F401
     Call,

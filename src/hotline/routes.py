@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from hotline.accounts import views as accounts
 from hotline.accounts.guards import CurrentUser
+from hotline.alerts import views as alerts
 from hotline.audit import views as audit
 from hotline.calls import views as calls
 from hotline.database import schema_revisions
@@ -56,7 +57,7 @@ def api_docs(request: Request, user: CurrentUser):
 
 def template_helpers() -> dict:
     """Every domain's template globals and filters, for create_app to install once."""
-    views = (calls, referrals, reports, roster, screening)
+    views = (alerts, calls, referrals, reports, roster, screening)
     return {
         "globals": {name: value for module in views for name, value in getattr(module, "TEMPLATE_GLOBALS", {}).items()},
         "filters": {name: value for module in views for name, value in getattr(module, "TEMPLATE_FILTERS", {}).items()},
@@ -81,4 +82,5 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(rulebook.pages, tags=["triage"], include_in_schema=False)
     app.include_router(rulebook.api, prefix="/api/v1", tags=["triage"])
     app.include_router(audit.pages, tags=["audit"], include_in_schema=False)
+    app.include_router(alerts.pages, tags=["alerts"], include_in_schema=False)
     app.include_router(privacy.pages, tags=["privacy"], include_in_schema=False)

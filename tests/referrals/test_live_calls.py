@@ -69,7 +69,7 @@ def test_asking_for_a_supervisor_opens_the_referral_at_once_and_a_rise_brings_th
     assert referral.level == "imminent"
     assert referral.deadline_at - referral.opened_at <= timedelta(minutes=3)
     kinds = [e.kind for e in session.exec(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id))]
-    assert kinds == ["opened", "level_raised"]
+    assert kinds == ["opened", "alerted", "level_raised"]  # asking alerts the supervisor (alerts/) at once
 
 
 def test_a_claimed_referral_keeps_its_owner_when_the_risk_rises(session, counsellor, supervisor):

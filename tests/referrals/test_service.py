@@ -129,8 +129,9 @@ def test_the_whole_workflow_with_a_timeline_and_follow_ups(session, flagged_call
                        destination_id=destination.id, reference_number="A-778")
     closed = service.transition(session=session, user=supervisor, referral_id=referral.id, to="closed")
     assert closed.status == "closed" and closed.closed_at and closed.reference_number == "A-778"
-    assert events(session, referral) == [("opened", "new"), ("claimed", "acknowledged"), ("status", "in_progress"),
-                                         ("status", "referred"), ("status", "closed")]
+    # Nobody is on the roster: every supervisor was alerted when it opened (alerts/), then the workflow.
+    assert events(session, referral) == [("opened", "new"), ("alerted", None), ("claimed", "acknowledged"),
+                                         ("status", "in_progress"), ("status", "referred"), ("status", "closed")]
     due = sorted(f.due_on for f in session.exec(select(FollowUp)))
     today = closed.closed_at.date()
     assert due == [today + timedelta(days=d) for d in (1, 7, 30, 90, 365)]

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from hotline.accounts.models import User
+from hotline.alerts import service as alerts
 from hotline.calls import service
 from hotline.calls.models import Call
 from hotline.live import service as live
@@ -24,8 +25,10 @@ from hotline.triage import RiskLevel
 
 def bring_in_supervisor(session: Session, call: Call, user: User) -> None:
     """Put the call in the supervisors' queue now: imminent risk cannot wait for the call to end.
-    Finalising later finds the same referral."""
-    referrals.open_referral(session=session, call=call, by=user)
+    Finalising later finds the same referral. A high or imminent one alerts the supervisor on call for the
+    call's line (the outbox rows are written in this transaction), as does a counsellor's "ask a supervisor"."""
+    referral = referrals.open_referral(session=session, call=call, by=user)
+    alerts.start_alerts(session=session, referral=referral, line_name=call.line, asked=True)
 
 
 def _refer_if_at_risk(policy=None):
@@ -34,6 +37,7 @@ def _refer_if_at_risk(policy=None):
         if call.level >= RiskLevel.moderate or referral is not None:
             referral = referrals.open_referral(session=session, call=call, by=user, now=now,
                                                **({"policy": policy} if policy else {}))
+            alerts.start_alerts(session=session, referral=referral, line_name=call.line, now=now)
         return referral
     return follow
 

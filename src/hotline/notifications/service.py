@@ -76,3 +76,11 @@ def open_notification(*, session: Session, user_id: int, notification_id: int) -
     mark_read(session=session, user_id=user_id, notification_id=notification_id)
     link = session.get(Notification, notification_id).link or ""
     return link if link.startswith("/") and not link.startswith("//") else "/notifications"
+
+
+def latest_unread(*, session: Session, user_id: int, kinds: frozenset[str] | set[str]) -> Notification | None:
+    """This person's newest unread notification of these kinds (an alert, for the browser to show)."""
+    return session.exec(select(Notification).where(Notification.user_id == user_id,
+                                                   Notification.read_at == None,  # noqa: E711
+                                                   col(Notification.kind).in_(sorted(kinds)))
+                        .order_by(col(Notification.id).desc()).limit(1)).first()

@@ -31,4 +31,8 @@ EVENT_LABELS = {
     "follow_up": _l("follow-up call made"),
     "follow_up_cancelled": _l("follow-up cancelled"),
     "level_raised": _l("risk rose during the call"),
+    "alerted": _l("was alerted"),
+    "alert_posted": _l("alert posted"),
+    "alert_delivered": _l("alert delivered"),
+    "alert_failed": _l("alert not delivered"),
 }

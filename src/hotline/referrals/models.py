@@ -82,8 +82,8 @@ class ReferralEvent(SQLModel, table=True):
     referral_id: int = Field(sa_column=Column(Integer, ForeignKey("referrals.id", ondelete="CASCADE"),
                                               nullable=False, index=True))
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    actor_id: int = Field(foreign_key="users.id")
-    kind: str = Field(max_length=24)  # opened, claimed, released, reassigned, status, follow_up…
+    actor_id: int | None = Field(default=None, foreign_key="users.id")  # None: the console itself (an alert sent)
+    kind: str = Field(max_length=24)  # opened, claimed, released, reassigned, status, follow_up, alerted…
     status: str | None = Field(default=None, max_length=16)
     detail: str | None = Field(default=None, sa_column=Column(SealedText("referral_events.detail")))
 

@@ -34,12 +34,19 @@ def line_on_shift(*, session: Session, user: User, at: datetime | None = None) -
     return session.get(Line, line_ids.pop()).name if len(line_ids) == 1 else None
 
 
-def on_call_supervisors(*, session: Session, at: datetime | None = None) -> list[User]:
-    """The supervisors on call on a published shift at `at` (now by default), any line."""
-    ids = {a.user_id for _s, a in session.exec(_published_at(at).where(Assignment.role == ShiftRole.supervisor))}
-    if not ids:
+def on_call_supervisors(*, session: Session, at: datetime | None = None, line_id: int | None = None) -> list[User]:
+    """The active supervisors on call on a published shift at `at` (now by default): of one line, or any line;
+    whoever has been on shift longest first (the first to alert), then by name."""
+    statement = _published_at(at).where(Assignment.role == ShiftRole.supervisor)
+    if line_id is not None:
+        statement = statement.where(Shift.line_id == line_id)
+    started: dict[int, datetime] = {}
+    for shift, assignment in session.exec(statement):
+        started[assignment.user_id] = min(started.get(assignment.user_id, shift.starts_at), shift.starts_at)
+    if not started:
         return []
-    return list(session.exec(select(User).where(col(User.id).in_(ids)).order_by(User.display_name)))
+    users = session.exec(select(User).where(col(User.id).in_(started), User.is_active.is_(True)))
+    return sorted(users, key=lambda user: (started[user.id], user.display_name))
 
 
 @dataclass
