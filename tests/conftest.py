@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -20,6 +21,12 @@ from hotline.database import make_engine
 from hotline.models import metadata
 from hotline.referrals import service as referrals
 from support import PASSWORD, PG_URL, fresh_database, login
+
+# Argon2id at the library's default cost takes 0.1–0.7 s a hash, and the suite makes hundreds of users and logins:
+# in this process passwords are hashed with the same algorithm at its lowest cost. The console keeps the
+# defaults (accounts/service.py), and servers the tests start in their own process use them.
+accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+accounts._DUMMY_HASH = accounts._hasher.hash("not-a-real-password")
 
 # Every Settings() in the tests (the e2e server's too) seals fields with these keys.
 TEST_ENCRYPTION_KEY = "dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcy0wMDA="
