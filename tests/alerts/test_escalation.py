@@ -224,3 +224,23 @@ def test_two_workers_take_each_step_once(session, engine, night, clock):
     assert sum(delivery.run_once(engine)[0] for _ in range(2)) == 1
     assert session.get(Referral, referral.id) is not None
     assert len(bell(session, night.second)) == 1
+
+
+def test_a_referral_released_unclaimed_alerts_the_next_supervisor_at_once_and_escalates_again(
+        session, engine, night, clock):
+    from hotline.referrals import flows as referral_flows
+
+    _call, referral = imminent_call(session, night)
+    referrals.claim(session=session, user=night.first, referral_id=referral.id)
+    clock.shift(timedelta(minutes=5))
+    assert a_round(engine) == (0, 0)  # held: the escalation stops
+    assert bell(session, night.second) == []
+
+    # Bai lets it go (called to another emergency): it is back in the queue, and someone must hear of it now.
+    referral_flows.release(session=session, user=night.first, referral_id=referral.id, reason="另一个紧急来电")
+    assert any(f"#{referral.id}" in text for text in bell(session, night.second))
+    assert ("alerted", night.second.id, "step 2 · console") in timeline(session, referral)
+    # ...and unclaimed again it climbs on after the imminent wait
+    clock.shift(timedelta(minutes=2, seconds=1))
+    assert a_round(engine)[0] == 1
+    assert bell(session, night.coordinator)

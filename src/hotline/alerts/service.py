@@ -168,6 +168,27 @@ def start_alerts(*, session: Session, referral: Referral, line_name: str | None,
     return escalation
 
 
+def resume_alerts(*, session: Session, referral: Referral, line_name: str | None,
+                  now: datetime | None = None) -> AlertEscalation | None:
+    """A referral released back to the queue unclaimed is alerted again at once, to the next people in the
+    chain (the one who released it may be why it was let go), and escalates from there as before. A referral
+    never alerted (below high, nobody asked) is started as start_alerts would. Part of the caller's
+    transaction (the release)."""
+    if referral.owner_id is not None or referral.status == ReferralStatus.closed:
+        return None
+    escalation = session.get(AlertEscalation, referral.id)
+    if escalation is None:
+        return start_alerts(session=session, referral=referral, line_name=line_name, now=now)
+    now = now or utcnow()
+    urgency = referral.level if referral.level in ALERTED_LEVELS else escalation.level
+    escalation.done_at, escalation.step, escalation.level = None, escalation.step + 1, urgency
+    escalation.next_at = now + wait_for(policy_for(session=session, line_id=escalation.line_id), urgency)
+    session.add(escalation)
+    session.flush()
+    take_step(session=session, escalation=escalation, referral=referral, now=now)
+    return escalation
+
+
 def _rank(urgency: str) -> int:
     return {"asked": 0, "high": 1, "imminent": 2}.get(urgency, -1)
 

@@ -234,7 +234,9 @@ def claim(*, session: Session, user: User, referral_id: int) -> Referral:
     return referral
 
 
-def release(*, session: Session, user: User, referral_id: int, reason: str = "") -> Referral:
+def release(*, session: Session, user: User, referral_id: int, reason: str = "", then=None) -> Referral:
+    """Put a referral one holds back in the queue. `then(session, referral)` runs in the same transaction
+    (referrals/flows.py alerts the next people)."""
     _require_supervisor(user)
     outcome = session.execute(
         update(Referral).where(Referral.id == referral_id, Referral.owner_id == user.id,
@@ -245,6 +247,10 @@ def release(*, session: Session, user: User, referral_id: int, reason: str = "")
         raise Conflict(_("Only the supervisor who holds a referral can release it."))
     _event(session, referral_id, user, "released", detail=(reason or "").strip()[:1000] or None)
     live.announce(session, live.QUEUE_TOPIC, referral=referral_id, what="released")
+    if then is not None:
+        referral = session.get(Referral, referral_id)
+        session.refresh(referral)
+        then(session, referral)
     session.commit()
     return _reload(session, referral_id)
 

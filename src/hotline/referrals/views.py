@@ -15,7 +15,7 @@ from hotline.deps import SessionDep
 from hotline.errors import InvalidInput
 from hotline.i18n import _
 from hotline.pages import client_address, flash, go_to, line_today, render
-from hotline.referrals import service
+from hotline.referrals import flows, service
 from hotline.referrals.choices import EVENT_LABELS, FOLLOW_UP_LABELS, KIND_LABELS, STATUS_LABELS
 from hotline.referrals.models import (
     DestinationKind,
@@ -103,7 +103,7 @@ def claim(request: Request, session: SessionDep, user: Supervision, referral_id:
 @pages.post("/referrals/{referral_id}/release")
 def release(request: Request, session: SessionDep, user: Supervision, referral_id: int,
             reason: Annotated[str, Form(max_length=1000)] = ""):
-    service.release(session=session, user=user, referral_id=referral_id, reason=reason)
+    flows.release(session=session, user=user, referral_id=referral_id, reason=reason)
     return go_to("/referrals", request)
 
 
