@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hotline.fields import field_label
 from hotline.i18n import _
 
 
@@ -52,9 +53,15 @@ class TooManyRequests(HotlineError):
     status_code = 429
 
 
+_WHERE = ("body", "query", "path", "header", "cookie")
+
+
 def describe_validation_error(error: dict) -> str:
     """One translated sentence for one pydantic error (from a request body or a service model)."""
-    field = ".".join(str(part) for part in error.get("loc", ())[1:]) or str(error.get("loc", ("?",))[-1])
+    # loc is ("body", "display_name") for a request, ("notes",) or ("concerns", 0) for a service model: the
+    # field a person filled in is its last name.
+    names = [part for part in error.get("loc", ()) if isinstance(part, str) and part not in _WHERE]
+    field = field_label(names[-1]) if names else "?"
     kind = error.get("type", "")
     context = error.get("ctx") or {}
     if kind == "missing":
@@ -73,7 +80,7 @@ def describe_validation_error(error: dict) -> str:
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return _("%(field)s is out of range.", field=field)
     if kind == "extra_forbidden":
-        return _("Unknown field: %(field)s.", field=field)
+        return _("Unknown field: %(field)s.", field=names[-1] if names else "?")  # the name the client sent
     return _("%(field)s is not valid.", field=field)
 
 

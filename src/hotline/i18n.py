@@ -56,6 +56,12 @@ def gettext(message: str, **variables) -> str:
     return text % variables if variables else text
 
 
+def pgettext(context: str, message: str) -> str:
+    """A message whose words come from data rather than code (the rule file's reasons, extracted by
+    `make messages` under their context); what no catalog holds reads as written."""
+    return translations(get_locale()).pgettext(context, message)
+
+
 def ngettext(singular: str, plural: str, n: int, **variables) -> str:
     text = translations(get_locale()).ngettext(singular, plural, n)
     variables.setdefault("num", n)

@@ -57,7 +57,7 @@ def api_docs(request: Request, user: CurrentUser):
 
 def template_helpers() -> dict:
     """Every domain's template globals and filters, for create_app to install once."""
-    views = (alerts, calls, referrals, reports, roster, screening)
+    views = (alerts, calls, referrals, reports, roster, rulebook, screening)
     return {
         "globals": {name: value for module in views for name, value in getattr(module, "TEMPLATE_GLOBALS", {}).items()},
         "filters": {name: value for module in views for name, value in getattr(module, "TEMPLATE_FILTERS", {}).items()},

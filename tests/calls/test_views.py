@@ -102,7 +102,7 @@ def test_bad_field_values_get_a_422_message_and_save_nothing(client, logged_in):
     response = post_form(client, f"/calls/{call_id}/save", call_form(1, caller_group="aliens", notes="refused-text"),
                          headers=HX)
     assert response.status_code == 422
-    assert "caller_group: aliens is not one of the choices." in response.text
+    assert "Caller group: aliens is not one of the choices." in response.text
     response = post_form(client, f"/calls/{call_id}/save", call_form(1, notes="x" * 100_001), headers=HX)
     assert response.status_code == 422 and "too long" in response.text
     response = post_form(client, f"/calls/{call_id}/save", {"notes": "no version"}, headers=HX)

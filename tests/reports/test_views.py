@@ -59,7 +59,7 @@ def test_dashboard_in_chinese(client, logged_in, week):
     ("start=2015-01-01&end=2026-03-01", "Choose at most 5 years at a time."),
     ("end=2999-01-01", "The end date is in the future"),
     ("line=Nowhere", "Unknown line: Nowhere"),
-    ("start=tomorrow", "start is not a date"),
+    ("start=tomorrow", "Start is not a date"),
 ])
 def test_bad_filters_get_a_message_and_a_422(client, logged_in, week, query, message):
     logged_in(Role.supervisor)

@@ -98,9 +98,9 @@ def test_a_lead_cannot_approve_their_own_swap_and_is_told_why(client, session, m
 def test_bad_swap_input_gets_a_clear_message_and_a_4xx(client, session, logged_in):
     logged_in(Role.counsellor)
     cases = [
-        ({"shift_id": "abc"}, 422, "shift_id must be a whole number."),
+        ({"shift_id": "abc"}, 422, "Shift must be a whole number."),
         ({"shift_id": "999999"}, 404, "There is no shift 999999"),
-        ({"shift_id": "1", "their_shift": "x:y"}, 422, "their_shift must be a whole number."),
+        ({"shift_id": "1", "their_shift": "x:y"}, 422, "Their shift must be a whole number."),
     ]
     for data, status, message in cases:
         response = post_form(client, "/roster/swaps", data)

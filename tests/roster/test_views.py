@@ -56,7 +56,7 @@ def test_bad_input_gets_a_clear_message_and_a_4xx(client, logged_in, session):
         (f"/roster/lines/{line.id}/templates", {"name": "Late", "start": "20:00", "end": "02:00", "weekdays": "1"},
          "This overlaps the template"),
         (f"/roster/lines/{line.id}/templates", {"name": "Late", "start": "25:00", "end": "02:00", "weekdays": "1"},
-         "start must be a time such as 08:00."),
+         "Start must be a time such as 08:00."),
         (f"/roster/lines/{line.id}/generate", {"first_day": "2026-13-01", "days": "7"}, "must be a date"),
         (f"/roster/lines/{line.id}/generate", {"first_day": MONDAY.isoformat(), "days": "900"}, "out of range"),
         ("/roster/limits", {"max_hours_per_week": "lots"}, "must be a number"),

@@ -154,11 +154,11 @@ def test_api_screenings_and_distress(client, session, make_user):
         ("screenings", {"instrument": "phq9", "answers": [0] * 8 + [-1]}, 422,
          "Question 9: the answer must be between 0 and 3."),
         ("screenings", {"instrument": "sds", "answers": [0] * 20}, 422, "Unknown screening instrument: sds."),
-        ("screenings", {"instrument": "phq4"}, 422, "answers is required."),
+        ("screenings", {"instrument": "phq4"}, 422, "Answers is required."),
         ("screenings", {"instrument": "phq4", "answers": [0] * 4, "extra": 1}, 422, "Unknown field: extra."),
         ("distress", {"level": 11}, 422, "Distress is marked from 0 (calm) to 10 (worst)."),
-        ("distress", {"level": "loud"}, 422, "level is not valid."),
-        ("distress", {}, 422, "level is required."),
+        ("distress", {"level": "loud"}, 422, "Level is not valid."),
+        ("distress", {}, 422, "Level is required."),
     ],
 )
 def test_api_bad_input(client, session, make_user, path, body, status, message):

@@ -12,7 +12,7 @@ from hotline.audit.models import AuditEntry
 from hotline.errors import InvalidInput
 from hotline.i18n import _, _l
 
-# What the admin page offers in its action filter; record() accepts others too, shown by their code.
+# Every action recorded, as the admin page names it and offers it in its filter.
 ACTIONS = {
     "login.success": _l("Logged in"),
     "login.failure": _l("Failed login"),
@@ -39,6 +39,17 @@ ACTIONS = {
     "data_request.search": _l("Caller's records looked up"),
     "data_request.export": _l("Caller's records exported"),
     "data_request.erase": _l("Caller's records erased"),
+    "call.hand_over": _l("Call handed over"),
+    "caller.callback_number": _l("Caller's callback number read"),
+    "caller.screening_trend": _l("Caller's earlier screening scores read"),
+    "report_export": _l("Report exported"),
+    "report_summary": _l("Monthly summary read"),
+    "roster.export": _l("Roster exported"),
+    "roster.staff_import": _l("Staff imported"),
+    "session.logout_all": _l("Logged out everywhere"),
+    "totp.enable": _l("Two-step login turned on"),
+    "totp.disable": _l("Two-step login turned off"),
+    "totp.reset": _l("Two-step login reset by an administrator"),
 }
 
 PAGE_SIZE = 50

@@ -94,6 +94,8 @@ class CrisisStep(StrEnum):
 
 
 LABELS = {
+    CallStatus.draft: _l("In progress"),
+    CallStatus.finalised: _l("Finalised"),
     CallType.about_self: _l("About themselves"),
     CallType.about_other: _l("About someone else"),
     CallType.non_data: _l("Non-data call"),

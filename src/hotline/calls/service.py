@@ -31,6 +31,7 @@ from hotline.calls.models import (
 )
 from hotline.database import utcnow
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hotline.fields import field_label
 from hotline.i18n import _, _l
 from hotline.live import service as live
 from hotline.notifications import service as notifications
@@ -278,7 +279,8 @@ def start_call(
                                for value in (line, seat, external_id))
     for name, value, limit in (("line", line, 64), ("seat", seat, 64), ("external_id", external_id, 128)):
         if value is not None and len(value) > limit:
-            raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field=name, max=limit))
+            raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field=field_label(name),
+                                 max=limit))
     if external_id is not None:
         existing = _call_with_external_id(session, external_id)
         if existing is not None:
@@ -526,7 +528,8 @@ def hand_over_call(*, session: Session, user: User, call_id: int, to_username: s
         raise InvalidInput(_("The call is already %(name)s's.", name=target.display_name), field="to")
     reason = (reason or "").strip()
     if len(reason) > 500:
-        raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="reason", max=500))
+        raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field=field_label("reason"),
+                             max=500))
     previous = call.counsellor_id
     # Only if still a draft and still where it was: two supervisors taking the same call over at once
     # must not both succeed.

@@ -22,6 +22,7 @@ from hotline.calls.choices import CallStatus
 from hotline.calls.models import Call, Caller, CallHandOver, DestinationGiven
 from hotline.database import utcnow
 from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hotline.fields import field_label
 from hotline.i18n import _, _l
 from hotline.live import service as live
 from hotline.notifications import service as notifications
@@ -485,7 +486,8 @@ def save_destination(*, session: Session, user: User, destination_id: int | None
     for field_name, value, limit in (("name", name, 200), ("phone", phone, 50), ("hours", hours, 200),
                                      ("coverage", coverage, 200)):
         if value and len(value) > limit:
-            raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field=field_name, max=limit))
+            raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.",
+                                 field=field_label(field_name), max=limit))
     destination = get_destination(session=session, destination_id=destination_id) if destination_id \
         else Destination(name=name, kind=kind)
     destination.name, destination.kind = name, kind

@@ -19,6 +19,7 @@ from hotline.accounts.models import User
 from hotline.calls.choices import CallStatus
 from hotline.calls.models import Call, DestinationGiven
 from hotline.errors import InvalidInput
+from hotline.fields import field_label
 from hotline.i18n import _
 from hotline.referrals.models import CallReview, Destination, FollowUp, FollowUpStatus, Referral
 from hotline.roster.models import Line
@@ -62,7 +63,7 @@ def _parse_day(value: str, field_name: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput(_("%(field)s is not a date (use YYYY-MM-DD).", field=field_name),
+        raise InvalidInput(_("%(field)s is not a date (use YYYY-MM-DD).", field=field_label(field_name)),
                            field=field_name) from None
 
 
@@ -96,7 +97,8 @@ def parse_month(value: str | None, *, today: date) -> tuple[date, date]:
         try:
             first = datetime.strptime(value.strip(), "%Y-%m").date()
         except ValueError:
-            raise InvalidInput(_("%(field)s is not a month (use YYYY-MM).", field="month"), field="month") from None
+            raise InvalidInput(_("%(field)s is not a month (use YYYY-MM).", field=field_label("month")),
+                               field="month") from None
     if first > today:
         raise InvalidInput(_("That month has not started yet."), field="month")
     if first.year < today.year - 5:

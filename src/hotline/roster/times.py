@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hotline.errors import InvalidInput
+from hotline.fields import field_label
 from hotline.i18n import _
 from hotline.roster.models import Line
 
@@ -25,14 +26,15 @@ def parse_time(value: str, *, field: str) -> time:
 
 
 def _bad_time(field: str) -> time:
-    raise InvalidInput(_("%(field)s must be a time such as 08:00.", field=field), field=field)
+    raise InvalidInput(_("%(field)s must be a time such as 08:00.", field=field_label(field)), field=field)
 
 
 def parse_day(value: str, *, field: str = "date") -> date:
     try:
         return date.fromisoformat((value or "").strip())
     except ValueError:
-        raise InvalidInput(_("%(field)s must be a date such as 2026-11-23.", field=field), field=field) from None
+        raise InvalidInput(_("%(field)s must be a date such as 2026-11-23.", field=field_label(field)),
+                           field=field) from None
 
 
 def line_zone(line: Line) -> ZoneInfo:

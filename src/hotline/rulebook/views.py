@@ -18,6 +18,7 @@ from hotline.i18n import _
 from hotline.pages import client_address, flash, go_to, render
 from hotline.rulebook import service
 from hotline.rulebook.models import TriageOut, TriageRequest
+from hotline.rulebook.wording import TEMPLATE_GLOBALS  # noqa: F401 - installed by hotline.routes
 from hotline.triage import answer_rules
 
 pages = APIRouter()

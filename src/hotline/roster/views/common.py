@@ -11,6 +11,7 @@ from fastapi import Form
 from fastapi.responses import RedirectResponse
 
 from hotline.errors import InvalidInput
+from hotline.fields import field_label
 from hotline.i18n import _, get_locale
 from hotline.roster import times
 from hotline.roster.models import SHIFT_ROLE_LABELS, SWAP_STATUS_LABELS, Line
@@ -55,9 +56,9 @@ def whole_number(value: str, field: str, low: int = 0, high: int = 10_000) -> in
     try:
         number = int((value or "").strip())
     except ValueError:
-        raise InvalidInput(_("%(field)s must be a whole number.", field=field), field=field) from None
+        raise InvalidInput(_("%(field)s must be a whole number.", field=field_label(field)), field=field) from None
     if not low <= number <= high:
-        raise InvalidInput(_("%(field)s is out of range.", field=field), field=field)
+        raise InvalidInput(_("%(field)s is out of range.", field=field_label(field)), field=field)
     return number
 
 
@@ -65,6 +66,6 @@ def decimal(value: str, field: str) -> float:
     try:
         return float((value or "").strip())
     except ValueError:
-        raise InvalidInput(_("%(field)s must be a number.", field=field), field=field) from None
+        raise InvalidInput(_("%(field)s must be a number.", field=field_label(field)), field=field) from None
 
 
