@@ -14,6 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -92,6 +94,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
+        gate = getattr(request.state, "gate", None)
+        if gate is not None:  # a route that checks the login on its own thread (require_on_route_thread)
+            def check():
+                with Session(request.app.state.engine) as session:
+                    gate(session)
+
+            try:
+                await run_in_threadpool(check)
+            except HotlineError as refused:
+                return await hotline_error(request, refused)
         errors = exc.errors()
         message = describe_validation_errors(errors)
         return error_response(request, 422, message)
