@@ -452,6 +452,7 @@ def api_save_call(request: Request, session: SessionDep, gate: CallWorkOnRouteTh
                                       changes=changes, rules=request.app.state.rules.current)
     # Made into JSON here, on the route's thread: returned as a model, FastAPI would serialise it on another
     # hop while this request's connection stays checked out, and under a burst those waits hold the pool.
+    call = service.whole_call(session=session, call=call)
     return JSONResponse(_public(request, session, call).model_dump(mode="json"))
 
 
