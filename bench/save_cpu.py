@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import json
 import os
 import pstats
 import re
@@ -35,9 +36,9 @@ PASSWORD = "bench password 1"
 SENTENCE = "来电者说最近总是失眠，担心隔离中的父母，白天上班也集中不了注意力。"
 
 
-async def asgi_post(app, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+async def asgi_post(app, path: str, headers: dict[str, str], body: bytes, method: str = "POST") -> tuple[int, bytes]:
     """One request straight into the app: what uvicorn would hand it, minus the socket."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
              "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
              "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
              "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {}}
@@ -76,7 +77,8 @@ async def main_async(args, url: str) -> int:
     metadata.create_all(engine)
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # login is not measured
     with Session(engine) as session:
-        accounts.create_user(session=session, username="counsellor", password=PASSWORD, roles=["counsellor"])
+        user = accounts.create_user(session=session, username="counsellor", password=PASSWORD, roles=["counsellor"])
+        bearer = accounts.issue_token(session=session, user=user)
     settings = Settings(database_url=url, secret_key="bench-secret-key-" + "x" * 32,
                         secret_key_file=Path(tempfile.gettempdir()) / "bench-secret", json_logs=True)
     app = create_app(settings, engine)
@@ -97,6 +99,15 @@ async def main_async(args, url: str) -> int:
         async def save() -> None:
             nonlocal version, notes
             notes = (notes + SENTENCE)[-4000:]
+            if args.api:  # the JSON API's autosave with an integration's token
+                body = json.dumps({"version": version, "notes": notes}).encode()
+                status, _body = await asgi_post(app, path.removesuffix("/save").replace("/calls", "/api/v1/calls"), {
+                    "host": "127.0.0.1:8000", "authorization": f"Bearer {bearer}",
+                    "content-type": "application/json", "content-length": str(len(body))}, body, "PATCH")
+                if status != 200:
+                    raise RuntimeError(f"save answered {status}")
+                version += 1
+                return
             body, content_type = multipart({"form": "call", "version": str(version), "notes": notes,
                                             "summary": ""})
             status, _body = await asgi_post(app, path, {
@@ -141,6 +152,7 @@ def main() -> int:
     parser.add_argument("--saves", type=int, default=100)
     parser.add_argument("--warm", type=int, default=50)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--api", action="store_true", help="save through PATCH /api/v1/calls/{id} with a token")
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
     args = parser.parse_args()
     os.environ.update(encryption_keys())

@@ -16,6 +16,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -29,6 +31,7 @@ from hotline.encryption import keys
 from hotline.errors import HotlineError, NotAuthenticated, TotpRequired, describe_validation_errors
 from hotline.i18n import _
 from hotline.logs import RequestLogMiddleware, note_route
+from hotline.overload import RETRY_AFTER_SECONDS, InFlightLimitMiddleware
 from hotline.pages import flash, install_template_helpers, is_htmx, render
 from hotline.resources import STATIC
 from hotline.routes import include_routes, template_helpers
@@ -95,6 +98,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
+        gate = getattr(request.state, "gate", None)
+        if gate is not None:  # a route that checks the login on its own thread (require_on_route_thread)
+            def check():
+                with Session(request.app.state.engine) as session:
+                    gate(session)
+
+            try:
+                await run_in_threadpool(check)
+            except HotlineError as refused:
+                return await hotline_error(request, refused)
         errors = exc.errors()
         message = describe_validation_errors(errors)
         return error_response(request, 422, message)
@@ -140,9 +153,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def pool_exhausted(request: Request, exc: PoolTimeout):
         # Every connection of this worker is busy: say so and when to retry, rather than a 500.
         log.warning("database pool exhausted on %s %s", request.method, request.url.path)
-        return error_response(request, 503, _("The console is very busy right now. Nothing was lost; "
-                                               "please try again in a few seconds."),
-                              headers={"Retry-After": "2"})
+        return busy_response(request)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception):
@@ -150,6 +161,17 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
         return error_response(request, 500, _("Something went wrong on our side. What you entered is kept; "
                                                "please try again, and tell an administrator if it goes on."))
+
+
+def busy_response(request: Request):
+    return error_response(request, 503, _("The console is very busy right now. Nothing was lost; "
+                                          "please try again in a few seconds."),
+                          headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+async def refuse_when_busy(scope, receive, send) -> None:
+    """The translated 503 for a request past the in-flight bound (LocaleMiddleware stands outside it)."""
+    await busy_response(Request(scope, receive))(scope, receive, send)
 
 
 def _disk_full(exc: DBAPIError) -> bool:
@@ -371,7 +393,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     app.mount("/static", GZipMiddleware(StaticFiles(directory=str(STATIC)), minimum_size=1000), name="static")
 
     # Added innermost first: session, CSRF, then the body size limit (outside everything that reads a body),
-    # language (so a refusal is translated) and security headers (so a refusal carries them too).
+    # the bound on requests in flight, language (so a refusal is translated) and security headers (so a
+    # refusal carries them too).
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key,
@@ -383,6 +406,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     app.add_middleware(CSRFMiddleware, secret=secret_key, refuse=refuse_forged_write,
                        always_protect=frozenset({"/login"}), secure_cookie=settings.secure_cookies)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Outside everything that reads the cookie or the body, so a refusal costs next to nothing.
+    app.add_middleware(InFlightLimitMiddleware, limit=settings.max_in_flight, refuse=refuse_when_busy)
     app.add_middleware(LocaleMiddleware, default_locale=settings.default_locale)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestLogMiddleware)

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     # a short request. After a database restart the first request on a dead connection gets the 503
     # (the autosave retries) and the whole pool is renewed. On, for a network that drops idle connections.
     pool_pre_ping: bool = False
+    # Requests one worker takes on at once (live-update streams, health checks and static files not counted).
+    # The next is answered at once with a 503 and Retry-After, which the call screen and API clients retry,
+    # rather than queued behind work that would take longer than anyone waits (issue #22).
+    max_in_flight: int = Field(default=100, ge=1, le=10_000)
     # A live-update stream ends after this long and the browser opens a new one: the login is checked
     # again, and reconnecting browsers spread over the workers.
     live_stream_seconds: float = Field(default=600.0, gt=0, le=24 * 3600)

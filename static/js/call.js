@@ -12,6 +12,22 @@
   var sentNotes = null;
   var confirmedNotes = notes.value; // what the server holds, as far as this screen knows
   var handedOver = false;
+  // Retries back off. After each failed save the next automatic one waits twice as long (1, 2, 4 … 30 s),
+  // or as long as the server's Retry-After asks if that is longer, plus up to half again at random: screens
+  // refused together (a busy or restarted server, the network coming back) must not all return together.
+  // Until then typing is kept on the device, not sent; the retry carries the latest text.
+  var failures = 0;
+  var retryAt = Date.now() + 5000;
+  var sending = false; // a save asked for by this script, not by a keystroke
+  function backOff(retryAfterSeconds) {
+    failures += 1;
+    var wait = Math.max(Math.min(30000, 500 * Math.pow(2, failures)), (retryAfterSeconds || 0) * 1000);
+    retryAt = Date.now() + wait * (1 + Math.random() / 2);
+  }
+  function retryAfter(xhr) {
+    var seconds = parseInt(xhr && xhr.getResponseHeader("Retry-After"), 10);
+    return isNaN(seconds) ? 0 : Math.min(seconds, 300);
+  }
 
   function version() { return Number(document.getElementById("version").value); }
   function setVersion(value) {
@@ -71,7 +87,12 @@
     } catch (e) { /* storage full or disabled: the server copy is all we have */ }
   }
   function forget() { try { window.localStorage.removeItem(key); } catch (e) { /* ignore */ } }
-  function save() { if (handedOver) return; pending = true; window.htmx.trigger(form, "retry"); }
+  function save() {
+    if (handedOver) return;
+    pending = true;
+    sending = true;
+    try { window.htmx.trigger(form, "retry"); } finally { sending = false; }
+  }
   // HTMX wires the form up when the document is parsed, after this script has run: an event sent before
   // that is lost, and the restored text would wait for the next retry while the status said "saving now".
   function afterHtmx(fn) {
@@ -132,17 +153,28 @@
   }
 
   var sentFields = null;
-  form.addEventListener("input", function () { pending = true; keepLocally(); });
-  form.addEventListener("change", function () { pending = true; keepLocally(); });
+  function typed() {
+    pending = true;
+    keepLocally();
+    // Typing sends its own save a second after it stops; the safety-net retry is not for that.
+    if (!failures) retryAt = Math.max(retryAt, Date.now() + 5000);
+  }
+  form.addEventListener("input", typed);
+  form.addEventListener("change", typed);
+  form.addEventListener("htmx:confirm", function (event) {
+    if (failures && !sending && Date.now() < retryAt) event.preventDefault();  // backing off: kept, sent later
+  });
   form.addEventListener("htmx:configRequest", function () {
     sentNotes = notes.value;
     sentFields = JSON.stringify(fieldValues());
+    retryAt = Math.max(retryAt, Date.now() + 5000); // the safety-net retry below comes no sooner than this
     status(screen.dataset.savingText, "pending");
   });
   form.addEventListener("htmx:afterRequest", function (event) {
     if (!event.detail.successful) {
       // Refused, not lost: say so rather than leave "saving…" beside the conflict box or the message.
       var code = event.detail.xhr && event.detail.xhr.status;
+      if (code) backOff(retryAfter(event.detail.xhr)); // no status: a network error, counted by sendError
       if (!handedOver && code) {
         status(code === 409 ? screen.dataset.conflictText
           : code >= 500 ? screen.dataset.unavailableText : screen.dataset.notSavedText, "offline");
@@ -150,6 +182,7 @@
       return;
     }
     confirmedNotes = sentNotes;
+    failures = 0;
     var copy = localCopy();
     if (copy && copy.notes === sentNotes && (!copy.fields || JSON.stringify(copy.fields) === sentFields)) {
       forget();
@@ -162,9 +195,14 @@
   });
   form.addEventListener("htmx:sendError", function () {
     pending = true;
+    backOff(0);
     status(screen.dataset.offlineText, "offline");
   });
-  window.addEventListener("online", function () { if (pending) save(); });
+  // The network is back, likely for every screen in the room at once: each sends within 2 s, at random.
+  window.addEventListener("online", function () {
+    failures = 0;
+    retryAt = Date.now() + Math.random() * 2000;
+  });
   // The idle timeout is about to log out: keep a local copy and send what is unsaved, then let it go on.
   document.addEventListener("hotline:before-idle-logout", function (event) {
     if (handedOver || (!pending && !localCopy())) return;  // after a hand-over nothing is sent; the copy stays
@@ -174,8 +212,10 @@
       save();
     }));
   });
-  // Retry what is unsent, except while the counsellor chooses between two texts.
-  window.setInterval(function () { if (pending && navigator.onLine && !inConflict()) save(); }, 5000);
+  // Retry what is unsent when its time comes, except while the counsellor chooses between two texts.
+  window.setInterval(function () {
+    if (pending && navigator.onLine && !inConflict() && Date.now() >= retryAt) save();
+  }, 500);
 
   // Handed over to someone else (the server says so on a refused save or banner refresh): stop saving and
   // retrying, lock the screen, and show what never reached the record so it can be passed on.

@@ -1,10 +1,13 @@
 """Account rules, called directly."""
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
 from hotline.accounts import service
-from hotline.accounts.models import LoginAttempt, Role
+from hotline.accounts.models import ApiToken, LoginAttempt, Role
+from hotline.database import utcnow
 from hotline.errors import Conflict, InvalidInput, TooManyRequests
 from support import PASSWORD
 
@@ -193,3 +196,24 @@ def test_two_admins_disabling_each_other_at_once_leave_one(engine, session, make
     assert sorted(outcomes.values()) == ["disabled", "refused"]
     session.expire_all()
     assert service._active_admins(session) == 1
+
+
+def test_a_token_s_use_is_recorded_at_most_once_a_minute(session, make_user):
+    user = make_user(username="phone-system")
+    token = service.issue_token(session=session, user=user)
+    first = utcnow()
+
+    def last_used():
+        session.expire_all()
+        return session.exec(select(ApiToken).where(ApiToken.user_id == user.id)).one().last_used_at
+
+    assert last_used() is None
+    assert service.user_for_token(session=session, token=token, now=first).id == user.id
+    assert last_used() == first
+    # Saves every second from an integration do not each write: the minute-old figure stands.
+    for seconds in (1, 30, 59):
+        assert service.user_for_token(session=session, token=token, now=first + timedelta(seconds=seconds))
+    assert last_used() == first
+    later = first + timedelta(seconds=61)
+    assert service.user_for_token(session=session, token=token, now=later).roles == frozenset({Role.counsellor})
+    assert last_used() == later

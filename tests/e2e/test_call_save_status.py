@@ -3,6 +3,7 @@ call waits for the counsellor to settle an edit conflict."""
 
 import json
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -50,3 +51,34 @@ def test_an_edit_conflict_does_not_leave_saving_beside_the_conflict_box(live_ser
     # Settled: the counsellor keeps their text, and the status follows it to "Saved".
     second.click("[data-conflict=keep-mine]")
     expect(status).to_have_text(re.compile(r"^Saved \d\d:\d\d:\d\d$"))
+
+
+def test_a_busy_server_s_retry_after_is_honoured_and_retries_back_off(live_server, new_page):
+    """Refused with 503 and Retry-After (a busy or restarting server), the screen keeps the text, says it is
+    not saved, waits at least as long as it was asked, waits longer after each refusal, then saves."""
+    page = new_page("en-GB")
+    log_in(page, live_server, "counsellor")
+    started_call(page, live_server)
+    sent, refused = [], []
+
+    def busy_twice(route):
+        sent.append(time.monotonic())
+        if len(refused) < 2:
+            route.fulfill(status=503, headers={"Retry-After": "1", "HX-Retarget": "#flash",
+                                               "HX-Reswap": "innerHTML"}, body="<p>Very busy.</p>")
+            refused.append(time.monotonic())
+        else:
+            route.continue_()
+
+    page.route("**/save", busy_twice)
+    page.click("#notes")
+    page.keyboard.type("Sent while the console was busy.", delay=2)
+    expect(page.locator("#save-status")).to_have_class(re.compile(r"\boffline\b"))
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d\d:\d\d:\d\d$"), timeout=15000)
+    assert len(sent) == 3 and len(refused) == 2
+    first_wait, second_wait = sent[1] - refused[0], sent[2] - refused[1]
+    assert first_wait >= 0.95, f"retried {first_wait:.2f} s after a Retry-After of 1 s"
+    assert second_wait >= 1.9 and second_wait > first_wait, (first_wait, second_wait)  # backing off
+    page.unroute("**/save")
+    page.reload()
+    expect(page.locator("#notes")).to_have_value("Sent while the console was busy.")

@@ -124,7 +124,11 @@ def require_on_route_thread(*roles: Role):
     async def gate(request: Request) -> Gate:
         if request.headers.get("authorization") is None and not isinstance(request.session.get(SESSION_USER), int):
             _admit(request, None, roles)
-        return lambda session: _admit(request, _user_from_request(request, session), roles)
+        check = lambda session: _admit(request, _user_from_request(request, session), roles)  # noqa: E731
+        # A body FastAPI refuses before the route runs is answered only after this check (app.py), so someone
+        # without the role hears 401/403, as from any other guard, and not what was wrong with the body.
+        request.state.gate = check
+        return check
 
     gate.roles = roles
     return gate
@@ -145,6 +149,7 @@ CallWork = Annotated[User, Depends(require(Role.counsellor, Role.supervisor))]  
 # The same permission for the autosave, checked on the route's own thread (see require_on_route_thread).
 CallWorkOnRouteThread = Annotated[Gate, Depends(require_on_route_thread(Role.counsellor, Role.supervisor))]
 Supervision = Annotated[User, Depends(require(Role.supervisor))]  # read others' calls, work the referral queue
+SupervisionOnRouteThread = Annotated[Gate, Depends(require_on_route_thread(Role.supervisor))]  # the queue's poll
 RosterEdit = Annotated[User, Depends(require(Role.coordinator))]  # edit shifts, assign, publish rosters
 RosterRead = Annotated[User, Depends(require(Role.counsellor, Role.coordinator, Role.supervisor))]  # own shifts
 StaffingWatch = Annotated[User, Depends(require(Role.coordinator, Role.supervisor))]  # who is on, staffing

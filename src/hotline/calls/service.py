@@ -97,6 +97,13 @@ def load_call(*, session: Session, call_id: int) -> Call:
     return _load(session, call_id)
 
 
+def whole_call(*, session: Session, call: Call) -> Call:
+    """Every column of a call the save read only in part, in one query: the API answers with the whole
+    record, and read one deferred column at a time that was 17 more round trips per API autosave."""
+    return session.execute(select(Call).where(Call.id == call.id)
+                           .execution_options(populate_existing=True)).scalar_one()
+
+
 def can_read(user: User, call: Call) -> bool:
     return call.counsellor_id == user.id or Role.supervisor in user.roles
 

@@ -424,11 +424,16 @@ _CALL_LINKS = {name: {"operationId": op, "parameters": _CALL_ID,
     ("ListScreenings", "list_screenings"), ("AddScreening", "add_screening"),
     ("ListDistress", "list_distress"), ("AddDistress", "add_distress"))}
 
+
+# The API's call start and autosave, which a phone system sends for every call at once, check the login on
+# the route's own thread, as the call screen's save does (see require_on_route_thread): one thread hop.
 @api.post("/calls", response_model=CallPublic, status_code=201, operation_id="start_call",
           responses={200: {"description": "The call this external id already started (the phone system retried)",
                            "model": CallPublic, "links": _CALL_LINKS},
                      201: {"description": "A new call", "links": _CALL_LINKS}})
-def api_start_call(request: Request, session: SessionDep, user: CallWork, body: CallStart | None = None):
+def api_start_call(request: Request, session: SessionDep, gate: CallWorkOnRouteThread,
+                   body: CallStart | None = None):
+    user = gate(session)
     body = body or CallStart()
     line = body.line if body.line is not None else on_now.line_on_shift(session=session, user=user)
     call, created = service.start_call(session=session, counsellor=user, line=line, seat=body.seat,
@@ -455,11 +460,16 @@ def api_get_call(request: Request, session: SessionDep, user: CallWork, call_id:
 
 
 @api.patch("/calls/{call_id}", response_model=CallPublic, operation_id="save_call")
-def api_save_call(request: Request, session: SessionDep, user: CallWork, call_id: int, body: CallSave):
+def api_save_call(request: Request, session: SessionDep, gate: CallWorkOnRouteThread, call_id: int,
+                  body: CallSave):
+    user = gate(session)
     changes = CallUpdate.model_validate(body.model_dump(exclude={"version"}, exclude_unset=True))
     call, _result = flows.save_call(session=session, user=user, call_id=call_id, version=body.version,
                                       changes=changes, rules=request.app.state.rules.current)
-    return _public(request, session, call)
+    # Made into JSON here, on the route's thread: returned as a model, FastAPI would serialise it on another
+    # hop while this request's connection stays checked out, and under a burst those waits hold the pool.
+    call = service.whole_call(session=session, call=call)
+    return JSONResponse(_public(request, session, call).model_dump(mode="json"))
 
 
 @api.post("/calls/{call_id}/hand-over", response_model=CallPublic, operation_id="hand_over_call")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from hotline.accounts import service as accounts
-from hotline.accounts.guards import AdminUser, CallWork, Supervision
+from hotline.accounts.guards import AdminUser, CallWork, Supervision, SupervisionOnRouteThread
 from hotline.accounts.models import Role
 from hotline.deps import SessionDep
 from hotline.errors import InvalidInput
@@ -55,12 +55,13 @@ def _filters(level: str, status: str, mine: str, overdue: str) -> service.QueueF
 def queue_page(
     request: Request,
     session: SessionDep,
-    user: Supervision,
+    gate: SupervisionOnRouteThread,  # every open queue page polls this every 3 s: one thread hop, not two
     level: Annotated[str, Query(max_length=16)] = "",
     status: Annotated[str, Query(max_length=16)] = "open",
     mine: Annotated[str, Query(max_length=3)] = "",
     overdue: Annotated[str, Query(max_length=3)] = "",
 ):
+    user = gate(session)
     filters = _filters(level, status, mine, overdue)
     rows = service.queue_rows(session=session, referrals=service.queue(
         session=session, user=user, filters=filters, limit=QUEUE_PAGE_ROWS), brief=True)
