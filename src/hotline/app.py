@@ -40,6 +40,7 @@ from hotline.rulebook.service import ActiveRules
 log = logging.getLogger("hotline")
 
 SESSION_COOKIE = "hotline_session"
+DATABASE_AWAY_RETRY_SECONDS = 5  # Retry-After when the database cannot be reached
 
 
 def wants_json(request: Request) -> bool:
@@ -142,7 +143,10 @@ def install_error_handlers(app: FastAPI) -> None:
                       request.url.path)
             return error_response(request, 503, _(
                 "The database cannot be reached just now. Nothing you typed is lost: this page keeps it and "
-                "sends it when the database is back. Try again in a minute."), headers={"Retry-After": "30"})
+                "sends it when the database is back. Try again in a minute."),
+                # The call screen honours Retry-After: a short one, so a note reaches the database within seconds
+                # of its return; refusing is cheap, so the retries cost the server little.
+                headers={"Retry-After": str(DATABASE_AWAY_RETRY_SECONDS)})
         return await server_error(request, exc)
 
     @app.exception_handler(OverflowError)

@@ -134,7 +134,8 @@ def test_database_away_mid_call_keeps_the_note_in_the_browser(logged_server, new
         expect(page.locator("#flash")).to_contain_text("暂时无法连接数据库", timeout=20_000)
         stored = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('hotline:call:')).length")
         assert stored == 1
-    # Back again: the page sends the kept text by itself, no reload, no restart.
+    # Back again: the page sends the kept text by itself, no reload, no restart: at its next retry, when the
+    # server's Retry-After for a database away (5 s) has passed.
     expect(page.locator("#save-status")).to_have_class(re.compile(r"\bok\b"), timeout=15_000)
     page.goto(call_url)
     assert page.input_value("#notes") == text
