@@ -7,9 +7,16 @@ page's fallback polling does. Then the same write, and only that write, against 
 on the same database (bench/floor_app.py): the floor. Both are run paced (every second) and flat out
 (a fixed number of clients saving back to back) to find capacity.
 
+Then, against both: a burst (--burst counsellors saving at the same instant, three rounds a second apart:
+a retry after a network blip or a restart, a shift change); and the JSON API, as a phone system
+integration uses it with one token: every call started at once (POST /api/v1/calls, refusals retried
+after Retry-After with jitter), then each call PATCHed every second. Against ours only: overload, every
+counsellor together offering twice the flat-out capacity just measured; what is saved per second is the
+goodput. Clients give up after 10 s.
+
 Scenarios: SQLite with 1 worker, and PostgreSQL with 1 and 2 workers (when --pg is given). Prints
-requests/s, p50/p95/p99 and errors per endpoint, and our p99 and capacity as a ratio of the floor's.
-Bounded in time and count; talks only to 127.0.0.1.
+requests/s, p50/p95/p99 and errors per endpoint, and our p99, capacity and CPU per save as a ratio of the
+floor's. Bounded in time and count; talks only to 127.0.0.1.
 
     python bench/load.py                                          # SQLite only, defaults below
     python bench/load.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/test --counsellors 200
@@ -19,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -37,6 +46,10 @@ BENCH = Path(__file__).resolve().parent
 PASSWORD = "bench password 1"
 SENTENCE = "来电者说最近总是失眠，担心隔离中的父母，白天上班也集中不了注意力。"
 SAVE, QUEUE, STREAM = "POST /calls/{id}/save", "GET /referrals (3 s poll)", "SSE /live/queue"
+API_SAVE, API_START = "PATCH /api/v1/calls/{id}", "POST /api/v1/calls"
+# Clients give up after this long, as the issue measured (an integration's HTTP client, a proxy's timeout).
+CLIENT_TIMEOUT = 10
+INTEGRATION = "integration"
 
 
 class Tally:
@@ -52,8 +65,9 @@ class Tally:
 
 # --- the database ------------------------------------------------------------------------------------
 
-def seed(url: str, env: dict, counsellors: list[str], supervisors: list[str], referrals: int) -> None:
-    """Schema by `hotline db upgrade`, accounts by the accounts service, open referrals by bench/referral_queue."""
+def seed(url: str, env: dict, counsellors: list[str], supervisors: list[str], referrals: int) -> str:
+    """Schema by `hotline db upgrade`, accounts by the accounts service, open referrals by bench/referral_queue.
+    Returns the API token of the integration account (a phone system saving every call's notes)."""
     subprocess.run([sys.executable, "-m", "hotline", "db", "upgrade"], env=env, check=True, capture_output=True)
     from sqlmodel import Session
 
@@ -69,11 +83,14 @@ def seed(url: str, env: dict, counsellors: list[str], supervisors: list[str], re
             service.create_user(session=session, username=name, password=PASSWORD, roles=["counsellor"])
         for name in supervisors:
             service.create_user(session=session, username=name, password=PASSWORD, roles=["supervisor"])
+        robot = service.create_user(session=session, username=INTEGRATION, password=PASSWORD, roles=["counsellor"])
+        token = service.issue_token(session=session, user=robot)
     engine.dispose()
     sys.path.insert(0, str(BENCH))
     from referral_queue import load_rows
 
     load_rows(url, calls=referrals * 3, referrals=referrals)
+    return token
 
 
 # --- CPU spent, read from /proc: steadier than latencies on a shared machine --------------------------
@@ -166,16 +183,78 @@ class Counsellor:
             if found:
                 self.version = int(found.group(1) or found.group(2))
 
-    async def paced(self, tally: Tally, until: float, client=None) -> None:
-        await asyncio.sleep(hash(self.url) % 1000 / 1000)  # people do not type in step
+    async def paced(self, tally: Tally, until: float, client=None, every: float = 1.0) -> None:
+        await asyncio.sleep(hash(self.url) % 1000 / 1000 * every)  # people do not type in step
         while time.monotonic() < until:
             tick = time.monotonic()
             await self.save(tally, client)
-            await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
+            await asyncio.sleep(max(0.0, every - (time.monotonic() - tick)))
 
     async def flat_out(self, tally: Tally, until: float, client=None) -> None:
         while time.monotonic() < until:
             await self.save(tally, client)
+
+
+class ApiCall:
+    """One call saved through the JSON API with the integration's token, on a connection of its own."""
+
+    def __init__(self, host: str, port: int, token: str, external_id: str):
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.external_id, self.id, self.version, self.notes = external_id, 0, 1, ""
+        self.lean = LeanClient(host, port, timeout=CLIENT_TIMEOUT)
+        self.url = external_id  # spreads the paced start over the second, as Counsellor.paced does
+
+    async def begin(self, tally: Tally, give_up: float) -> None:
+        """Start the call, retrying as a phone system would (the same external id: no second call) after
+        Retry-After, or a second, with jitter; every attempt is counted."""
+        while True:
+            began = time.perf_counter()
+            try:
+                response = await self.lean.request("POST", "/api/v1/calls", self.headers,
+                                                   json.dumps({"external_id": self.external_id}).encode())
+            except (OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
+                tally.timed(API_START, began, False, type(exc).__name__)
+                await self.lean.close()
+                wait = 1.0
+            else:
+                tally.timed(API_START, began, response.status in (200, 201), response.status)
+                if response.status in (200, 201):
+                    found = json.loads(response.body)
+                    self.id, self.version = found["id"], found["version"]
+                    return
+                wait = float(response.headers.get("retry-after", 1))
+            if time.monotonic() > give_up:
+                return
+            await asyncio.sleep(wait * (1 + random.random() / 2))
+
+    async def save(self, tally: Tally, client: LeanClient | None = None) -> None:
+        self.notes = (self.notes + SENTENCE)[-4000:]
+        body = json.dumps({"version": self.version, "notes": self.notes}).encode()
+        began = time.perf_counter()
+        try:
+            response = await (client or self.lean).request("PATCH", f"/api/v1/calls/{self.id}", self.headers, body)
+        except (OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
+            tally.timed(API_SAVE, began, False, type(exc).__name__)
+            return
+        tally.timed(API_SAVE, began, response.status == 200, response.status)
+        if response.status in (200, 409):  # 409: an earlier save timed out here but was written
+            self.version = json.loads(response.body)["version"]
+
+    paced = Counsellor.paced
+
+
+async def burst(people, clients=None, rounds: int = 3) -> list[tuple[Tally, float]]:
+    """Every one of `people` saves at the same instant (a retry after a network blip or a restart, a phone
+    system's burst), `rounds` times a second apart: each round's tally and how long its slowest took."""
+    found = []
+    for _round in range(rounds):
+        tally = Tally()
+        began = time.perf_counter()
+        await asyncio.gather(*(p.save(tally, c) for p, c in zip(people, clients or [None] * len(people),
+                                                                 strict=True)))
+        found.append((tally, time.perf_counter() - began))
+        await asyncio.sleep(1)
+    return found
 
 
 async def supervisor(client: httpx.AsyncClient, name: str, tally: Tally, until: float, streams: dict) -> None:
@@ -216,14 +295,16 @@ def client(base: str) -> httpx.AsyncClient:
 
 def lean(logged_in: httpx.AsyncClient) -> LeanClient:
     """A lean client on the same server carrying the cookies a login left in `logged_in`."""
-    return LeanClient(logged_in.base_url.host, logged_in.base_url.port,
+    return LeanClient(logged_in.base_url.host, logged_in.base_url.port, timeout=CLIENT_TIMEOUT,
                       cookies={cookie.name: cookie.value for cookie in logged_in.cookies.jar})
 
 
-async def run_console(base: str, counsellor_names, supervisor_names, seconds: float, flat_clients: int,
-                      flat_seconds: float, meter: CpuMeter):
+async def run_console(base: str, args, counsellor_names, supervisor_names, token: str, meter: CpuMeter) -> dict:
     people = [Counsellor(client(base)) for _ in counsellor_names]
     bosses = [client(base) for _ in supervisor_names]
+    host, port = base_address(base)
+    calls = [ApiCall(host, port, token, f"bench-{i}") for i in range(args.counsellors)]
+    found: dict = {"people": people, "calls": calls}
     try:
         for batch in range(0, len(people), 25):  # log in a few at a time, as a shift starts
             await asyncio.gather(*(p.begin(n) for p, n in zip(people[batch:batch + 25],
@@ -232,48 +313,85 @@ async def run_console(base: str, counsellor_names, supervisor_names, seconds: fl
         for boss in bosses:
             await boss.get("/referrals", headers={"HX-Request": "true"})  # warm
         paced, streams = Tally(), {"open": 0, "events": 0}
-        until = time.monotonic() + seconds
+        until = time.monotonic() + args.seconds
         began, client_cpu = time.monotonic(), time.process_time()
         await asyncio.gather(*(p.paced(paced, until) for p in people),
                              *(supervisor(c, n, paced, until, streams) for c, n in zip(bosses, supervisor_names,
                                                                                     strict=True)))
-        elapsed = time.monotonic() - began
+        found.update(paced=paced, elapsed=time.monotonic() - began, streams=streams)
         streams["client_cpu"] = time.process_time() - client_cpu
-        flat = Tally()
-        until = time.monotonic() + flat_seconds
+        found["flat"], found["flat_elapsed"] = await flat_out(people[:args.flat_clients], args.flat_seconds, meter)
+        found["burst"] = await burst(people[:args.burst])
+        # Twice what the server managed flat out, offered by every counsellor at once: what gets saved?
+        capacity = len(found["flat"].latencies[SAVE]) / found["flat_elapsed"]
+        found["offered"] = 2 * capacity
+        overload = Tally()
+        until = time.monotonic() + args.flat_seconds
         began = time.monotonic()
-        meter.start()
-        await asyncio.gather(*(p.flat_out(flat, until) for p in people[:flat_clients]))
-        meter.stop()
-        return paced, elapsed, streams, flat, time.monotonic() - began, people
+        await asyncio.gather(*(p.paced(overload, until, every=len(people) / (2 * capacity)) for p in people))
+        found["overload"], found["overload_elapsed"] = overload, time.monotonic() - began
+        await asyncio.sleep(1)
+        # The integration: every call started through the API at the same instant, then saved every second.
+        starts = Tally()
+        began = time.perf_counter()
+        await asyncio.gather(*(c.begin(starts, time.monotonic() + 60) for c in calls))
+        found["starts"], found["starts_elapsed"] = starts, time.perf_counter() - began
+        found["started"] = calls = [c for c in calls if c.id]
+        api = Tally()
+        until = time.monotonic() + args.seconds
+        began = time.monotonic()
+        await asyncio.gather(*(c.paced(api, until) for c in calls))
+        found["api"], found["api_elapsed"] = api, time.monotonic() - began
+        return found
     finally:
         for c in [p.client for p in people] + bosses:
             await c.aclose()
         for p in people:
             if p.lean:
                 await p.lean.close()
+        for c in found["calls"]:
+            await c.lean.close()
 
 
-async def run_floor(base: str, people: list[Counsellor], seconds: float, flat_clients: int, flat_seconds: float,
-                    meter: CpuMeter):
+async def flat_out(people, seconds: float, meter: CpuMeter, clients=None) -> tuple[Tally, float]:
+    """`people` saving back to back for `seconds`: capacity, and the server's CPU per save."""
+    flat = Tally()
+    until = time.monotonic() + seconds
+    began = time.monotonic()
+    meter.start()
+    await asyncio.gather(*(p.flat_out(flat, until, c) for p, c in zip(people, clients or [None] * len(people),
+                                                                      strict=True)))
+    meter.stop()
+    return flat, time.monotonic() - began
+
+
+def base_address(base: str) -> tuple[str, int]:
     host, _sep, port = base.removeprefix("http://").partition(":")
-    clients = [LeanClient(host, int(port)) for _ in people]
+    return host, int(port)
+
+
+async def run_floor(base: str, args, people: list[Counsellor], calls: list[ApiCall], meter: CpuMeter) -> dict:
+    host, port = base_address(base)
+    clients = [LeanClient(host, port, timeout=CLIENT_TIMEOUT) for _ in people]
+    api_clients = [LeanClient(host, port, timeout=CLIENT_TIMEOUT) for _ in calls]
+    found: dict = {}
     try:
         paced = Tally()
-        until = time.monotonic() + seconds
+        until = time.monotonic() + args.seconds
         began = time.monotonic()
         await asyncio.gather(*(p.paced(paced, until, c) for p, c in zip(people, clients, strict=True)))
-        elapsed = time.monotonic() - began
-        flat = Tally()
-        until = time.monotonic() + flat_seconds
+        found["paced"], found["elapsed"] = paced, time.monotonic() - began
+        found["flat"], found["flat_elapsed"] = await flat_out(people[:args.flat_clients], args.flat_seconds, meter,
+                                                              clients[:args.flat_clients])
+        found["burst"] = await burst(people[:args.burst], clients[:args.burst])
+        api = Tally()
+        until = time.monotonic() + args.seconds
         began = time.monotonic()
-        meter.start()
-        await asyncio.gather(*(p.flat_out(flat, until, c) for p, c in zip(people[:flat_clients],
-                                                                          clients[:flat_clients], strict=True)))
-        meter.stop()
-        return paced, elapsed, flat, time.monotonic() - began
+        await asyncio.gather(*(c.paced(api, until, lc) for c, lc in zip(calls, api_clients, strict=True)))
+        found["api"], found["api_elapsed"] = api, time.monotonic() - began
+        return found
     finally:
-        for c in clients:
+        for c in clients + api_clients:
             await c.close()
 
 
@@ -285,6 +403,21 @@ def line(name: str, values: list[float], errors: list, seconds: float) -> str:
             f"{percentile(values, .95):>7.1f} {percentile(values, .99):>7.1f} {len(errors):>7}{shown}")
 
 
+def burst_lines(name: str, rounds: list[tuple[Tally, float]], endpoint: str) -> list[str]:
+    shown = []
+    for n, (tally, took) in enumerate(rounds, 1):
+        values, errors = tally.latencies[endpoint], tally.errors[endpoint]
+        server_errors = [e for e in errors if isinstance(e, int) and e >= 500]
+        shown.append(f"  {name:<6} round {n}: {len(values) - len(errors)} of {len(values)} saved, "
+                     f"{len(server_errors)} 5xx {sorted(set(map(str, errors)))}, p50 {percentile(values, .5):.0f} ms, "
+                     f"slowest {1000 * took:.0f} ms")
+    return shown
+
+
+def burst_errors(rounds: list[tuple[Tally, float]]) -> int:
+    return sum(len(tally.errors[SAVE]) for tally, _took in rounds)
+
+
 def scenario(args, kind: str, pg: str | None, workers: int) -> dict:
     counsellor_names = [f"c{i:03d}" for i in range(args.counsellors)]
     supervisor_names = [f"s{i:03d}" for i in range(args.supervisors)]
@@ -293,24 +426,22 @@ def scenario(args, kind: str, pg: str | None, workers: int) -> dict:
         env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_SECRET_KEY_FILE": str(Path(tmp) / "secret"),
                "HOTLINE_LOGIN_MAX_FAILURES_ADDRESS": "100000", "FLOOR_DATABASE_URL": url}
         try:
-            seed(url, env, counsellor_names, supervisor_names, args.referrals)
+            token = seed(url, env, counsellor_names, supervisor_names, args.referrals)
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             with running(hotline_serve(port, "--workers", str(workers)), env, base) as server:
                 ours_cpu = CpuMeter(server.pid)
-                paced, elapsed, streams, flat, flat_elapsed, people = asyncio.run(run_console(
-                    base, counsellor_names, supervisor_names, args.seconds, args.flat_clients, args.flat_seconds,
-                    ours_cpu))
+                ours = asyncio.run(run_console(base, args, counsellor_names, supervisor_names, token, ours_cpu))
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             with running([sys.executable, "-m", "uvicorn", "floor_app:app", "--app-dir", str(BENCH), "--port",
                           str(port), "--workers", str(workers), "--log-level", "warning"], env, base) as server:
                 floor_cpu = CpuMeter(server.pid)
-                floor, floor_elapsed, floor_flat, floor_flat_elapsed = asyncio.run(run_floor(
-                    base, people, args.seconds, args.flat_clients, args.flat_seconds, floor_cpu))
+                floor = asyncio.run(run_floor(base, args, ours["people"], ours["started"], floor_cpu))
         finally:
             drop()
 
+    paced, elapsed, streams, flat = ours["paced"], ours["elapsed"], ours["streams"], ours["flat"]
     print(f"\nload: {kind}, {workers} worker(s), {args.counsellors} counsellors saving every second, "
           f"{args.supervisors} supervisors on the live queue ({args.referrals:,} open referrals), {args.seconds:.0f} s")
     print(f"  {'endpoint':<28} {'requests':>7} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7}")
@@ -321,18 +452,50 @@ def scenario(args, kind: str, pg: str | None, workers: int) -> dict:
     requests = sum(len(v) for v in paced.latencies.values())
     print(f"  the load client's own CPU: {1000 * streams['client_cpu'] / max(1, requests):.2f} ms per request "
           f"({100 * streams['client_cpu'] / elapsed:.0f}% of a core), taken from the same {os.cpu_count()} cores")
-    print(line("floor: the same write", floor.latencies[SAVE], floor.errors[SAVE], floor_elapsed))
+    print(line("floor: the same write", floor["paced"].latencies[SAVE], floor["paced"].errors[SAVE],
+               floor["elapsed"]))
     print(f"  flat out, {args.flat_clients} clients saving back to back for {args.flat_seconds:.0f} s:")
-    print(line("  ours", flat.latencies[SAVE], flat.errors[SAVE], flat_elapsed))
+    print(line("  ours", flat.latencies[SAVE], flat.errors[SAVE], ours["flat_elapsed"]))
     print(f"      {ours_cpu.per_request(len(flat.latencies[SAVE]))}")
-    print(line("  floor", floor_flat.latencies[SAVE], floor_flat.errors[SAVE], floor_flat_elapsed))
-    print(f"      {floor_cpu.per_request(len(floor_flat.latencies[SAVE]))}")
-    ours_p99, floor_p99 = percentile(paced.latencies[SAVE], .99), percentile(floor.latencies[SAVE], .99)
-    capacity = len(flat.latencies[SAVE]) / flat_elapsed
-    floor_capacity = len(floor_flat.latencies[SAVE]) / floor_flat_elapsed
+    print(line("  floor", floor["flat"].latencies[SAVE], floor["flat"].errors[SAVE], floor["flat_elapsed"]))
+    print(f"      {floor_cpu.per_request(len(floor['flat'].latencies[SAVE]))}")
+    print(f"  burst: {min(args.burst, args.counsellors)} counsellors saving at the same instant, 3 rounds a second "
+          f"apart (client gives up after {CLIENT_TIMEOUT} s):")
+    for shown in burst_lines("ours", ours["burst"], SAVE) + burst_lines("floor", floor["burst"], SAVE):
+        print(shown)
+    overload, took = ours["overload"], ours["overload_elapsed"]
+    refused = sum(1 for e in overload.errors[SAVE] if e == 503)
+    saved = len(overload.latencies[SAVE]) - len(overload.errors[SAVE])
+    print(f"  overload: {args.counsellors} counsellors offering {ours['offered']:.0f} saves/s (twice the flat-out "
+          f"capacity) for {took:.0f} s: {len(overload.latencies[SAVE]) / took:.0f}/s sent, {saved / took:.0f}/s saved "
+          f"(goodput {saved / took / (len(flat.latencies[SAVE]) / ours['flat_elapsed']):.2f} of capacity), "
+          f"{refused} refused with 503, other errors {sorted(set(map(str, overload.errors[SAVE])) - {'503'})}, "
+          f"every answer p50 {percentile(overload.latencies[SAVE], .5):.0f} / "
+          f"p99 {percentile(overload.latencies[SAVE], .99):.0f} ms")
+    print(f"  the JSON API with one integration token: {args.counsellors} calls started at the same instant, "
+          "then each saved every second:")
+    print(line(API_START, ours["starts"].latencies[API_START], ours["starts"].errors[API_START],
+               ours["starts_elapsed"]))
+    print(f"      {len(ours['started'])} of {args.counsellors} calls started (retrying refusals) after "
+          f"{ours['starts_elapsed']:.1f} s")
+    print(line(API_SAVE, ours["api"].latencies[API_SAVE], ours["api"].errors[API_SAVE],
+               ours["api_elapsed"]))
+    print(line("floor: the same write", floor["api"].latencies[API_SAVE], floor["api"].errors[API_SAVE],
+               floor["api_elapsed"]))
+    ours_p99, floor_p99 = percentile(paced.latencies[SAVE], .99), percentile(floor["paced"].latencies[SAVE], .99)
+    capacity = len(flat.latencies[SAVE]) / ours["flat_elapsed"]
+    floor_capacity = len(floor["flat"].latencies[SAVE]) / floor["flat_elapsed"]
+    cpu = ours_cpu.used / max(1, len(flat.latencies[SAVE]))
+    floor_cpu_each = floor_cpu.used / max(1, len(floor["flat"].latencies[SAVE]))
+    api_p99 = percentile(ours["api"].latencies[API_SAVE], .99)
+    floor_api_p99 = percentile(floor["api"].latencies[API_SAVE], .99)
     print(f"  ratio to the floor: paced p99 x{ours_p99 / floor_p99:.1f} ({ours_p99:.1f} vs {floor_p99:.1f} ms), "
-          f"capacity {capacity / floor_capacity:.2f} ({capacity:.0f} vs {floor_capacity:.0f} saves/s)")
-    return {"errors": sum(len(v) for v in paced.errors.values()) + sum(len(v) for v in flat.errors.values())}
+          f"API p99 x{api_p99 / floor_api_p99:.1f} ({api_p99:.1f} vs {floor_api_p99:.1f} ms), "
+          f"capacity {capacity / floor_capacity:.2f} ({capacity:.0f} vs {floor_capacity:.0f} saves/s), "
+          f"CPU per save x{cpu / floor_cpu_each:.1f}")
+    return {"errors": sum(len(v) for v in paced.errors.values()) + sum(len(v) for v in flat.errors.values())
+            + burst_errors(ours["burst"]) + len(ours["api"].errors[API_SAVE])
+            + len(ours["starts"].errors[API_START])}
 
 
 def python_speed() -> float:
@@ -352,6 +515,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20, help="paced run, each scenario and the floor")
     parser.add_argument("--flat-clients", type=int, default=16)
     parser.add_argument("--flat-seconds", type=float, default=8)
+    parser.add_argument("--burst", type=int, default=100, help="counsellors saving at the same instant (3 rounds)")
     parser.add_argument("--pg", help="PostgreSQL URL; throwaway schemas are made in it (without it: SQLite only)")
     parser.add_argument("--only", choices=["sqlite", "pg1", "pg2"], action="append",
                         help="run only these scenarios (repeatable)")
@@ -359,9 +523,9 @@ def main() -> int:
     os.environ.update(encryption_keys())  # the seeding here and every server started share one key ring
     if not (1 <= args.counsellors <= 500 and 0 <= args.supervisors <= 50 and 1 <= args.referrals <= 100_000
             and 1 <= args.seconds <= 120 and 1 <= args.flat_clients <= args.counsellors
-            and 1 <= args.flat_seconds <= 60):
+            and 1 <= args.flat_seconds <= 60 and 1 <= args.burst <= args.counsellors):
         parser.error("bounds: counsellors 1..500, supervisors 0..50, referrals 1..100000, seconds 1..120, "
-                     "flat clients 1..counsellors, flat seconds 1..60")
+                     "flat clients 1..counsellors, flat seconds 1..60, burst 1..counsellors")
     plan = [("sqlite", "SQLite", None, 1), ("pg1", "PostgreSQL", args.pg, 1), ("pg2", "PostgreSQL", args.pg, 2)]
     plan = [p for p in plan if (p[2] or p[0] == "sqlite") and (not args.only or p[0] in args.only)]
     speed_before = python_speed()

@@ -234,9 +234,11 @@ def _save_call(request: Request, session, gate: Gate, call_id: int, form):
     if not is_htmx(request):
         return RedirectResponse(f"/calls/{call.id}", status_code=303)
     tz = request.app.state.settings.tz
-    return render(request, "calls/_saved.html", {
+    response = render(request, "calls/_saved.html", {
         **banner_context(request, session, call), "saved_at": datetime.now(tz).strftime("%H:%M:%S"),
     })
+    session.close()  # the answer is rendered: the connection goes back now, not after another thread hop
+    return response
 
 
 @pages.post("/calls/{call_id}/override")
@@ -469,7 +471,9 @@ def api_save_call(request: Request, session: SessionDep, gate: CallWorkOnRouteTh
     # Made into JSON here, on the route's thread: returned as a model, FastAPI would serialise it on another
     # hop while this request's connection stays checked out, and under a burst those waits hold the pool.
     call = service.whole_call(session=session, call=call)
-    return JSONResponse(_public(request, session, call).model_dump(mode="json"))
+    response = JSONResponse(_public(request, session, call).model_dump(mode="json"))
+    session.close()  # the answer is made: the connection goes back now, not after another thread hop
+    return response
 
 
 @api.post("/calls/{call_id}/hand-over", response_model=CallPublic, operation_id="hand_over_call")

@@ -67,10 +67,12 @@ def queue_page(
         session=session, user=user, filters=filters, limit=QUEUE_PAGE_ROWS), brief=True)
     matching = service.queue_count(session=session, user=user, filters=filters) \
         if len(rows) == QUEUE_PAGE_ROWS else len(rows)
-    return render(request, "referrals/queue.html", {
+    response = render(request, "referrals/queue.html", {
         "rows": rows, "filters": filters, "statuses": list(ReferralStatus), "matching": matching,
         "imminent_waiting": service.imminent_waiting(session=session),
     }, block="rows")
+    session.close()  # the answer is rendered: the connection goes back now, not after another thread hop
+    return response
 
 
 @pages.get("/referrals/{referral_id}")
