@@ -46,10 +46,10 @@ DRAFT_NOTE = ("梦见自己跳楼。不敢跳楼，怕疼。以前吃过安眠�
 
 COURT_ORDER = "法院调取令 2026-17 号"
 
-# English a Chinese page may show: product and format names, the scales' own names, units.
+# English a Chinese page may show: product and format names, the scales' and data sets' own names (SOS-1K), units.
 ALLOWED_WORDS = {
     "hotline", "htmx", "csv", "ics", "ical", "xlsx", "json", "api", "openapi", "totp", "url", "id", "ip", "sse",
-    "phq-9", "gad-7", "c-ssrs", "k6", "phq", "gad", "who", "iso", "utc", "gmt", "pdf", "sqlite", "postgresql",
+    "phq-9", "gad-7", "c-ssrs", "sos-1k", "k6", "phq", "gad", "who", "iso", "utc", "gmt", "pdf", "sqlite", "postgresql",
     "yyyy-mm-dd", "yyyy-mm", "hh", "mm", "min", "ms", "kb", "mb", "am", "pm", "ok", "sms", "dd", "phq-4", "toml",
     "erlang", "icalendar", "alt", "shift", "ctrl", "enter", "esc",  # a method's name, keys on the keyboard
 }
