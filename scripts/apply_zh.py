@@ -1,9 +1,10 @@
 """Fill the zh_CN catalog from translations kept elsewhere: `python scripts/apply_zh.py SOURCE...`.
 
 A SOURCE is either a Python file defining `ZH = {"English msgid": "中文", ...}` (plural entries take a
-tuple of forms) or another messages.po, whose translated entries are copied (used when merging branches
-that each translated their own strings). Run `scripts/messages.py` first so the catalog has every msgid.
-Prints what zh_CN still lacks.
+tuple of forms; an entry with a message context is keyed `("context", "English msgid")`, as the rule
+file's sentences are under "rules" and "rule role") or another messages.po, whose translated entries are
+copied with their context (used when merging branches that each translated their own strings).
+Run `scripts/messages.py` first so the catalog has every msgid. Prints what zh_CN still lacks.
 """
 
 from __future__ import annotations
@@ -22,11 +23,16 @@ def _key(msgid) -> str:
     return msgid if isinstance(msgid, str) else msgid[0]
 
 
+def _entry(message) -> str | tuple[str, str]:
+    """A message's key in the translations: its msgid, or (context, msgid) when it has a context."""
+    return (message.context, _key(message.id)) if message.context else _key(message.id)
+
+
 def load(source: Path) -> dict:
     if source.suffix == ".po":
         with source.open("rb") as handle:
             other = read_po(handle, locale="zh_CN")
-        return {_key(m.id): m.string for m in other
+        return {_entry(m): m.string for m in other
                 if m.id and m.string and "fuzzy" not in m.flags
                 and (isinstance(m.string, str) or all(m.string))}
     return dict(runpy.run_path(str(source))["ZH"])
@@ -41,7 +47,7 @@ def main(sources: list[str]) -> int:
     for message in catalog:
         if not message.id:
             continue
-        text = translations.get(_key(message.id))
+        text = translations.get(_entry(message))
         if text is None:
             continue
         if isinstance(message.id, tuple) and isinstance(text, str):
@@ -50,7 +56,7 @@ def main(sources: list[str]) -> int:
         message.flags.discard("fuzzy")
     with CATALOG.open("wb") as handle:
         write_po(handle, catalog, width=110, omit_header=False)
-    missing = [_key(m.id) for m in catalog if m.id and (
+    missing = [_entry(m) for m in catalog if m.id and (
         not m.string or (isinstance(m.string, tuple) and not all(m.string)) or "fuzzy" in m.flags)]
     for msgid in missing:
         print("zh_CN lacks:", msgid)

@@ -1,8 +1,11 @@
 """Keep the catalogs in step with the code: `make messages`.
 
-Extracts every marked string into locales/messages.pot, merges it into the zh_CN and en catalogs,
-fills the English catalog from the English source strings, makes the zh_Hant catalog from zh_CN (OpenCC),
-and lists what zh_CN still lacks.
+Extracts every marked string into locales/messages.pot and adds the sentences of the shipped rule file
+(src/hotline/triage/rules.toml): its name and the reasons of its rules, combinations, concepts, buffer and
+answers under the message context "rules", the part each concept fills under "rule role", as
+hotline.rulebook.wording reads them back. Merges the template into the zh_CN and en catalogs, fills the
+English catalog from the English source strings, makes the zh_Hant catalog from zh_CN (OpenCC), and lists
+what zh_CN still lacks.
 Translations themselves are written by people, in locales/zh_CN/LC_MESSAGES/messages.po.
 """
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 POT = ROOT / "locales" / "messages.pot"
 LOCALES = ("zh_CN", "en")
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+RULES = ROOT / "src" / "hotline" / "triage" / "rules.toml"
+# The contexts hotline.rulebook.wording reads them back under (rule_text, role_label).
+RULES_CONTEXT, ROLE_CONTEXT = "rules", "rule role"
+RULE_TABLES = ("rule", "pattern", "term", "buffer", "answer")  # modifiers' reasons are never shown
+RULE_TEXTS = ("why", "older_why", "unknown_recency_why", "recent_why")
 
 
 def po_path(locale: str) -> Path:
@@ -45,6 +54,29 @@ def write_traditional() -> None:
         write_po(handle, catalog, width=110, omit_header=False)
 
 
+def rule_file_messages() -> list[tuple[str, str]]:
+    """(context, text) for every sentence of the shipped rule file a person reads: its name, the reasons of
+    its rules, combinations, concepts, buffer and answers, and the part each concept fills (its role).
+    The triage library stays free of the app's i18n: the rules pages, the risk banner and the referrals
+    translate these at render time; a rule file uploaded later reads as its author wrote it."""
+    data = tomllib.loads(RULES.read_text(encoding="utf-8"))
+    found = [(RULES_CONTEXT, data.get("meta", {}).get("name", ""))]
+    for table in RULE_TABLES:
+        for item in data.get(table, ()):
+            found += [(RULES_CONTEXT, item.get(key, "")) for key in RULE_TEXTS]
+            found.append((ROLE_CONTEXT, item.get("role", "")))
+    return [(context, text) for context, text in found if text]
+
+
+def add_rule_file_messages() -> None:
+    with POT.open("rb") as handle:
+        template = read_po(handle)
+    for context, text in rule_file_messages():
+        template.add(text, context=context, auto_comments=["src/hotline/triage/rules.toml"])
+    with POT.open("wb") as handle:
+        write_po(handle, template, width=76, omit_header=True, sort_output=True)  # as pybabel extract writes it
+
+
 def main() -> int:
     pybabel = str(Path(sys.executable).with_name("pybabel"))
     subprocess.run(
@@ -52,6 +84,7 @@ def main() -> int:
          "--omit-header", "--sort-output", "-o", str(POT), "."],
         cwd=ROOT, check=True, capture_output=True,
     )
+    add_rule_file_messages()
     for locale in LOCALES:
         path = po_path(locale)
         if not path.exists():

@@ -3,6 +3,7 @@ whole-roster iCalendar file parsed back by the `icalendar` library, and the CLI 
 
 import csv
 import io
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from hotline.accounts.models import Role
 from hotline.cli import app as cli
 from hotline.database import make_engine
 from hotline.errors import InvalidInput
+from hotline.i18n import LOCALE_COOKIE
 from hotline.roster import export, staff_import
 from hotline.roster.assigning import assign
 from hotline.roster.lines import generate_shifts
@@ -102,7 +104,32 @@ def test_the_import_page_previews_then_imports_only_on_confirm(client, session, 
     session.expire_all()
     assert accounts.find_user(session=session, username="c.new") is not None
     bad = post_form(client, "/roster/import", {"content": "no,header\n"})
-    assert bad.status_code == 422 and "missing: display_name, username" in bad.text
+    assert bad.status_code == 422 and "missing: username, display name" in bad.text
+
+
+@pytest.mark.parametrize(("locale", "headers", "missing"), [
+    ("en", ["username", "display name", "extension", "skills", "languages", "availability"], "username, display name"),
+    ("zh_CN", ["用户名", "姓名", "分机号", "技能", "语言", "可值班时间"], "缺少：用户名, 姓名"),
+    ("zh_Hant", ["使用者名稱", "姓名", "分機號", "技能", "語言", "可值班時間"], "缺少：使用者名稱, 姓名"),
+])
+def test_the_import_page_names_the_columns_in_the_readers_language_and_a_file_with_them_imports(
+        client, session, logged_in, locale, headers, missing):
+    logged_in(Role.coordinator)
+    client.cookies.set(LOCALE_COOKIE, locale)
+    page = client.get("/roster/import").text
+    help_text = page.split('data-testid="import-columns">', 1)[1].split("</p>", 1)[0]
+    shown = re.findall(r"<code>(.*?)</code>", help_text)
+    assert shown[:6] == headers  # then the two required ones, then the other language's headers
+    english = ["username", "display_name", "extension", "skills", "languages", "availability"]
+    chinese = ["用户名", "姓名", "分机号", "技能", "语言", "可值班时间"]
+    assert shown[8:] == (english if locale.startswith("zh") else chinese)
+    example = re.search(r"(\S+ 08:00-16:00; \S+ 16:00-24:00)", help_text).group(1)  # Mon …, 周一 …, 週一 …
+    for names in (headers, shown[8:]):  # the file may use the headers the page shows, in either language
+        content = ",".join(names) + f"\nc.page,页面,8040,crisis,English,{example}\n"
+        plan = staff_import.read_staff_csv(session=session, content=content)
+        assert not plan.errors and plan.rows[0].availability == [(0, time(8), time(16)), (2, time(16), time(0))]
+    bad = post_form(client, "/roster/import", {"content": "no,header\n"})
+    assert missing in bad.text
 
 
 def staffed_week(session, make_user):

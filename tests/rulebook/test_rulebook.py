@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 
 from hotline.accounts.models import Role
 from hotline.cli import app as cli
+from hotline.i18n import LOCALE_COOKIE
 from hotline.rulebook.service import ActiveRules, highlight
 from hotline.triage import assess
 from support import post_form
@@ -61,6 +62,24 @@ def test_rules_page_lists_rules_with_phrases(client, logged_in):
     answers = page.split('data-testid="answer-rules"', 1)[1].split("</table>", 1)[0]
     assert 'id="answers.plan"' in answers and "C-SSRS Q5" in answers
     assert "if not within 3 months: Moderate" in answers and "with suicidal desire: High" in answers
+
+
+def test_rules_page_reads_the_rule_files_reasons_in_the_readers_language(client, logged_in):
+    logged_in(Role.supervisor)
+    client.cookies.set(LOCALE_COOKIE, "zh_CN")
+    page = client.get("/triage/rules").text
+    assert "热线默认规则" in page and "hotline default rules" not in page  # the file's name
+    assert "自杀正在进行或刚刚实施：让来电者保持通话" in page  # a rule's reason
+    assert "Attempt in progress or just made" not in page
+    # the ids a reason names are codes, like the ids beside it; its English examples are marked English
+    assert "属于 <code>p.painless_method</code>" in page
+    assert "<span lang=\"en\">&#39;goodbye everyone&#39;</span>" in page
+    assert "部分：行为" in page and "part: act" not in page  # the part a concept fills
+    assert "保持通话，不要挂断。" in page and "Keep the caller on the line." not in page  # actions, in one language
+    words = client.get("/triage/rules/words/t.soon").text
+    assert "临近的时间：数日之内的计划为高风险" in words  # a concept's reason, with its words
+    client.cookies.set(LOCALE_COOKIE, "zh_Hant")
+    assert "熱線預設規則" in client.get("/triage/rules").text
 
 
 def test_api_triage_json(client, logged_in):

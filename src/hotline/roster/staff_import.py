@@ -1,11 +1,13 @@
 """Counsellors and their availability from a CSV file: read every row first, report bad rows by line
 number, and apply the good rows only when the person says so (the page's confirm button, the CLI's --apply).
 
-Columns (a header row is required; English or Chinese names; only username and display_name must be there):
-username, display_name, extension, skills, languages, availability. Lists are separated by ";".
-Availability looks like "Mon 08:00-16:00; Wed 16:00-24:00" (or 周一 08:00-16:00). An empty cell leaves
-what is stored as it is. New people get a counsellor account with no usable password: an admin sets one.
-Excel in China often saves CSV as GBK, so that encoding is accepted as well as UTF-8."""
+Columns (a header row is required; English or Chinese names, Simplified or Traditional; only username and
+display_name must be there): username, display_name, extension, skills, languages, availability; the import
+page names them in the reader's language (column_name), and each name it shows is read here.
+Lists are separated by ";". Availability looks like "Mon 08:00-16:00; Wed 16:00-24:00" (or 周一 / 週一
+08:00-16:00). An empty cell leaves what is stored as it is. New people get a counsellor account with no
+usable password: an admin sets one. Excel in China often saves CSV as GBK, so that encoding is
+accepted as well as UTF-8."""
 
 from __future__ import annotations
 
@@ -24,24 +26,44 @@ from hotline.accounts.models import Role, User, UserRole
 from hotline.accounts.service import USERNAME_PATTERN
 from hotline.audit.service import record
 from hotline.errors import HotlineError, InvalidInput
-from hotline.i18n import _
+from hotline.i18n import _, pgettext
 from hotline.roster.models import Availability, StaffProfile
 from hotline.roster.times import parse_time
 
 MAX_BYTES = 900_000  # under the request body limit, with room for the form around it
 MAX_ROWS = 5000
 MAX_SKILLS, SKILL_MAX = 12, 40
-COLUMNS = {  # accepted header -> column
+COLUMNS = {  # accepted header (lower case, spaces as "_") -> column
     "username": "username", "用户名": "username", "账号": "username",
+    "使用者名稱": "username", "用戶名": "username", "賬號": "username", "帳號": "username",
     "display_name": "display_name", "name": "display_name", "姓名": "display_name",
     "extension": "extension", "phone_extension": "extension", "分机": "extension", "分机号": "extension",
-    "skills": "skills", "技能": "skills", "专长": "skills",
-    "languages": "languages", "语言": "languages",
+    "分機": "extension", "分機號": "extension",
+    "skills": "skills", "技能": "skills", "专长": "skills", "專長": "skills",
+    "languages": "languages", "语言": "languages", "語言": "languages",
     "availability": "availability", "可值班时间": "availability", "可用时间": "availability",
+    "可值班時間": "availability", "可用時間": "availability",
 }
+COLUMN_ORDER = ("username", "display_name", "extension", "skills", "languages", "availability")
+REQUIRED = ("username", "display_name")
 WEEKDAYS = {**{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
             **{name: i for i, name in enumerate("一二三四五六日")}, "天": 6}
-WINDOW = re.compile(r"^\s*(?:星期|周)?(\w+?)\.?\s+(\d{1,2}:\d{2})\s*[-–~至]\s*(\d{1,2}:\d{2})\s*$")
+WINDOW = re.compile(r"^\s*(?:星期|周|週|禮拜|礼拜)?(\w+?)\.?\s+(\d{1,2}:\d{2})\s*[-–~至]\s*(\d{1,2}:\d{2})\s*$")
+
+
+def column_name(column: str) -> str:
+    """A column's header as the import page names it, in the reader's language; COLUMNS reads every one."""
+    names = {"username": pgettext("import column", "username"),
+             "display_name": pgettext("import column", "display name"),
+             "extension": pgettext("import column", "extension"),
+             "skills": pgettext("import column", "skills"),
+             "languages": pgettext("import column", "languages"),
+             "availability": pgettext("import column", "availability")}
+    return names[column]
+
+
+def _column(header: str) -> str | None:
+    return COLUMNS.get(re.sub(r"[\s-]+", "_", header.strip().lower()))
 LIST_SPLIT = re.compile(r"[;；|]")
 
 
@@ -135,11 +157,11 @@ def read_staff_csv(*, session: Session, content: bytes | str) -> StaffImport:
     header = next(reader, None)
     if not header:
         raise InvalidInput(_("The file is empty; the first line must name the columns."))
-    columns = [COLUMNS.get(name.strip().lower()) for name in header]
-    missing = {"username", "display_name"} - set(columns)
+    columns = [_column(name) for name in header]
+    missing = [column for column in REQUIRED if column not in columns]
     if missing:
         raise InvalidInput(_("The first line must name the columns; missing: %(columns)s.",
-                             columns=", ".join(sorted(missing))))
+                             columns=", ".join(column_name(column) for column in missing)))
     result, seen = StaffImport(), {}
     for cells in reader:
         number = reader.line_num

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from markupsafe import Markup, escape
+
 from hotline.i18n import _, _l, pgettext
 
 # The kinds of words that change a match (hotline.triage.rules.MODIFIER_KINDS), as the rules page names them.
@@ -40,6 +42,31 @@ MODIFIER_KINDS = {
 def rule_text(text: str) -> str:
     """A sentence of the rule file (a reason, the file's name) in the reader's language."""
     return pgettext("rules", text) if text else ""
+
+
+# In a reason: another item's id (p.painless_method, c.lives) or a document's path (docs/risk-levels.md), shown
+# as codes as the page shows ids; and an example in Latin letters ('took the lot', 'I'm done'): words as a note
+# has them, kept in English on a Chinese page and marked so (lang="en", which screen readers follow too).
+_IN_REASON = re.compile(
+    r"(?P<code>(?<![\w./-])(?:[a-z]+\.[a-z][a-z0-9_]+|[\w-]+(?:/[\w.-]+)+\.[a-z]{2,4})(?![\w/-]|\.\w))"
+    r"|(?P<example>(?<![A-Za-z])'[A-Za-z~](?:[^'\u3000-\u9fff\uff00-\uffef]|'(?=[A-Za-z]))*'(?![A-Za-z]))"
+)
+
+
+def rule_prose(text: str) -> Markup:
+    """A reason as a paragraph of the rules pages: rule_text, with the ids and paths it names as codes and its
+    English examples marked as English."""
+    shown, done = [], 0
+    text = rule_text(text)
+    for match in _IN_REASON.finditer(text):
+        shown.append(escape(text[done:match.start()]))
+        if match["code"]:
+            shown.append(Markup("<code>%s</code>") % match["code"])
+        else:
+            shown.append(Markup('<span lang="en">%s</span>') % match["example"])
+        done = match.end()
+    shown.append(escape(text[done:]))
+    return Markup("").join(shown)
 
 
 def role_label(role: str) -> str:
@@ -98,5 +125,5 @@ def explain(reason: str) -> str:
     return rule_text(reason)
 
 
-TEMPLATE_GLOBALS = {"rule_text": rule_text, "role_label": role_label, "modifier_kind_label": kind_label,
-                    "explain": explain}
+TEMPLATE_GLOBALS = {"rule_text": rule_text, "rule_prose": rule_prose, "role_label": role_label,
+                    "modifier_kind_label": kind_label, "explain": explain}

@@ -7,12 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from hotline.accounts.guards import RosterEdit
 from hotline.audit.service import record
 from hotline.deps import SessionDep
 from hotline.errors import HotlineError, InvalidInput
-from hotline.i18n import _
+from hotline.i18n import _, get_locale
 from hotline.pages import client_address, flash, render
 from hotline.roster import export, feeds, lines, staff_import, times
 from hotline.roster.ical import shifts_calendar
@@ -28,12 +29,22 @@ pages = APIRouter()
 
 # --- CSV import of counsellors, export of the roster -------------------------------------------------
 
+def _codes(names) -> Markup:
+    return Markup(", ").join(Markup("<code>%s</code>") % name for name in names)
+
+
 def _import_page(request: Request, plan=None, content: str = "", error: HotlineError | None = None):
-    return render(request, "roster/import.html", {"plan": plan, "content": content, "error": error and error.message,
-                                                  "weekday_names": weekday_names(),
-                                                  "columns": ", ".join(("username", "display_name", "extension",
-                                                                        "skills", "languages", "availability"))},
-                  status_code=error.status_code if error else 200)
+    # The columns' headers as the reader's language names them (the file may use them), and the others it reads.
+    days = weekday_names()
+    headers = {column: staff_import.column_name(column) for column in staff_import.COLUMN_ORDER}
+    chinese = get_locale().startswith("zh")
+    also = staff_import.COLUMN_ORDER if chinese else ("用户名", "姓名", "分机号", "技能", "语言", "可值班时间")
+    return render(request, "roster/import.html", {
+        "plan": plan, "content": content, "error": error and error.message, "weekday_names": days,
+        "columns": _codes(headers.values()), "required": [_codes([headers[c]]) for c in staff_import.REQUIRED],
+        "also_columns": _codes(also), "also_in_english": chinese,
+        "example": f"{days[0]} 08:00-16:00; {days[2]} 16:00-24:00",
+    }, status_code=error.status_code if error else 200)
 
 
 async def _uploaded(request: Request) -> str | bytes:
