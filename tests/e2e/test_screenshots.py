@@ -53,6 +53,7 @@ def test_call_screen_queue_and_roster_pictures(live_server, new_page, shots, loc
     counsellor.check("input[name=call_type][value=about_self]")
     counsellor.select_option("#caller_group", "medical_staff")
     counsellor.check("input[name=concerns][value=low_mood]")
+    expect(counsellor.locator("#save-status")).to_have_class(re.compile(r"\bok\b"), timeout=10_000)
     snap(counsellor, shots, f"call-screen-{lang}")
     counsellor.check("input[name=interventions][value=safety_plan]")
     counsellor.fill("#summary", "安全计划；已请督导。" if lang == "zh" else "Safety plan; supervisor asked.")
