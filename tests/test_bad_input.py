@@ -22,6 +22,7 @@ PAYLOADS = {
     "sql": "' OR 1=1; DROP TABLE users; -- \" ; SELECT * FROM calls WHERE '1'='1",
     "control": "a\x00b\x1b[31m\u202e\ud7ff\r\n",
     "negative": "-99999999999999999999",
+    "digit int() refuses": "²",  # str.isdigit() says yes, int() raises: isdecimal() is the check to use
 }
 # These end the session or the whole account's sessions; they are covered by their own tests.
 SKIP = {"/logout", "/account/logout-everywhere", "/login"}

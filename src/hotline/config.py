@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     @classmethod
     def _day_list(cls, value: str) -> str:
         parts = [part.strip() for part in value.split(",") if part.strip()]
-        if not all(part.isdigit() and 0 < int(part) <= 3650 for part in parts):
+        if not all(part.isdecimal() and 0 < int(part) <= 3650 for part in parts):
             raise ValueError("must be whole days between 1 and 3650, separated by commas, e.g. 1,7,30")
         return ",".join(parts)
 

@@ -53,7 +53,7 @@ def _normalise(code: str) -> str:
 def _matching_step(secret: str, code: str, last_step: int | None) -> int | None:
     """The time step `code` belongs to (this one or a neighbour, for clock drift), unless already used."""
     code = _normalise(code)
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isdecimal() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     now_step = int(time.time()) // totp.interval

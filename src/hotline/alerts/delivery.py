@@ -59,9 +59,17 @@ def deliver_due(*, session: Session, base_url: str = "", now: datetime | None = 
                                        or_(col(AlertDelivery.locked_until).is_(None),
                                            col(AlertDelivery.locked_until) < now))
         .order_by(AlertDelivery.next_attempt_at, AlertDelivery.id).limit(limit)))
-    leased = [delivery_id for delivery_id in due if _lease(session, delivery_id, now)]
-    session.commit()
-    return sum(_send_one(session, delivery_id, base_url=base_url, now=now, send=send) for delivery_id in leased)
+    sent = 0
+    for delivery_id in due:
+        # Leased one at a time, just before its send: a lease taken for the whole batch would run out while
+        # the messages ahead of it were slow, and another worker would send the same message again.
+        leased_now = max(now, utcnow())
+        if _lease(session, delivery_id, leased_now):
+            session.commit()
+            sent += _send_one(session, delivery_id, base_url=base_url, now=now, send=send)
+        else:
+            session.rollback()
+    return sent
 
 
 def deliver_one(*, session: Session, delivery_id: int, base_url: str = "", now: datetime | None = None,

@@ -288,24 +288,30 @@ def escalate_due(*, session: Session, now: datetime | None = None, limit: int = 
                                                           AlertEscalation.next_at <= now)
                             .order_by(AlertEscalation.next_at).limit(limit)))
     taken = 0
-    for escalation in due:
-        referral = session.get(Referral, escalation.referral_id)
+    # What was read, copied out: a rollback below expires every loaded row, and a reloaded one could carry
+    # another worker's new step, which this worker would then take a second time.
+    seen = [(e.referral_id, e.step, e.line_id, e.level) for e in due]
+    for referral_id, step, line_id, level in seen:
+        # Every change is conditional on the step read and the escalation still running: a release (which
+        # moves the step on) or another worker's step in between wins, and this round leaves it alone.
+        still = (col(AlertEscalation.referral_id) == referral_id, AlertEscalation.step == step,
+                 col(AlertEscalation.done_at).is_(None))
+        referral = session.get(Referral, referral_id)
         if referral is None or referral.owner_id is not None or referral.status == ReferralStatus.closed:
-            session.execute(update(AlertEscalation).where(col(AlertEscalation.referral_id) == escalation.referral_id)
+            session.execute(update(AlertEscalation).where(*still)
                             .values(done_at=now).execution_options(synchronize_session=False))
             session.commit()
             continue
-        urgency = referral.level if referral.level in ALERTED_LEVELS else escalation.level
-        wait = wait_for(policy_for(session=session, line_id=escalation.line_id), urgency)
+        urgency = referral.level if referral.level in ALERTED_LEVELS else level
+        wait = wait_for(policy_for(session=session, line_id=line_id), urgency)
         moved = session.execute(
-            update(AlertEscalation)
-            .where(col(AlertEscalation.referral_id) == escalation.referral_id,
-                   AlertEscalation.step == escalation.step)
-            .values(step=escalation.step + 1, level=urgency, next_at=now + wait)
+            update(AlertEscalation).where(*still, AlertEscalation.next_at <= now)
+            .values(step=step + 1, level=urgency, next_at=now + wait)
             .execution_options(synchronize_session=False))
-        if moved.rowcount != 1:  # another worker took this step
+        if moved.rowcount != 1:  # another worker took this step, or the referral was released meanwhile
             session.rollback()
             continue
+        escalation = session.get(AlertEscalation, referral_id)
         session.refresh(escalation)
         take_step(session=session, escalation=escalation, referral=referral, now=now)
         session.commit()
@@ -411,7 +417,7 @@ def _email_settings(form: ChannelForm) -> dict:
     if not host or len(host) > 255 or any(c.isspace() for c in host):
         raise InvalidInput(_("Give the SMTP relay's host name."), field="host")
     port = form.port.strip() or ("587" if form.starttls else "25")
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    if not port.isdecimal() or not 0 < int(port) < 65536:  # not isdigit(): "²" is a digit int() refuses
         raise InvalidInput(_("The SMTP port is a number from 1 to 65535."), field="port")
     sender = form.sender.strip()
     if not EMAIL.match(sender) or len(sender) > 255:
@@ -482,7 +488,7 @@ def save_policy(*, session: Session, user: User, line_id: int, imminent_minutes:
     waits = {}
     for field_name, value in (("imminent_minutes", imminent_minutes), ("high_minutes", high_minutes)):
         value = (value or "").strip()
-        if not value.isdigit() or not MINUTES_RANGE[0] <= int(value) <= MINUTES_RANGE[1]:
+        if not value.isdecimal() or not MINUTES_RANGE[0] <= int(value) <= MINUTES_RANGE[1]:
             raise InvalidInput(_("Minutes before the next person is alerted: a whole number from %(low)s to "
                                  "%(high)s.", low=MINUTES_RANGE[0], high=MINUTES_RANGE[1]), field=field_name)
         waits[field_name] = int(value)

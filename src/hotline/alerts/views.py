@@ -32,7 +32,7 @@ def _number(value: str, field: str) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > 9:
+    if not value.isdecimal() or len(value) > 9:
         raise InvalidInput(_("Choose a line from the list."), field=field)
     return int(value)
 

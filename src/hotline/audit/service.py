@@ -102,7 +102,7 @@ class AuditQuery:
         if target:
             kind, _sep, number = target.partition(":")
             kind = kind.strip()[:40]
-            if number.strip() and not number.strip().isdigit():
+            if number.strip() and not number.strip().isdecimal():
                 raise InvalidInput(_("Write the target as a kind and a number, e.g. call:42."), field="target")
             query.target_type, query.target_id = kind, int(number) if number.strip() else None
         for name in ("date_from", "date_to"):
@@ -115,7 +115,7 @@ class AuditQuery:
                                        field=name) from None
         if query.date_from and query.date_to and query.date_from > query.date_to:
             raise InvalidInput(_("The start date is after the end date."), field="date_from")
-        if not page.strip().isdigit() or not 1 <= int(page) <= 1_000_000:
+        if not page.strip().isdecimal() or not 1 <= int(page) <= 1_000_000:
             raise InvalidInput(_("There is no page %(page)s.", page=page[:10]), field="page")
         query.page = int(page)
         return query

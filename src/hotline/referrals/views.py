@@ -129,7 +129,7 @@ def transition(
     resolution: Annotated[str, Form(max_length=2000)] = "",
 ):
     service.transition(session=session, user=user, referral_id=referral_id, to=to,
-                       destination_id=int(destination_id) if destination_id.isdigit() else None,
+                       destination_id=int(destination_id) if destination_id.isdecimal() else None,
                        reference_number=reference_number, resolution=resolution, policy=_policy(request),
                        tz=request.app.state.settings.tz)
     return go_to(f"/referrals/{referral_id}", request)
@@ -211,7 +211,7 @@ def save_destination(
     active: Annotated[str, Form(max_length=3)] = "",
 ):
     service.save_destination(session=session, user=admin,
-                             destination_id=int(destination_id) if destination_id.isdigit() else None,
+                             destination_id=int(destination_id) if destination_id.isdecimal() else None,
                              name=name, kind=kind, phone=phone, hours=hours, coverage=coverage, active=active == "on")
     response = RedirectResponse("/admin/destinations", status_code=303)
     flash(response, request, _("Destination saved."), "success")

@@ -108,7 +108,7 @@ async def add_screening(request: Request, session: SessionDep, user: CallWork, c
         raw = str(form.get(f"q{position}", "")).strip()
         if not raw:
             raise InvalidInput(_("Question %(item)s is not answered yet.", item=position), field=f"q{position}")
-        answers.append(int(raw) if raw.isdigit() and len(raw) < 3 else raw)
+        answers.append(int(raw) if raw.isdecimal() and len(raw) < 3 else raw)
     screening, _score = service.add_screening(session=session, user=user, call_id=call_id, instrument_id=tool.id,
                                               answers=answers, rules=request.app.state.rules.current)
     if not is_htmx(request):
