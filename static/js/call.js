@@ -142,15 +142,28 @@
       status(screen.dataset.restoredText, "pending");
       afterHtmx(save);
     } else if (stored.notes !== notes.value) {
-      // Saved elsewhere meanwhile: the notes are chosen in the conflict box; the other fields keep the server's.
+      // Saved elsewhere meanwhile: the notes are chosen in the conflict box; the other fields typed here are
+      // put back too, and go with the notes chosen.
       showConflict(stored.notes, notes.value, version());
       notes.value = stored.notes;
+      applyFields(stored.fields);
     } else {
-      forget();
+      // Only the other fields differ (a save whose answer was lost, then more typing): put them back, send them.
+      applyFields(stored.fields);
+      status(screen.dataset.restoredText, "pending");
+      afterHtmx(save);
     }
   } else if (stored) {
     forget();
   }
+
+  // Ending or handing over the call first sends what is unsaved, even while retries back off: those forms
+  // queue behind the save (hx-sync), so nothing typed stays behind on the device of a finished call.
+  document.addEventListener("htmx:confirm", function (event) {
+    var source = event.detail && event.detail.elt;
+    if (!source || source === form || !pending || handedOver) return;
+    if ((source.getAttribute("hx-sync") || "").indexOf("#call-form") === 0) save();
+  });
 
   var sentFields = null;
   function typed() {

@@ -82,3 +82,34 @@ def test_a_busy_server_s_retry_after_is_honoured_and_retries_back_off(live_serve
     page.unroute("**/save")
     page.reload()
     expect(page.locator("#notes")).to_have_value("Sent while the console was busy.")
+
+
+def test_ending_the_call_during_a_retry_wait_sends_what_was_typed_first(live_server, new_page):
+    """A save refused (busy server), more typed while the screen waits to retry, then End call at once: the
+    end waits for that text to be saved, and the finished record holds all of it."""
+    page = new_page("en-GB")
+    log_in(page, live_server, "counsellor")
+    started_call(page, live_server)
+    refused = []
+
+    def busy_once(route):
+        if not refused:
+            refused.append(1)
+            route.fulfill(status=503, headers={"Retry-After": "30", "HX-Retarget": "#flash",
+                                               "HX-Reswap": "innerHTML"}, body="<p>Very busy.</p>")
+        else:
+            route.continue_()
+
+    page.route("**/save", busy_once)
+    page.click("#notes")
+    page.keyboard.type("First line.", delay=2)
+    expect(page.locator("#save-status")).to_have_class(re.compile(r"\boffline\b"))
+    page.keyboard.type(" Said he is safe tonight; sister on her way.", delay=2)  # kept: waiting 30 s to retry
+    page.check("input[name=call_type][value=about_self]")
+    page.select_option("#caller_group", "medical_staff")
+    page.check("input[name=concerns][value=low_mood]")
+    page.check("input[name=interventions][value=safety_plan]")
+    page.fill("#summary", "Safety plan made.")
+    page.click("[data-testid=finalise]")
+    page.wait_for_selector("text=Finalised")
+    assert page.inner_text("[data-testid=notes]") == "First line. Said he is safe tonight; sister on her way."
