@@ -30,5 +30,5 @@ def test_admin_finds_a_failed_login_in_the_audit_log(live_server, new_page):
     page.click("form.search-form button[type=submit]")
     rows = page.locator("[data-testid=audit-entries] tbody tr")
     expect(rows.first).to_contain_text("Failed login")
-    expect(rows.first).to_contain_text("username=supervisor")
+    expect(rows.first).to_contain_text("Name tried: supervisor")  # details read as a sentence, not key=value
     expect(page).to_have_url(re.compile(r"/admin/audit\?.*action=login\.failure"))  # the search can be bookmarked
