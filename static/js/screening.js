@@ -63,7 +63,17 @@
     var target = event.detail.target;
     if (target && target.id === "screening-slot") {
       var first = target.querySelector("[data-autofocus]");
-      if (first) first.focus();
+      if (first) {
+        first.focus();
+        // The whole first question in sight: focus() shows the radio button only, and with a tall banner above
+        // the question's last line can stay cut off at the foot of the tools column (scrolled, not the page).
+        var item = first.closest(".screening-item");
+        var tools = item && item.closest(".call-tools");
+        if (tools) {
+          var below = item.getBoundingClientRect().bottom - Math.min(tools.getBoundingClientRect().bottom, window.innerHeight);
+          if (below > 0) tools.scrollTop += below + 4;
+        }
+      }
     } else if (target && target.id === "screenings") {
       // Scored and kept: the form has done its work; the result shows in its place.
       var slot = document.getElementById("screening-slot");
