@@ -12,7 +12,8 @@ a retry after a network blip or a restart, a shift change); and the JSON API, as
 integration uses it with one token: every call started at once (POST /api/v1/calls, refusals retried
 after Retry-After with jitter), then each call PATCHed every second. Against ours only: overload, every
 counsellor together offering twice the flat-out capacity just measured; what is saved per second is the
-goodput. Clients give up after 10 s.
+goodput. Clients give up after 10 s, and after a 503 wait its Retry-After plus up to half again at random
+before their next save, as the call screen does.
 
 Scenarios: SQLite with 1 worker, and PostgreSQL with 1 and 2 workers (when --pg is given). Prints
 requests/s, p50/p95/p99 and errors per endpoint, and our p99, capacity and CPU per save as a ratio of the
@@ -156,6 +157,7 @@ class Counsellor:
     def __init__(self, client: httpx.AsyncClient):
         self.client, self.token, self.url, self.version, self.notes = client, "", "", 1, ""
         self.lean: LeanClient | None = None
+        self.retry_at = 0.0
 
     async def begin(self, name: str) -> None:
         self.token = await log_in(self.client, name)
@@ -176,6 +178,7 @@ class Counsellor:
             tally.timed(SAVE, began, False, type(exc).__name__)
             return
         tally.timed(SAVE, began, response.status == 200, response.status)
+        self.refused(response)
         if response.status == 200:
             self.version += 1
         elif response.status == 409:  # an earlier save timed out here but was written: take its version
@@ -183,12 +186,19 @@ class Counsellor:
             if found:
                 self.version = int(found.group(1) or found.group(2))
 
+    def refused(self, response) -> None:
+        """A 503 says when to come back: the call screen waits that long plus up to half again at random."""
+        if response.status == 503:
+            wait = float(response.headers.get("retry-after", 1))
+            self.retry_at = time.monotonic() + wait * (1 + random.random() / 2)
+
     async def paced(self, tally: Tally, until: float, client=None, every: float = 1.0) -> None:
         await asyncio.sleep(hash(self.url) % 1000 / 1000 * every)  # people do not type in step
         while time.monotonic() < until:
             tick = time.monotonic()
             await self.save(tally, client)
-            await asyncio.sleep(max(0.0, every - (time.monotonic() - tick)))
+            now = time.monotonic()
+            await asyncio.sleep(max(0.0, every - (now - tick), self.retry_at - now))
 
     async def flat_out(self, tally: Tally, until: float, client=None) -> None:
         while time.monotonic() < until:
@@ -202,6 +212,7 @@ class ApiCall:
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.external_id, self.id, self.version, self.notes = external_id, 0, 1, ""
         self.lean = LeanClient(host, port, timeout=CLIENT_TIMEOUT)
+        self.retry_at = 0.0
         self.url = external_id  # spreads the paced start over the second, as Counsellor.paced does
 
     async def begin(self, tally: Tally, give_up: float) -> None:
@@ -237,10 +248,11 @@ class ApiCall:
             tally.timed(API_SAVE, began, False, type(exc).__name__)
             return
         tally.timed(API_SAVE, began, response.status == 200, response.status)
+        self.refused(response)
         if response.status in (200, 409):  # 409: an earlier save timed out here but was written
             self.version = json.loads(response.body)["version"]
 
-    paced = Counsellor.paced
+    paced, refused = Counsellor.paced, Counsellor.refused
 
 
 async def burst(people, clients=None, rounds: int = 3) -> list[tuple[Tally, float]]:
