@@ -123,8 +123,8 @@ def test_summary_counts_destinations(session, week):
     ("2026-03-01", "2026-03-11", "", "in the future"),
     ("2020-01-01", "2026-03-01", "", "at most 5 years"),
     ("2026-03-01", "2026-03-07", "Nowhere line", "Unknown line: Nowhere line"),
-    ("yesterday", "", "", "start is not a date"),
-    ("", "2026-13-01", "", "end is not a date"),
+    ("yesterday", "", "", "Start is not a date"),  # the field by its label, not its code
+    ("", "2026-13-01", "", "End is not a date"),
 ])
 def test_bad_filters_are_refused_with_a_reason(session, week, start, end, line, message):
     with pytest.raises(InvalidInput) as error:
