@@ -7,7 +7,6 @@
   var EVERY_MS = 5000;
   var key = "hotline:last-alert";  // shared by this console's tabs, so one alert is shown once
   var button = document.getElementById("alerts-permission");
-  var audio = null;
 
   function supported() { return "Notification" in window; }
 
@@ -21,19 +20,7 @@
   }
   showButton();
 
-  function tone() {
-    try {
-      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-      var oscillator = audio.createOscillator();
-      var gain = audio.createGain();
-      oscillator.frequency.value = 880;
-      gain.gain.value = 0.2;
-      oscillator.connect(gain);
-      gain.connect(audio.destination);
-      oscillator.start();
-      oscillator.stop(audio.currentTime + 0.6);
-    } catch (e) { /* no audio device: the notification still shows */ }
-  }
+  function tone() { window.hotlineTone(0.6); }
 
   function lastShown() {
     try { return Number(window.localStorage.getItem(key) || 0); } catch (e) { return 0; }
@@ -68,5 +55,4 @@
       .then(function () { window.setTimeout(poll, EVERY_MS); });
   }
   poll();
-  document.addEventListener("click", function () { if (audio && audio.state === "suspended") audio.resume(); });
 })();
