@@ -619,7 +619,8 @@ CASES: list[Case] = [
     # An act only pictured, and a day to come, are not an act done.
     Case("Looks at the pills on the shelf and thinks, what if I swallowed the whole lot.", M, M,
          "act.overdose_taken", "dream"),
-    Case("Keeps her tablets 'for when I've had enough', she says, but not now.", N, H, None),
+    # Tablets kept "for when" are kept for later: preparation, whatever day she names (session 18).
+    Case("Keeps her tablets 'for when I've had enough', she says, but not now.", H, H, "prep.kept_for_later"),
     # A wound bleeding now; letters written and put away to be found; a loaded gun held; at the edge now.
     Case("她说刚才在厕所，脖子那里一直在流血。", I, I, "act.wound_bleeding"),
     Case("He says his wrist is bleeding and he's sitting on the kitchen floor.", I, I, "act.wound_bleeding"),
@@ -710,4 +711,28 @@ CASES: list[Case] = [
     Case("'I could kill myself for forgetting her birthday,' he laughed.", N, N, None),
     Case("妈妈担心儿子会不会想不开。细问下来，儿子最近有说有笑，没提过死。", N, N, None),
     Case("我就是想好好睡一觉，没有别的想法。", N, N, None),
+    # ------------------------------------------------------- session 18, from sets s and t (own wording)
+    # What the counsellor did says what they saw: emergency services called or on the way, the caller kept
+    # on the line while they came, an address taken; advice about the police, a crime reported, an
+    # address handed out and a police call long ago are not that.
+    Case("23:40 ambulance requested, she is still talking to me.", I, I, "act.emergency_called"),
+    Case("Police sent to the flat at 02:15; I stayed on the line until they knocked.", I, I, "act.emergency_called"),
+    Case("同事已報110，我繼續跟他聊。", I, I, "act.emergency_called_word"),
+    Case("kept her on the phone, she's in the car in the woods", I, I, "act.kept_on_line"),
+    Case("问到了她现在住的地址。", H, I, "act.location_obtained"),
+    Case("被网上诈骗了三万，已经报警，想问钱能不能追回来。", N, N, None),
+    Case("We discussed how to call the police if he turns up again.", N, N, None),
+    Case("给了她社区心理门诊的地址和电话。", N, N, None),
+    Case("Her mother called the police on her father once, years ago; she remembers the lights.", N, L, None),
+    # A safety plan was needed: at least a supervisor's review.
+    Case("Made a safety plan together: brother's number, the park in the morning.", M, H, "care.safety_plan_made"),
+    # Kept "just in case", for later: letters, pills.
+    Case("He has written letters to his daughters, 'just in case', and they're in his desk.", H, H, "prep.kept_for_later"),
+    Case("那些安眠药她都没吃，攒在枕头底下，说留着以后用。", H, H, "prep.kept_for_later"),
+    Case("Bought extra bread just in case the snow closes the shop.", N, N, None),
+    # A command voice naming any way to die; an employer's violence; a pesticide by its trade name.
+    Case("The voice keeps telling her to walk in front of a lorry.", H, H, "psychosis.command_voice"),
+    Case("雇主上星期用拖鞋打她，今天又罵她。", H, H, "violence.by_partner"),
+
+
 ]
