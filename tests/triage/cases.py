@@ -733,6 +733,15 @@ CASES: list[Case] = [
     # A command voice naming any way to die; an employer's violence; a pesticide by its trade name.
     Case("The voice keeps telling her to walk in front of a lorry.", H, H, "psychosis.command_voice"),
     Case("雇主上星期用拖鞋打她，今天又罵她。", H, H, "violence.by_partner"),
-
-
+    # English possessives are generated (`~my`): ending his life, took her own life, as "ending my life".
+    Case("He has been thinking about ending his life most nights this week, no plan.", M, M, "suicide.ideation"),
+    Case("Asked whether she has thought of taking her own life: 'yes, often lately.'", M, H, "suicide.ideation"),
+    # A spoken no that goes on: a name for the counsellor, how firmly, the rest of its verb; a form's "- none".
+    Case("Asked if she ever thinks of ending her life: 'oh no pet, I've got the dog to walk.'", N, N,
+         "suicide.ideation", "negated"),
+    Case("I asked about suicide and he said no quite firmly, his grandson visits Sundays.", N, N,
+         "suicide.ideation", "negated"),
+    Case("When I asked whether she had thought about killing herself she said she never would.", N, N,
+         "suicide.ideation", "negated"),
+    Case("Asked about thoughts of suicide - none. Mostly money worries.", N, N, "suicide.ideation", "negated"),
 ]

@@ -175,6 +175,14 @@ def test_inflected_verbs_and_numbers_compose_an_act_never_written_out(tmp_path):
     assert assess("She took 2 pills for a headache.", rules=rules).level.value == "none"
 
 
+def test_a_possessive_is_every_possessive_as_a_reflexive_is_every_reflexive(tmp_path):
+    body = '[[rule]]\nid = "s.end"\ndomain = "suicide"\nlevel = "moderate"\nphrases = ["end~ ~my life", "kill~ ~self"]\n'
+    rules = load_rules(write(tmp_path, body))
+    for note in ("thinks about ending his life", "she ended her life", "they want to end their life", "killed himself"):
+        assert assess(note, rules=rules).level.value == "moderate", note
+    assert assess("at the end of his life he was happy", rules=rules).level.value == "none"
+
+
 def test_a_pattern_over_neighbouring_sentences_reads_what_was_said_one_sentence_each(tmp_path):
     body = (
         '[[term]]\nid = "c.garage"\nphrases = ["garage"]\n'

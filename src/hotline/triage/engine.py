@@ -58,7 +58,12 @@ _COORDINATED = re.compile(r" or | nor | and/or |、|或者|或|及")  # not "/":
 # A spoken answer ends on a particle (冇呀, 沒有啦, 没有哦) or says its no twice (沒有沒有, "no, no"); in
 # English it goes on to say how firmly ("not once", "not at all", "never").
 _ANSWER_PARTICLES = frozenset("呀啊啦喔哦嘛噢咯啰喎嘅吖")
-_ANSWER_REPEATS = ("no", "not ", "nah", "never", "once", "at all", "really", "ever", "没", "冇", "不", "无")
+# A spoken English no also goes on with a name for the counsellor ("oh no love", "no dear"), how firmly it
+# was said ("said no quite firmly") or the rest of its verb ("she never would", "never has").
+_ANSWER_REPEATS = ("no", "not ", "nah", "never", "once", "at all", "really", "ever", "没", "冇", "不", "无",
+                   "love", "dear", "darling", "sweetheart", "pet", "mate", "hun", "quite", "firmly", "flatly",
+                   "clearly", "definitely", "straight away", "immediately", "would", "will", "could", "has ", "have ",
+                   "had ", "did")
 # A clause with no time word of its own is read as now, unless it is part of a combination whose other
 # parts name a time: "overdosed in 2018, admitted for two days" is one event, all of it history.
 _NOW, _RECENT, _PAST, _UNMARKED = 0, 1, 2, 3

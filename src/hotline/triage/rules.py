@@ -287,6 +287,7 @@ class _Checker:
 #   take~ed    its past forms only: took, taken (what was done, not what is meant)
 #   ~self      every reflexive: myself, himself, herself, themselves, themself, yourself ("hang~ ~self"
 #              finds "hung himself"; who it is comes from the clause, as for any phrase)
+#   ~my        every possessive: my, his, her, their, your ("end~ ~my life" finds "ending his life")
 #   #          any digit: "#盒" finds "3盒" (the number may be longer)
 #   ##         a number of two digits or more: "## pills" finds "30 pills" and "120 pills", not "2 pills"
 #   *word      the match may start inside a word, as "word*" lets it run on past the end
@@ -348,6 +349,7 @@ def inflect(word: str, past_only: bool = False) -> tuple[str, ...]:
 
 
 _REFLEXIVES = ("myself", "himself", "herself", "themselves", "themself", "yourself")
+_POSSESSIVES = ("my", "his", "her", "their", "your")
 _TWO_DIGITS = tuple(f"{a}{b}" for a in "123456789" for b in "0123456789")
 _DIGITS_ZH = "一二三四五六七八九"
 # 十, 十一 … 十九, 二十, 二十一 … 九十九
@@ -366,6 +368,8 @@ def expand(phrase: str) -> tuple[str, ...]:
             star = word[len(core):]
             if core == "~self":
                 choices.append([f + star for f in _REFLEXIVES])
+            elif core == "~my":
+                choices.append([f + star for f in _POSSESSIVES])
             elif core.endswith("~ed") or core.endswith("~"):
                 past = core.endswith("~ed")
                 base = core[: -3 if past else -1]
