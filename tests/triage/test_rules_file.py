@@ -176,7 +176,8 @@ def test_inflected_verbs_and_numbers_compose_an_act_never_written_out(tmp_path):
 
 
 def test_a_possessive_is_every_possessive_as_a_reflexive_is_every_reflexive(tmp_path):
-    body = '[[rule]]\nid = "s.end"\ndomain = "suicide"\nlevel = "moderate"\nphrases = ["end~ ~my life", "kill~ ~self"]\n'
+    body = ('[[rule]]\nid = "s.end"\ndomain = "suicide"\nlevel = "moderate"\n'
+            'phrases = ["end~ ~my life", "kill~ ~self"]\n')
     rules = load_rules(write(tmp_path, body))
     for note in ("thinks about ending his life", "she ended her life", "they want to end their life", "killed himself"):
         assert assess(note, rules=rules).level.value == "moderate", note
