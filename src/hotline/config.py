@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # The next is answered at once with a 503 and Retry-After, which the call screen and API clients retry,
     # rather than queued behind work that would take longer than anyone waits (issue #22).
     max_in_flight: int = Field(default=100, ge=1, le=10_000)
+    # A request that waited this long for a worker thread is refused when its turn comes (503, Retry-After)
+    # instead of being done for a client that has likely given up: the count above bounds how many wait,
+    # this bounds how long (0: no bound). Refused before any of its work, so the retry costs little.
+    max_queue_wait_ms: int = Field(default=1000, ge=0, le=600_000)
     # A live-update stream ends after this long and the browser opens a new one: the login is checked
     # again, and reconnecting browsers spread over the workers.
     live_stream_seconds: float = Field(default=600.0, gt=0, le=24 * 3600)

@@ -53,6 +53,12 @@ class TooManyRequests(HotlineError):
     status_code = 429
 
 
+class Busy(HotlineError):
+    """Past what this worker can do in time: refused before any work was done, to be retried."""
+
+    status_code = 503
+
+
 _WHERE = ("body", "query", "path", "header", "cookie")
 
 

@@ -9,6 +9,7 @@ Pure ASGI, no thread hop: refusing costs a counter check and a short answer.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 
 # Never refused: health checks (a load balancer must see a busy worker as alive), static files (cheap,
@@ -17,6 +18,14 @@ from collections.abc import Awaitable, Callable
 EXEMPT_PREFIXES = ("/healthz", "/readyz", "/static/", "/live/")
 
 RETRY_AFTER_SECONDS = 2
+ARRIVED = "hotline_arrived"  # the request's arrival on this worker (time.monotonic()), in its scope's state
+
+
+def waited(scope) -> float:
+    """Seconds since the request reached this worker's bound, or since its body was in (0 for one that
+    never passed the bound)."""
+    arrived = scope.get("state", {}).get(ARRIVED)
+    return time.monotonic() - arrived if arrived is not None else 0.0
 
 
 class InFlightLimitMiddleware:
@@ -34,8 +43,19 @@ class InFlightLimitMiddleware:
             return await self.app(scope, receive, send)
         if self.in_flight >= self.limit:
             return await self.refuse(scope, receive, send)
+        state = scope.setdefault("state", {})
+        state[ARRIVED] = time.monotonic()  # read when the request's turn on a worker thread comes
+
+        async def receive_timed():
+            # The wait that counts starts when the body is in: a slow upload from a weak connection is not
+            # the server's queue, and refusing it would refuse that counsellor every time.
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                state[ARRIVED] = time.monotonic()
+            return message
+
         self.in_flight += 1
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive_timed, send)
         finally:
             self.in_flight -= 1

@@ -12,10 +12,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from sqlmodel import Session
 
+from hotline import overload
 from hotline.accounts import service, totp
 from hotline.accounts.models import Role, User
 from hotline.deps import SessionDep
-from hotline.errors import Forbidden, NotAuthenticated, TotpRequired
+from hotline.errors import Busy, Forbidden, NotAuthenticated, TotpRequired
 from hotline.i18n import _
 
 TOTP_SETUP = "/account/totp"
@@ -84,6 +85,16 @@ def _who_is_asking(request: Request, session) -> User | None:
     return user
 
 
+def turn_away_if_late(request: Request) -> None:
+    """Called where a request's work starts on a worker thread: one that waited longer than
+    max_queue_wait_ms for that thread is refused now (503, Retry-After), before any database work. Under a
+    burst past capacity this drops what nobody waits for any more, so what is accepted is answered in time."""
+    budget = request.app.state.settings.max_queue_wait_ms
+    if budget and overload.waited(request.scope) * 1000 > budget:
+        raise Busy(_("The console is very busy right now. Nothing was lost; please try again in a few seconds."),
+                   headers={"Retry-After": str(overload.RETRY_AFTER_SECONDS)})
+
+
 def _admit(request: Request, user: User | None, roles: tuple[Role, ...]) -> User:
     """`user` if logged in, past two-step login where required, and holding any of `roles`; else the
     translated 401 or 403."""
@@ -105,6 +116,7 @@ def require(*roles: Role):
     """A dependency that lets in a logged-in user holding any of `roles` (any user when none given)."""
 
     def guard(request: Request, session: SessionDep) -> User:
+        turn_away_if_late(request)  # a sync dependency: this runs when the request's thread turn comes
         return _admit(request, _who_is_asking(request, session), roles)
 
     guard.roles = roles  # read by the permission table test and the docs
@@ -124,7 +136,11 @@ def require_on_route_thread(*roles: Role):
     async def gate(request: Request) -> Gate:
         if request.headers.get("authorization") is None and not isinstance(request.session.get(SESSION_USER), int):
             _admit(request, None, roles)
-        check = lambda session: _admit(request, _user_from_request(request, session), roles)  # noqa: E731
+
+        def check(session: Session) -> User:
+            turn_away_if_late(request)  # the route calls this first on its thread
+            return _admit(request, _user_from_request(request, session), roles)
+
         # A body FastAPI refuses before the route runs is answered only after this check (app.py), so someone
         # without the role hears 401/403, as from any other guard, and not what was wrong with the body.
         request.state.gate = check
