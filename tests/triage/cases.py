@@ -722,6 +722,9 @@ CASES: list[Case] = [
     Case("问到了她现在住的地址。", H, I, "act.location_obtained"),
     Case("被网上诈骗了三万，已经报警，想问钱能不能追回来。", N, N, None),
     Case("We discussed how to call the police if he turns up again.", N, N, None),
+    Case("Her son is on the bridge rail now, she says. 999 advised; she is ringing from the landline.", I, I,
+         "act.emergency_called"),
+    Case("Advised her to call 999 if he comes back tonight; she is staying at her sister's.", N, H, None),
     Case("给了她社区心理门诊的地址和电话。", N, N, None),
     Case("Her mother called the police on her father once, years ago; she remembers the lights.", N, L, None),
     # A safety plan was needed: at least a supervisor's review.
