@@ -121,3 +121,35 @@ def test_each_worker_sends_the_outbox_by_itself_while_it_runs(settings, engine, 
         assert receiver.arrived.wait(timeout=20), "the worker sent nothing"
     referral = referrals.referral_for_call(session=session, call=call)
     assert receiver.requests[0].json["referral_id"] == referral.id
+
+
+def test_every_change_to_where_alerts_go_is_on_the_audit_record_without_its_address_or_secret(
+        client, logged_in, session, receiver, engine):
+    from hotline.audit.models import AuditEntry
+
+    admin = logged_in(Role.admin)
+    add_pager(client, receiver)
+    channel = session.exec(select(AlertChannel)).one()
+    post_form(client, f"/admin/alerts/channels/{channel.id}/test")
+    post_form(client, f"/admin/alerts/channels/{channel.id}/active", {"active": ""})
+    line = session.exec(select(Line)).first()
+    if line is None:
+        line = Line(name="Main line")
+        session.add(line)
+        session.commit()
+    response = post_form(client, f"/admin/alerts/lines/{line.id}", {"imminent_minutes": "3", "high_minutes": "10",
+                                                                      "fallback": admin.username})
+    assert response.status_code == 303, response.text
+
+    session.expire_all()
+    entries = session.exec(select(AuditEntry).where(AuditEntry.action.startswith("alert."))
+                           .order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == ["alert.channel.add", "alert.channel.test", "alert.channel.disable",
+                                           "alert.policy.save"]
+    assert all(e.actor_id == admin.id for e in entries)
+    assert entries[-1].detail["imminent_minutes"] == 3 and entries[-1].detail["fallback_ids"] == [admin.id]
+    with engine.connect() as connection:
+        stored = " ".join(str(row) for row in connection.execute(text("SELECT detail FROM audit_entries")))
+    assert "s3cret-pager" not in stored and receiver.url not in stored
+    page = client.get("/admin/audit", params={"action": "alert.channel.disable"})
+    assert "Alert channel turned off" in page.text

@@ -29,6 +29,7 @@ from hotline.alerts.models import (
     DeliveryStatus,
     LineAlertPolicy,
 )
+from hotline.audit import service as audit
 from hotline.database import utcnow
 from hotline.errors import Forbidden, InvalidInput, NotFound
 from hotline.i18n import _, _l
@@ -407,6 +408,11 @@ def add_channel(*, session: Session, user: User, form: ChannelForm) -> AlertChan
     channel = AlertChannel(kind=kind.value, name=name, line_id=form.line_id, user_id=owner.id if owner else None,
                            settings=settings)
     session.add(channel)
+    session.flush()
+    # Who points alerts where is on the record; the address and secrets are not (a webhook URL is a key).
+    audit.record(session=session, actor_id=user.id, action="alert.channel.add", target_type="alert_channel",
+                 target_id=channel.id, detail={"kind": kind.value, "line_id": form.line_id,
+                                               "user_id": owner.id if owner else None}, commit=False)
     session.commit()
     session.refresh(channel)
     return channel
@@ -437,6 +443,9 @@ def set_channel_active(*, session: Session, user: User, channel_id: int, active:
     channel = get_channel(session=session, channel_id=channel_id)
     channel.active = active
     session.add(channel)
+    action = "alert.channel.enable" if active else "alert.channel.disable"
+    audit.record(session=session, actor_id=user.id, action=action, target_type="alert_channel", target_id=channel.id,
+                 commit=False)
     session.commit()
     return channel
 
@@ -460,6 +469,8 @@ def send_test(*, session: Session, user: User, channel_id: int, now: datetime | 
     line = session.get(Line, channel.line_id) if channel.line_id else None
     delivery = _enqueue(session, f"test:{channel.id}:{now.timestamp():.6f}", None, 0, channel, channel.user_id,
                         {"test": True, "line": line.name if line else "", "channel": channel.name}, now)
+    audit.record(session=session, actor_id=user.id, action="alert.channel.test", target_type="alert_channel",
+                 target_id=channel.id, commit=False)
     session.commit()
     session.refresh(delivery)
     return delivery
@@ -497,6 +508,9 @@ def save_policy(*, session: Session, user: User, line_id: int, imminent_minutes:
     policy.fallback_ids = _user_ids(session, fallback, "fallback")
     policy.coordinator_ids = _user_ids(session, coordinators, "coordinators")
     session.add(policy)
+    audit.record(session=session, actor_id=user.id, action="alert.policy.save", target_type="line", target_id=line_id,
+                 detail={**waits, "fallback_ids": policy.fallback_ids, "coordinator_ids": policy.coordinator_ids},
+                 commit=False)
     session.commit()
     session.refresh(policy)
     return policy
