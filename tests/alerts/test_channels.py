@@ -123,3 +123,15 @@ def test_a_wrong_relay_password_is_a_failure(smtp_server):
     with pytest.raises(SendFailed, match="SMTP: SMTP"):
         channels.send("email", settings, MESSAGE)
     assert mailbox.messages == []
+
+
+def test_a_relay_password_never_crosses_the_network_in_clear():
+    settings = {"host": "relay.example.org", "port": 25, "starttls": False, "username": "duty",
+                "password": "relay-password", "sender": "alerts@hotline.example.org", "recipients": ["bai@example.org"]}
+    # refused before any connection: nothing listens at relay.example.org here, and nothing is tried
+    with pytest.raises(SendFailed, match="STARTTLS or port 465"):
+        channels.send("email", settings, MESSAGE)
+    assert not channels.login_in_clear({**settings, "starttls": True})
+    assert not channels.login_in_clear({**settings, "port": 465})
+    assert not channels.login_in_clear({**settings, "host": "127.0.0.1"})  # a relay on this machine
+    assert not channels.login_in_clear({**settings, "username": ""})  # no login, no password to send

@@ -63,6 +63,8 @@ def test_bad_channel_settings_get_a_clear_message_not_an_error(client, logged_in
         ({"name": ""}, "Give the channel a name"),
         ({"kind": "email", "host": "smtp.example.org", "sender": "alerts@example.org", "recipients": "not-an-address"},
          "Give one to 20 addresses"),
+        ({"kind": "email", "host": "smtp.example.org", "sender": "alerts@example.org", "recipients": "a@example.org",
+          "smtp_username": "duty", "smtp_password": "pw"}, "A relay login is sent only encrypted"),
     ]
     for fields, message in cases:
         response = add_pager(client, receiver, **fields)

@@ -144,8 +144,21 @@ def _webhook(client, settings, message):
     _post(client, settings["url"], content=body, headers=headers)
 
 
+SMTPS_PORT = 465  # TLS from the first byte (RFC 8314), not STARTTLS
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def login_in_clear(settings: dict) -> bool:
+    """A relay login that would cross the network unencrypted: refused. A relay on this machine (a local
+    Postfix) is the one place a password in clear does not travel."""
+    port = int(settings.get("port") or 25)
+    return bool(settings.get("username")) and not settings.get("starttls") and port != SMTPS_PORT \
+        and settings.get("host", "").strip("[]").lower() not in LOCAL_HOSTS
+
+
 def send_email(settings: dict, message: AlertMessage) -> None:
-    """Through the line's own relay; STARTTLS and a login when its settings ask for them."""
+    """Through the line's own relay: TLS on port 465, STARTTLS and a login when its settings ask for them;
+    never a password in clear to another machine."""
     email = EmailMessage()
     email["Subject"] = message.subject
     email["From"] = settings["sender"]
@@ -154,9 +167,17 @@ def send_email(settings: dict, message: AlertMessage) -> None:
     # The same key gives the same Message-ID: a mail system that sees a retry twice can tell.
     email["Message-ID"] = make_msgid(idstring=message.key.replace(":", "."), domain="hotline.alerts")
     email.set_content(message.subject + "\n\n" + message.link + "\n")
+    if login_in_clear(settings):
+        raise SendFailed("SMTP: a login needs STARTTLS or port 465")
+    port = int(settings.get("port") or 25)
     try:
-        with smtplib.SMTP(settings["host"], int(settings.get("port") or 25), timeout=TIMEOUT_SECONDS) as relay:
-            if settings.get("starttls"):
+        if port == SMTPS_PORT:
+            relay = smtplib.SMTP_SSL(settings["host"], port, timeout=TIMEOUT_SECONDS,
+                                     context=ssl.create_default_context())
+        else:
+            relay = smtplib.SMTP(settings["host"], port, timeout=TIMEOUT_SECONDS)
+        with relay:
+            if settings.get("starttls") and port != SMTPS_PORT:
                 relay.starttls(context=ssl.create_default_context())
             if settings.get("username"):
                 relay.login(settings["username"], settings.get("password") or "")

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from hotline.accounts import service as accounts
 from hotline.accounts.models import Role, User
+from hotline.alerts import channels
 from hotline.alerts.channels import AlertMessage
 from hotline.alerts.models import (
     CONSOLE,
@@ -433,9 +434,13 @@ def _email_settings(form: ChannelForm) -> dict:
         raise InvalidInput(_("Give one to 20 addresses to send alerts to, separated by commas."), field="recipients")
     if len(form.smtp_username) > 255 or len(form.smtp_password) > 255:
         raise InvalidInput(_("%(field)s is too long: at most %(max)s characters.", field="smtp", max=255))
-    return {"host": host, "port": int(port), "starttls": bool(form.starttls),
-            "username": form.smtp_username.strip(), "password": form.smtp_password, "sender": sender,
-            "recipients": recipients}
+    settings = {"host": host, "port": int(port), "starttls": bool(form.starttls),
+                "username": form.smtp_username.strip(), "password": form.smtp_password, "sender": sender,
+                "recipients": recipients}
+    if channels.login_in_clear(settings):
+        raise InvalidInput(_("A relay login is sent only encrypted: tick STARTTLS or use port 465 (a relay on "
+                             "this machine may do without)."), field="starttls")
+    return settings
 
 
 def set_channel_active(*, session: Session, user: User, channel_id: int, active: bool) -> AlertChannel:
