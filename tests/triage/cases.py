@@ -748,4 +748,15 @@ CASES: list[Case] = [
     Case("When I asked whether she had thought about killing herself she said she never would.", N, N,
          "suicide.ideation", "negated"),
     Case("Asked about thoughts of suicide - none. Mostly money worries.", N, N, "suicide.ideation", "negated"),
+    # Checking whether a way up opens where there is a height; a farewell put ready; things handed over with
+    # a farewell; a knife in hand with "I can do it"; cutting under way.
+    Case("She has tried the door to the roof of her block twice this week to see if it is locked.", H, H,
+         "seek.checked_way_up"),
+    Case("他说住在十八楼，昨晚去看过了，客厅的窗户推得开。", H, H, "seek.checked_way_up"),
+    Case("He checks the back door is locked three times before bed and hates that he does.", N, N, None),
+    Case("给女儿的信已经写好了，压在枕头底下。", H, H, "prep.farewell_ready"),
+    Case("A letter to her late husband, as the grief group suggested, is in the drawer by her bed.", N, N, None),
+    Case("阿爸將條鎖匙同本存摺塞俾我，話「屋企以後就交俾你」。", H, H, "prep.affairs_settled"),
+    Case("拿着剪刀在手里，说这次下得去手。", I, I, "means.held_now"),
+    Case("她一边哭一边还在划，手臂上都是血。", I, I, "act.cut_bleeding"),
 ]
