@@ -759,4 +759,13 @@ CASES: list[Case] = [
     Case("阿爸將條鎖匙同本存摺塞俾我，話「屋企以後就交俾你」。", H, H, "prep.affairs_settled"),
     Case("拿着剪刀在手里，说这次下得去手。", I, I, "means.held_now"),
     Case("她一边哭一边还在划，手臂上都是血。", I, I, "act.cut_bleeding"),
+    # Asked what was meant, a way of speaking: thoughts of dying said in passing raise no level; a wish not to
+    # wake stays low; an act still counts.
+    Case("'this shift is killing me, kms' - asked if she meant it: 'lol no, just a thing people say'.", N, N,
+         "suicide.ideation", "negated"),
+    Case("被房东气到说“想死算了”，追问下来他说是气话，主要想问押金怎么要回来。", N, N, "suicide.ideation", "negated"),
+    Case("'I'd rather not wake up tomorrow, honestly' - then 'only joking, sort of'. Tired of the night shifts.", L, M,
+         "suicide.passive_wish"),
+    Case("She said it was a joke, but she took twenty of her mother's sleeping pills an hour ago.", I, I,
+         "act.overdose_now"),
 ]

@@ -36,6 +36,7 @@ MODIFIER_KINDS = {
     "identification": _l("writer puts themself in the story"),
     "worry": _l("someone's worry"),
     "all_clear": _l("nothing found"),
+    "figure": _l("a way of speaking"),
 }
 
 
@@ -91,6 +92,8 @@ _WHOLE = (
     (re.compile(rf"^in a dream: {_WORD}$"), _l("in a dream: '%(word)s'")),
     (re.compile(rf"^held back: {_WORD}$"), _l("held back: '%(word)s'")),
     (re.compile(rf"^a worry the counsellor explored: {_WORD}$"), _l("a worry the counsellor explored: '%(word)s'")),
+    (re.compile(rf"^a way of speaking, the caller said: {_WORD}$"),
+     _l("a way of speaking, the caller said: '%(word)s'")),
 )
 # What the engine adds after a reason.
 _AFTER = (

@@ -40,6 +40,7 @@ _FIRST_PERSON_EN = re.compile(r"\b(i|i'm|i've|me|myself)\b")
 _OBJECT_PARTICLES = frozenset("和跟被与给对为把让同")
 _OBJECT_PREFIX_EN = ("with ", "by ", "to ", "for ", "from ", "about ", "at ")
 _FORM_DENIAL_RUNS_ON = 24  # characters, as far as an English 'no' reaches
+_FIGURE_ANSWERS_BACK = 2  # "just an expression" answers for what was said up to two sentences before it
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
 # After a denial, an answer ends or names what it denies (没有想过, 不会, 没那个打算); a negated 想/要
 # with an object goes on to something else (不想再复诊, 不要告诉家人).
@@ -85,6 +86,7 @@ class _Hit:
     later: str = ""  # the word that sets it for a later day (考完试那天, "next month")
     identified: str = ""  # the word by which the writer puts themself in someone else's story
     cleared: str = ""  # a worry the counsellor explored and found no sign for ("细问…没说过消极的话")
+    figure: str = ""  # asked, the caller said it was a figure of speech ("kms lol" → "just a thing people say")
 
 
 class _Mark(NamedTuple):
@@ -346,7 +348,7 @@ class _TextAnalysis:
         if not (risk or self.terms or buffers):
             # Most saves of most calls: nothing to judge, so no modifiers or clauses to place around it.
             self.clauses, self.identifying, self.by_clause, self._idiom_hits, self.later = None, {}, {}, [], {}
-            self.worried, self.all_clear = frozenset(), None
+            self.worried, self.all_clear, self.figures = frozenset(), None, []
             return
         self._idiom_hits = idiom_hits = [_Mark(a + base, b + base, i) for base, found in pieces
                                          for a, b, i in found.idioms]
@@ -380,6 +382,9 @@ class _TextAnalysis:
         # ("explored: eating ok, no talk of death"): the worry is the call, not a risk to the child.
         self.worried = frozenset(self.clauses.sentence_of(h.start) for h in live.get("worry", ()))
         self.all_clear = next(iter(live.get("all_clear", ())), None) if self.worried else None
+        # Asked what was meant, the caller said it was a way of speaking ("kms lol" → "omg no its just a thing
+        # people say", 死的心都有了 → 就是那么一说): it answers for what was said shortly before it.
+        self.figures = [(self.clauses.sentence_of(h.start), h) for h in live.get("figure", ())]
         self.by_clause: dict[int, list[tuple[str, _Mark]]] = {}
         # "At that time" refers back: the time last named before it ("前两晚割了手，割的时候是想死的" is recent).
         named = sorted((h.start, kind) for kind in ("past", "recent", "present") for h in live.get(kind, ()))
@@ -466,6 +471,12 @@ class _TextAnalysis:
                 h.later = self._word(mark)
         if self.all_clear is not None and self.clauses.sentence_of(h.start) in self.worried:
             h.cleared = self._word(self.all_clear)
+        if self.figures:
+            said = self.clauses.sentence_of(h.start)
+            for sentence, mark in self.figures:
+                if mark.start >= h.end and sentence - said <= _FIGURE_ANSWERS_BACK:
+                    h.figure = self._word(mark)
+                    break
         if "present" in times:
             h.time, h.time_word = _NOW, self._word(times["present"])
         elif "recent" in times:
@@ -527,7 +538,8 @@ class _TextAnalysis:
     def _evidence(self, rule: Rule | Pattern, start: int, end: int, discount, time: int,
                   time_word: str, third_party: bool, why: str, reported: str = "",
                   hesitant: str = "", identified: str = "", dreamt: str = "",
-                  wholly_others: bool | None = None, later: str = "", cleared: str = "") -> Evidence:
+                  wholly_others: bool | None = None, later: str = "", cleared: str = "",
+                  figure: str = "") -> Evidence:
         if discount in (Discount.negated, Discount.intensifier):
             level = RiskLevel.none
         elif time == _PAST and (third_party if wholly_others is None else wholly_others) and rule.subject == "auto":
@@ -563,6 +575,11 @@ class _TextAnalysis:
             # only a worry, and the counsellor found nothing behind it; an act or a plan still counts
             level = RiskLevel.none
             discount, why = Discount.negated, f"a worry the counsellor explored: '{cleared}'"
+        if figure and level == RiskLevel.moderate and discount is None:
+            # thoughts of dying the caller, asked, said were a way of speaking; a passive wish (low) stays,
+            # an act, a plan or a means still counts
+            level = RiskLevel.none
+            discount, why = Discount.negated, f"a way of speaking, the caller said: '{figure}'"
         if later and level == RiskLevel.imminent:
             # a plan for a later day (跳 from the roof "after the exams"): high, not happening now
             level = RiskLevel.high
@@ -579,7 +596,7 @@ class _TextAnalysis:
         out = [
             self._evidence(rules.rules[h.owner], h.start, h.end, h.discount, h.time, h.time_word,
                            h.third_party, h.why, h.reported, h.hesitant, h.identified, h.dreamt, later=h.later,
-                           cleared=h.cleared)
+                           cleared=h.cleared, figure=h.figure)
             for h in self.risk
         ]
         out.extend(self._patterns())
