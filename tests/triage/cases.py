@@ -768,4 +768,8 @@ CASES: list[Case] = [
          "suicide.passive_wish"),
     Case("She said it was a joke, but she took twenty of her mother's sleeping pills an hour ago.", I, I,
          "act.overdose_now"),
+    # A rhetorical "why not yet" is a wish, not a denial; an insult thrown at the caller is neither.
+    Case("「點解上天仲唔收我走呢？」九十歲伯伯，行唔到街。", L, L, "suicide.passive_wish"),
+    Case("网上有人骂她“你怎么还不去死”，她很气，想知道怎么举报。", N, N, None),
+    Case("婆婆話夜晚瞓著咗唔再醒都好，但唔會做傻事。", L, L, "suicide.passive_wish"),
 ]

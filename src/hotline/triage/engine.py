@@ -40,6 +40,9 @@ _FIRST_PERSON_EN = re.compile(r"\b(i|i'm|i've|me|myself)\b")
 _OBJECT_PARTICLES = frozenset("和跟被与给对为把让同")
 _OBJECT_PREFIX_EN = ("with ", "by ", "to ", "for ", "from ", "about ", "at ")
 _FORM_DENIAL_RUNS_ON = 24  # characters, as far as an English 'no' reaches
+# "Why hasn't heaven taken me yet" (点解上天仲唔收我走, 老天怎么还不把我收走) asks for what it negates: a 不 or
+# 没 a few characters after a "why" in the same clause is a rhetorical question, not a denial.
+_RHETORICAL_WHY = re.compile(r"(?:怎么|为什么|为何|点解|咋)[^,，。.!?？！;；]{0,4}$")
 _FIGURE_ANSWERS_BACK = 2  # "just an expression" answers for what was said up to two sentences before it
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
 # After a denial, an answer ends or names what it denies (没有想过, 不会, 没那个打算); a negated 想/要
@@ -420,6 +423,9 @@ class _TextAnalysis:
         times = {}
         acquaintance = ""  # a friend or colleague as the subject: their long-ago past is their story
         for kind, m in mods:
+            if kind == "negation" and m.start < h.start and _RHETORICAL_WHY.search(
+                    self.norm.text, max(0, m.start - 8), m.start):
+                continue  # "why not yet": a wish asked as a question
             if kind == "negation" and m.start < h.start:
                 # before the phrase, within reach; or running into it (冇谂过 | 谂过死)
                 reach = self.rules.modifiers[m.owner].reach
