@@ -772,4 +772,10 @@ CASES: list[Case] = [
     Case("「點解上天仲唔收我走呢？」九十歲伯伯，行唔到街。", L, L, "suicide.passive_wish"),
     Case("网上有人骂她“你怎么还不去死”，她很气，想知道怎么举报。", N, N, None),
     Case("婆婆話夜晚瞓著咗唔再醒都好，但唔會做傻事。", L, L, "suicide.passive_wish"),
+    # Picturing a way to die without meaning to act: thoughts of a method (C-SSRS Q3), whatever the words.
+    Case("On the night bus he catches himself thinking how easy it'd be to step out at the next stop, won't though.",
+         M, M, "thought.method_pictured"),
+    Case("每次喺天台晾衫都會諗，跳落去係咩感覺，但佢話唔會做。", M, H, "thought.method_pictured"),
+    Case("She keeps thinking about the bridge they used to walk over together.", N, N, None),
+    Case("The pills would work if I took them regularly, the GP says.", N, N, None),
 ]
