@@ -778,4 +778,9 @@ CASES: list[Case] = [
     Case("每次喺天台晾衫都會諗，跳落去係咩感覺，但佢話唔會做。", M, H, "thought.method_pictured"),
     Case("She keeps thinking about the bridge they used to walk over together.", N, N, None),
     Case("The pills would work if I took them regularly, the GP says.", N, N, None),
+    # 问 right before what was asked, answered no; suicide as a field of study; an answer ending on 喎.
+    Case("問輕生念頭，佢話冇，主要係錢嘅問題。", N, N, "suicide.ideation", "negated"),
+    Case("問佢有冇唔想生存：「冇喎，仲要湊孫。」", N, N, "suicide.ideation", "negated"),
+    Case("研究生的论文题目是农村老人自杀防治，想问能不能访谈接线员。", N, N, None),
+    Case("Her sixth-form project is on suicide rates among farmers; she wants our yearly figures.", N, N, None),
 ]

@@ -61,7 +61,7 @@ _ANSWER_ENDS = frozenset(",.;:!?'\")」』-—")
 _COORDINATED = re.compile(r" or | nor | and/or |、|或者|或|及")  # not "/": notes use it between fields
 # A spoken answer ends on a particle (冇呀, 沒有啦, 没有哦) or says its no twice (沒有沒有, "no, no"); in
 # English it goes on to say how firmly ("not once", "not at all", "never").
-_ANSWER_PARTICLES = frozenset("呀啊啦喔哦嘛噢咯啰喎嘅吖")
+_ANSWER_PARTICLES = frozenset("呀啊啦喔哦嘛噢咯啰喎㖞嘅吖噃咧嘞喇啩")
 # A spoken English no also goes on with a name for the counsellor ("oh no love", "no dear"), how firmly it
 # was said ("said no quite firmly") or the rest of its verb ("she never would", "never has").
 _ANSWER_REPEATS = ("no", "not ", "nah", "never", "once", "at all", "really", "ever", "没", "冇", "不", "无",
@@ -446,7 +446,7 @@ class _TextAnalysis:
                 # a form-style answer that goes on to say what is denied ("asked - no thoughts of hurting herself")
                 h.discount, h.why = Discount.negated, f"negated by '{self._word(m)}'"
                 return
-            elif kind == "question" and m.end <= h.start and (self._denied_next(clause, h)
+            elif kind == "question" and m.start < h.start and (self._denied_next(clause, h)
                                                               or self._denied_after(mods, h)):
                 h.discount, h.why = Discount.negated, f"asked ('{self._word(m)}') and denied"
                 return
