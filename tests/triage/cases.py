@@ -727,7 +727,8 @@ CASES: list[Case] = [
     # A safety plan was needed: at least a supervisor's review.
     Case("Made a safety plan together: brother's number, the park in the morning.", M, H, "care.safety_plan_made"),
     # Kept "just in case", for later: letters, pills.
-    Case("He has written letters to his daughters, 'just in case', and they're in his desk.", H, H, "prep.kept_for_later"),
+    Case("He has written letters to his daughters, 'just in case', and they're in his desk.", H, H,
+         "prep.kept_for_later"),
     Case("那些安眠药她都没吃，攒在枕头底下，说留着以后用。", H, H, "prep.kept_for_later"),
     Case("Bought extra bread just in case the snow closes the shop.", N, N, None),
     # A command voice naming any way to die; an employer's violence; a pesticide by its trade name.
