@@ -148,6 +148,7 @@ ROUTES = {
     ("POST", "/triage"): {S, A},
     ("GET", "/triage/rules"): {S, A},
     ("GET", "/triage/rules/words/{item_id}"): {S, A},
+    ("GET", "/triage/rules/combinations/{item_id}"): {S, A},
     ("POST", "/triage/rules/reload"): {A},
     ("GET", "/triage/rule-sets"): {A},
     ("POST", "/triage/rule-sets"): {A},

@@ -22,3 +22,9 @@ def test_opening_a_concept_shows_its_words_in_every_script(live_server, new_page
     expect(concept.locator("[data-testid=concept-why]")).to_contain_text("Swallowing")  # sent on opening too
     answers = page.locator("[data-testid=answer-rules]")
     expect(answers.locator("tr#answers\\.behaviour")).to_contain_text("if not within 3 months: Moderate")
+    # a combination's reading arrives when it is opened, as a concept's words do
+    combination = page.locator("details#p\\.seek_method")
+    expect(combination.locator("[data-testid=combination]")).to_have_count(0)
+    combination.locator("summary").click()
+    expect(combination.locator("[data-testid=combination]")).to_contain_text("Only where one of these is also found:")
+    expect(combination.locator("[data-testid=combination]")).to_contain_text("Looking for a way to die")

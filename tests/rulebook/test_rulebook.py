@@ -49,9 +49,14 @@ def test_rules_page_lists_rules_with_phrases(client, logged_in):
     assert "suicide.attempt_now" in page
     assert "吃了一整瓶" in client.get("/triage/rules/words/suicide.attempt_now").text  # a rule's words, on opening
     assert "Reload the rule file" not in page  # only admins reload
-    # a combination's context conditions are readable too
-    assert "Only where one of these is also found:" in page
-    assert "Not where one of these is found nearby:" in page and "t.destination" in page
+    # a combination's reading and context conditions arrive when it is opened, as a fragment
+    assert 'id="p.seek_method"' in page and "Only where one of these is also found:" not in page
+    combination = client.get("/triage/rules/combinations/p.seek_method", headers={"HX-Request": "true"})
+    assert combination.status_code == 200 and "<html" not in combination.text
+    assert "Only where one of these is also found:" in combination.text and "t.seek + " in combination.text
+    guarded = client.get("/triage/rules/combinations/act.emergency_called").text
+    assert "Not where one of these is found nearby:" in guarded and "c.emergency_advice" in guarded
+    assert client.get("/triage/rules/combinations/p.nothing").status_code == 404
     # concepts with the part they fill, and how each screener answer counts: all in the rule file now
     assert 'id="c.ingest_done"' in page and "part: act" in page
     words = client.get("/triage/rules/words/c.ingest_done", headers={"HX-Request": "true"})
@@ -72,8 +77,8 @@ def test_rules_page_reads_the_rule_files_reasons_in_the_readers_language(client,
     assert "自杀正在进行或刚刚实施：让来电者保持通话" in page  # a rule's reason
     assert "Attempt in progress or just made" not in page
     # the ids a reason names are codes, like the ids beside it; its English examples are marked English
-    assert "属于 <code>p.painless_method</code>" in page
-    assert "<span lang=\"en\">&#39;goodbye everyone&#39;</span>" in page
+    assert "属于 <code>p.painless_method</code>" in client.get("/triage/rules/combinations/p.seek_method").text
+    assert "<span lang=\"en\">&#39;goodbye everyone&#39;</span>" in client.get("/triage/rules/combinations/p.farewell").text
     assert "部分：行为" in page and "part: act" not in page  # the part a concept fills
     assert "保持通话，不要挂断。" in page and "Keep the caller on the line." not in page  # actions, in one language
     words = client.get("/triage/rules/words/t.soon").text

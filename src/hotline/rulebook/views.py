@@ -72,6 +72,16 @@ def rule_words(request: Request, user: Oversight, item_id: str):
     return render(request, "rulebook/concept.html", {"term": item}, block="words")
 
 
+@pages.get("/triage/rules/combinations/{item_id}")
+def rule_combination(request: Request, user: Oversight, item_id: str):
+    """What a combination reads and why, fetched when its entry on the rules page is opened (as the words are)."""
+    rules = _rules(request).current
+    pattern = next((p for p in rules.patterns if p.id == item_id), None)
+    if pattern is None:
+        raise NotFound(_("There is no combination %(id)s in the rules in force.", id=item_id))
+    return render(request, "rulebook/combination.html", {"pattern": pattern}, block="body")
+
+
 @pages.post("/triage/rules/reload")
 def reload_rules(request: Request, session: SessionDep, admin: AdminUser):
     response = RedirectResponse("/triage/rules", status_code=303)
