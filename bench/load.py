@@ -142,10 +142,22 @@ class CpuMeter:
 
 # --- simulated people --------------------------------------------------------------------------------
 
+async def patiently(send, tries: int = 20) -> httpx.Response:
+    """A setup request (not measured) retried after each 503's Retry-After, as the console's clients do: logging
+    200 people in at once is itself a burst the console may answer with "busy, retry"."""
+    for _ in range(tries):
+        response = await send()
+        if response.status_code != 503:
+            return response
+        await asyncio.sleep(float(response.headers.get("retry-after", "1")) * (1 + random.random() / 2))
+    return response
+
+
 async def log_in(client: httpx.AsyncClient, name: str) -> str:
-    page = await client.get("/login")
+    page = await patiently(lambda: client.get("/login"))
     token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
-    response = await client.post("/login", data={"username": name, "password": PASSWORD, "csrftoken": token})
+    response = await patiently(lambda: client.post("/login", data={"username": name, "password": PASSWORD,
+                                                                   "csrftoken": token}))
     if response.status_code != 303:
         raise RuntimeError(f"login of {name} failed: {response.status_code}")
     return token
@@ -161,7 +173,7 @@ class Counsellor:
 
     async def begin(self, name: str) -> None:
         self.token = await log_in(self.client, name)
-        started = await self.client.post("/calls", data={"csrftoken": self.token})
+        started = await patiently(lambda: self.client.post("/calls", data={"csrftoken": self.token}))
         self.url = started.headers["location"]
         self.lean = lean(self.client)
         await self.save(Tally())  # warm: the first save of a worker loads the rules

@@ -14,6 +14,7 @@ Steps, each readable on its own:
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 import weakref
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -703,11 +704,7 @@ class _TextAnalysis:
         five letters and a space against two characters), so a Latin letter, digit or space counts half.
         "took the lot about twenty minutes before I rang, all the zopiclone" is one act in one breath."""
         if self._at is None:
-            at, x = [0.0], 0.0
-            for ch in self.norm.text:
-                x += 0.5 if ch < "\x80" else 1.0
-                at.append(x)
-            self._at = at
+            self._at = list(accumulate((0.5 if ch < "\x80" else 1.0 for ch in self.norm.text), initial=0.0))
         return self._at
 
     def _explain(self, pat: Pattern, chosen: list[_Occ]) -> str:
