@@ -1,4 +1,5 @@
-"""Schemathesis against /api/v1, as each role with an API token: no 5xx, every answer matches the schema."""
+"""Schemathesis against /api/v1, as each role with an API token: no 5xx, every answer matches the schema,
+and every status code answered is one the schema names."""
 
 import os
 import time
@@ -7,7 +8,12 @@ from collections import Counter
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
-from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from schemathesis.config import SchemathesisConfig
 from sqlalchemy import update
 
@@ -15,7 +21,7 @@ from hotline.accounts import service as accounts
 from hotline.accounts.models import Role
 from hotline.calls.models import Call
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, status_code_conformance]
 # Bounded so the suite stays fast; derandomised so a failure comes back on the next run.
 EXAMPLES = 12
 TAKES_CALLS = {Role.counsellor, Role.supervisor}

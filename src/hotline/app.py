@@ -331,6 +331,21 @@ ERROR_RESPONSES = {
 }
 
 
+def _errors_of(path: str, method: str, operation: dict) -> dict[str, str]:
+    """The errors an operation can really answer, by what it takes: any, the three above; one that reads a body,
+    a body it cannot read (400) or too large (413); one on a record named in its path, a record not found (404)
+    and, for a change, a change that meets a newer version or a state that forbids it (409)."""
+    errors = dict(ERROR_RESPONSES)
+    if "requestBody" in operation:
+        errors["400"] = "The body could not be read (not UTF-8, not JSON)"
+        errors["413"] = "The body is larger than the console accepts"
+    if "{" in path:
+        errors["404"] = "No such record, or not one this user may see"
+        if method != "get":
+            errors["409"] = "The record changed since it was read, or its state does not allow this"
+    return errors
+
+
 def install_openapi(app: FastAPI) -> None:
     """The OpenAPI document, describing the errors as this API really sends them."""
 
@@ -342,9 +357,9 @@ def install_openapi(app: FastAPI) -> None:
             schemas.pop("ValidationError", None)
             error = {"$ref": "#/components/schemas/HTTPValidationError"}
             reference = {"content": {"application/json": {"schema": error}}}
-            for item in document.get("paths", {}).values():
-                for operation in item.values():
-                    for status, description in ERROR_RESPONSES.items():
+            for path, item in document.get("paths", {}).items():
+                for method, operation in item.items():
+                    for status, description in _errors_of(path, method, operation).items():
                         operation["responses"].setdefault(status, {"description": description, **reference})
             app.openapi_schema = document
         return app.openapi_schema
