@@ -14,12 +14,12 @@ Steps, each readable on its own:
 from __future__ import annotations
 
 import re
-from itertools import accumulate
 import weakref
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from .models import Answers, Assessment, Discount, Domain, Evidence, RiskLevel, Subject
