@@ -113,6 +113,19 @@ def test_json_api_refuses_wrong_types_and_control_characters_without_a_500(clien
         assert response.status_code == 200 or isinstance(response.json()["detail"], str)
 
 
+def test_a_body_that_is_not_utf8_is_told_so_in_the_readers_language(client, fuzzer):
+    headers = {"X-CSRFToken": csrf_token(client), "Content-Type": "application/json"}
+    call = client.post("/api/v1/calls", json={}, headers={"X-CSRFToken": headers["X-CSRFToken"]}).json()
+    response = client.patch(f"/api/v1/calls/{call['id']}", content=b'{"version": 1, "notes": "\xff\xfe"}',
+                            headers=headers)
+    assert response.status_code == 400
+    assert "could not be read: send text in UTF-8" in response.json()["detail"]
+    translated = client.patch(f"/api/v1/calls/{call['id']}", content=b"\x80 notes",
+                              headers={**headers, "Accept-Language": "zh-CN"})
+    assert translated.status_code == 400 and "UTF-8" in translated.json()["detail"]
+    assert "could not be read" not in translated.json()["detail"]
+
+
 def test_ids_and_versions_past_the_database_integer_range_are_a_422(client, logged_in):
     logged_in(Role.counsellor)
     headers = {"X-CSRFToken": csrf_token(client)}

@@ -116,6 +116,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         messages = {
+            400: _("The request could not be read: send text in UTF-8 (JSON for the API)."),
             404: _("This page does not exist."),
             405: _("This action is not allowed here."),
             413: _("What you sent is too large."),
