@@ -218,11 +218,36 @@ def test_a_worker_that_dies_mid_send_loses_nothing(session, engine, night, recei
     assert waiting.status == "sent" and receiver.requests[0].json["referral_id"] == referral.id
 
 
-def test_two_workers_take_each_step_once(session, engine, night, clock):
+def test_a_second_round_does_not_repeat_a_step_taken(session, engine, night, clock):
     _call, referral = imminent_call(session, night)
     clock.shift(timedelta(minutes=2, seconds=1))
     assert sum(delivery.run_once(engine)[0] for _ in range(2)) == 1
     assert session.get(Referral, referral.id) is not None
+    assert len(bell(session, night.second)) == 1
+
+
+def test_two_workers_racing_for_one_step_take_it_once(session, engine, night, clock, monkeypatch):
+    """Both workers read the same due step before either writes (a barrier holds each after reading): the
+    conditional UPDATE lets one take it; the other leaves it. Without the condition both would alert."""
+    import threading
+
+    _call, referral = imminent_call(session, night)
+    clock.shift(timedelta(minutes=2, seconds=1))
+    both_read = threading.Barrier(2, timeout=20)
+    real_wait_for = alerts.wait_for
+
+    def wait_for_after_both_read(policy, level):
+        both_read.wait()  # called after `due` was read and before the step is written
+        return real_wait_for(policy, level)
+
+    monkeypatch.setattr(alerts, "wait_for", wait_for_after_both_read)
+    taken: list[int] = []
+    workers = [threading.Thread(target=lambda: taken.append(delivery.run_once(engine)[0])) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+    assert not both_read.broken and sorted(taken) == [0, 1]
     assert len(bell(session, night.second)) == 1
 
 
