@@ -269,3 +269,20 @@ def test_a_referral_released_unclaimed_alerts_the_next_supervisor_at_once_and_es
     clock.shift(timedelta(minutes=2, seconds=1))
     assert a_round(engine)[0] == 1
     assert bell(session, night.coordinator)
+
+
+def test_a_message_still_waiting_when_the_referral_is_claimed_is_withdrawn_not_sent_late(
+        session, engine, night, receiver, clock):
+    """A pager that was down when the alert went out is not paged ten minutes later about a referral a
+    supervisor already has: the retry finds it claimed and withdraws the message."""
+    pager(session, night, receiver)
+    receiver.answers = [(503, {}), (200, {})]
+    _call, referral = imminent_call(session, night)
+    assert a_round(engine) == (0, 0)  # the pager is down: a retry is due later
+    referrals.claim(session=session, user=night.first, referral_id=referral.id)
+    clock.shift(delivery.retry_after(1))
+    assert a_round(engine) == (0, 0)
+    assert len(receiver.requests) == 1  # only the first, failed attempt ever reached the pager
+    session.expire_all()
+    waiting = session.exec(select(AlertDelivery).where(AlertDelivery.kind == "webhook")).one()
+    assert waiting.status == "withdrawn"

@@ -23,6 +23,7 @@ from hotline.alerts import channels, service
 from hotline.alerts.models import AlertChannel, AlertDelivery, DeliveryStatus
 from hotline.database import utcnow
 from hotline.i18n import _
+from hotline.referrals.models import Referral, ReferralStatus
 
 log = logging.getLogger("hotline.alerts")
 
@@ -94,6 +95,14 @@ def _send_one(session: Session, delivery_id: int, *, base_url: str, now: datetim
     if channel is None or not channel.active:
         _failed(session, delivery, channel, _("the channel was turned off"), now, final=True)
         return False
+    if _taken_meanwhile(session, delivery):
+        # Claimed or closed while this message waited for its turn or its retry: "needs someone" sent now would
+        # send a supervisor to a referral someone already has. A release alerts again with new messages.
+        session.execute(update(AlertDelivery).where(col(AlertDelivery.id) == delivery.id)
+                        .values(status=DeliveryStatus.withdrawn.value, locked_until=None)
+                        .execution_options(synchronize_session=False))
+        session.commit()
+        return False
     try:
         send(channel.kind, channel.settings, service.message_for(delivery, now=now, base_url=base_url,
                                                                  channel=channel))
@@ -113,6 +122,15 @@ def _send_one(session: Session, delivery_id: int, *, base_url: str, now: datetim
     session.commit()
     log.info("alert %s sent by %s (attempt %s)", delivery.id, channel.kind, delivery.attempts)
     return True
+
+
+def _taken_meanwhile(session: Session, delivery: AlertDelivery) -> bool:
+    if delivery.referral_id is None or delivery.params.get("test"):
+        return False
+    referral = session.get(Referral, delivery.referral_id)
+    taken = referral is None or referral.owner_id is not None or referral.status == ReferralStatus.closed
+    session.commit()
+    return taken
 
 
 def _facts(session: Session, delivery: AlertDelivery, channel: AlertChannel | None, reason: str = "") -> dict:

@@ -30,6 +30,7 @@ class DeliveryStatus(StrEnum):
     pending = "pending"
     sent = "sent"
     failed = "failed"  # gave up after the last retry
+    withdrawn = "withdrawn"  # the referral was claimed or closed before this message went: it would only mislead
 
 
 class AlertChannel(SQLModel, table=True):

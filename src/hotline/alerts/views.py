@@ -19,7 +19,8 @@ from hotline.roster.lines import list_lines
 pages = APIRouter()
 
 STATUS_LABELS = {DeliveryStatus.pending: _l("waiting to send"), DeliveryStatus.sent: _l("sent"),
-                 DeliveryStatus.failed: _l("not delivered")}
+                 DeliveryStatus.failed: _l("not delivered"),
+                 DeliveryStatus.withdrawn: _l("not sent: the referral was taken first")}
 
 TEMPLATE_GLOBALS = dict(  # installed by create_app (routes.template_helpers)
     event_detail=service.describe_event,  # a timeline entry's detail in the reader's words
