@@ -28,10 +28,10 @@ from hotline.config import Settings, load_settings
 from hotline.csrf import CSRFMiddleware
 from hotline.database import make_engine
 from hotline.encryption import keys
-from hotline.errors import HotlineError, NotAuthenticated, TotpRequired, describe_validation_errors
+from hotline.errors import Busy, HotlineError, NotAuthenticated, TotpRequired, describe_validation_errors
 from hotline.i18n import _
 from hotline.logs import RequestLogMiddleware, note_route
-from hotline.overload import RETRY_AFTER_SECONDS, InFlightLimitMiddleware
+from hotline.overload import InFlightLimitMiddleware
 from hotline.pages import flash, install_template_helpers, is_htmx, render
 from hotline.resources import STATIC
 from hotline.routes import include_routes, template_helpers
@@ -169,9 +169,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def busy_response(request: Request):
-    return error_response(request, 503, _("The console is very busy right now. Nothing was lost; "
-                                          "please try again in a few seconds."),
-                          headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    busy = Busy()
+    return error_response(request, busy.status_code, busy.message, headers=busy.headers)
 
 
 async def refuse_when_busy(scope, receive, send) -> None:

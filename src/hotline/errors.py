@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hotline.fields import field_label
 from hotline.i18n import _
+from hotline.overload import RETRY_AFTER_SECONDS
 
 
 class HotlineError(Exception):
@@ -54,9 +55,14 @@ class TooManyRequests(HotlineError):
 
 
 class Busy(HotlineError):
-    """Past what this worker can do in time: refused before any work was done, to be retried."""
+    """Past what this worker can do in time: refused before any work was done, to be retried. One wording
+    and one Retry-After for every refusal (the in-flight bound, a long wait for a thread, an empty pool)."""
 
     status_code = 503
+
+    def __init__(self):
+        super().__init__(_("The console is very busy right now. Nothing was lost; please try again in a few "
+                           "seconds."), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 _WHERE = ("body", "query", "path", "header", "cookie")

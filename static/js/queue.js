@@ -18,5 +18,4 @@
 
   document.addEventListener("DOMContentLoaded", update);
   document.body.addEventListener("htmx:afterSettle", update);
-  // Browsers allow sound only after the page has been touched once.
 })();

@@ -91,8 +91,7 @@ def turn_away_if_late(request: Request) -> None:
     burst past capacity this drops what nobody waits for any more, so what is accepted is answered in time."""
     budget = request.app.state.settings.max_queue_wait_ms
     if budget and overload.waited(request.scope) * 1000 > budget:
-        raise Busy(_("The console is very busy right now. Nothing was lost; please try again in a few seconds."),
-                   headers={"Retry-After": str(overload.RETRY_AFTER_SECONDS)})
+        raise Busy()
 
 
 def _admit(request: Request, user: User | None, roles: tuple[Role, ...]) -> User:
