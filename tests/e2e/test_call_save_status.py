@@ -53,6 +53,22 @@ def test_an_edit_conflict_does_not_leave_saving_beside_the_conflict_box(live_ser
     expect(status).to_have_text(re.compile(r"^Saved \d\d:\d\d:\d\d$"))
 
 
+def busy_for(times: int, *, retry_after: str, sent: list, refused: list):
+    """A route for the autosave that answers the first `times` saves as a busy server does (503 with
+    Retry-After), noting when each save was sent and refused, then lets saves through."""
+
+    def handle(route):
+        sent.append(time.monotonic())
+        if len(refused) < times:
+            route.fulfill(status=503, headers={"Retry-After": retry_after, "HX-Retarget": "#flash",
+                                               "HX-Reswap": "innerHTML"}, body="<p>Very busy.</p>")
+            refused.append(time.monotonic())
+        else:
+            route.continue_()
+
+    return handle
+
+
 def test_a_busy_server_s_retry_after_is_honoured_and_retries_back_off(live_server, new_page):
     """Refused with 503 and Retry-After (a busy or restarting server), the screen keeps the text, says it is
     not saved, waits at least as long as it was asked, waits longer after each refusal, then saves."""
@@ -60,17 +76,7 @@ def test_a_busy_server_s_retry_after_is_honoured_and_retries_back_off(live_serve
     log_in(page, live_server, "counsellor")
     started_call(page, live_server)
     sent, refused = [], []
-
-    def busy_twice(route):
-        sent.append(time.monotonic())
-        if len(refused) < 2:
-            route.fulfill(status=503, headers={"Retry-After": "1", "HX-Retarget": "#flash",
-                                               "HX-Reswap": "innerHTML"}, body="<p>Very busy.</p>")
-            refused.append(time.monotonic())
-        else:
-            route.continue_()
-
-    page.route("**/save", busy_twice)
+    page.route("**/save", busy_for(2, retry_after="1", sent=sent, refused=refused))
     page.click("#notes")
     page.keyboard.type("Sent while the console was busy.", delay=2)
     expect(page.locator("#save-status")).to_have_class(re.compile(r"\boffline\b"))
@@ -90,17 +96,7 @@ def test_ending_the_call_during_a_retry_wait_sends_what_was_typed_first(live_ser
     page = new_page("en-GB")
     log_in(page, live_server, "counsellor")
     started_call(page, live_server)
-    refused = []
-
-    def busy_once(route):
-        if not refused:
-            refused.append(1)
-            route.fulfill(status=503, headers={"Retry-After": "30", "HX-Retarget": "#flash",
-                                               "HX-Reswap": "innerHTML"}, body="<p>Very busy.</p>")
-        else:
-            route.continue_()
-
-    page.route("**/save", busy_once)
+    page.route("**/save", busy_for(1, retry_after="30", sent=[], refused=[]))
     page.click("#notes")
     page.keyboard.type("First line.", delay=2)
     expect(page.locator("#save-status")).to_have_class(re.compile(r"\boffline\b"))
