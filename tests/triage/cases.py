@@ -783,4 +783,29 @@ CASES: list[Case] = [
     Case("問佢有冇唔想生存：「冇喎，仲要湊孫。」", N, N, "suicide.ideation", "negated"),
     Case("研究生的论文题目是农村老人自杀防治，想问能不能访谈接线员。", N, N, None),
     Case("Her sixth-form project is on suicide rates among farmers; she wants our yearly figures.", N, N, None),
+
+    # ------------------------------------------------------- session 19, from sets u and v (own wording)
+    # An amount is any count of packs (半樽, 两排, 成罐), not a list of the ones seen; drunk dry, chewed.
+    Case("頭先飲咗半樽止咳水同埋兩排安眠藥，而家好眼瞓。", I, I, "act.overdose_taken"),
+    Case("他说刚把剩下那瓶药喝干了，让我们别管。", I, I, "act.overdose_taken"),
+    Case("She chewed the whole packet of her dad's blood pressure tablets before calling.", I, I,
+         "act.overdose_taken"),
+    Case("药店问布洛芬一次最多吃几片，说是给孩子退烧用的剂量。", N, N, None),
+    Case("问扑热息痛和布洛芬一次吃多少会出人命，问她为什么，只说“随便问问”。", H, H, "seek.lethal_amount"),
+    # Gas on in a shut room; a train waited for where it passes.
+    Case("阿爺開咗煤氣爐冇點火，拉埋閘坐喺廚房，唔肯開門。", I, I, "act.gas_on"),
+    Case("站在铁轨旁边，说火车快到了，就在这里等。", I, I, "place.railway_now"),
+    # A place or a day chosen, with a decision or a refusal to say; decided, only the how open.
+    Case("佢話月尾就做，地點都諗好咗，唔肯講邊度。", H, H, "plan.place_chosen"),
+    Case("餐厅地点选好了，周六请同事吃饭庆祝升职。", N, N, None),
+    Case("'I've decided, I just haven't worked out how yet' - about ending things after the divorce.", H, H,
+         "intent.decided_how_open"),
+    # Things given away beside a wish to join the dead or a calm that came too suddenly.
+    Case("外婆把首饰都给了表妹，说“我也该跟你外公去了”。", H, H, "prep.affairs_settled"),
+    Case("Since Sunday he has given his tools and his watch away and is strangely calm, his wife says.", H, H,
+         "prep.affairs_settled"),
+    # No need of anything past a day.
+    Case("Asked the pharmacist not to bother with a repeat: 'won't need any after the 14th'.", H, H,
+         "prep.no_need_after"),
+    Case("He won't need the van after March, the new job comes with a car.", N, N, None),
 ]

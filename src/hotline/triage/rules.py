@@ -292,6 +292,8 @@ class _Checker:
 #   #          any digit: "#盒" finds "3盒" (the number may be longer)
 #   ##         a number of two digits or more: "## pills" finds "30 pills" and "120 pills", not "2 pills"
 #   *word      the match may start inside a word, as "word*" lets it run on past the end
+#   〔包〕     in Chinese, any amount of packs: 半樽, 成盒, 两板, 一整瓶 ("食咗〔包〕" finds 食咗半樽); the counts
+#              are written once here so that a quantity is a concept, not a list of the ones seen so far
 
 # Irregular verbs that hotline notes use: base -> (past, past participle).
 _IRREGULAR = {
@@ -358,8 +360,19 @@ _CHINESE_TENS = tuple(("" if tens == 1 else _DIGITS_ZH[tens - 1]) + "十" + ("" 
                       for tens in range(1, 10) for ones in range(10))
 
 
+# Amounts of a medicine or a poison in packs (normalised script: 两, 几). Numbers past three are left to "#".
+_PACK_COUNTS = ("一", "半", "大半", "成", "整", "一整", "两", "三", "几", "好几", "十几", "几十", "#")
+_PACKS = ("瓶", "樽", "盒", "板", "排", "包", "罐", "袋", "版", "支", "筒", "桶")
+PACK = "〔包〕"
+
+
 def expand(phrase: str) -> tuple[str, ...]:
-    """A normalised phrase with ~ and # written out; anything else is returned as it is."""
+    """A normalised phrase with ~, # and 〔包〕 written out; anything else is returned as it is."""
+    if PACK in phrase:
+        if phrase.count(PACK) != 1:
+            raise ValueError("a phrase has one '〔包〕'")
+        return tuple(form for count in _PACK_COUNTS for pack in _PACKS
+                     for form in expand(phrase.replace(PACK, count + pack)))
     forms = [phrase]
     if "~" in phrase:
         words = phrase.split(" ")
