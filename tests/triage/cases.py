@@ -808,4 +808,29 @@ CASES: list[Case] = [
     Case("Asked the pharmacist not to bother with a repeat: 'won't need any after the 14th'.", H, H,
          "prep.no_need_after"),
     Case("He won't need the van after March, the new job comes with a car.", N, N, None),
+    # Means pressed to the body or lying ready on the lap: in hand; first aid pressed on a cut is not.
+    Case("剃刀片贴住手腕，佢话数到三就落手。", I, I, "means.held_now"),
+    Case("He's sitting with the rifle across his lap, says he only rang to hear someone first.", I, I,
+         "means.held_now"),
+    # A cord, a lead or a sheet made into a loop or tied to something that bears weight.
+    Case("她把围巾打了个圈，系在衣柜杆上，说还在犹豫。", H, I, "means.ligature_made"),
+    Case("Caller says her flatmate tore a bedsheet into strips and hid them under the mattress.", H, H,
+         "means.ligature_made"),
+    Case("Tied the dog's lead to the gate while she popped into the shop.", N, N, None),
+    # Someone at home coming into her room at night; a secret she was told to keep.
+    Case("初中女生说舅舅半夜会进她房间，妈妈不信她，她不敢回家。", H, H, "violence.night_intrusion"),
+    Case("Lodger says the landlord's son lets himself into her room at night and told her not to tell anyone.", H, H,
+         "violence.night_intrusion"),
+    Case("Her little brother comes into her room at night when he has bad dreams.", N, N, None),
+    # A weapon kept for a named person; a threat made practical by knowing their day.
+    Case("He keeps a machete in the van; 'next time that foreman shouts at me I'll use it, I'm not joking'.", H, H,
+         "others.weapon_kept_for"),
+    Case("佢话要教训吓个前老细，知道佢每日几点返屋企。", H, H, "others.threat_with_routine"),
+    # Asking which window opens, which bridge nobody watches.
+    Case("問我哋知唔知邊座橋夜晚冇人巡，話「冇嘢，問吓啫」。", H, H, "seek.asked_which_opens"),
+    Case("Asked which floor's windows open wider - the office is too hot, she wants a desk by one.", N, M, None),
+    # Hurting oneself while not wanting to stop; in the bath and the water red.
+    Case("Last week she cut and 'didn't want to stop this time', the cuts are still open.", H, H,
+         "act.cut_not_stopping"),
+    Case("佢喺浴缸度，話啲水好紅，講嘢越嚟越慢。", I, I, "act.bleeding_in_bath"),
 ]
