@@ -833,4 +833,20 @@ CASES: list[Case] = [
     Case("Last week she cut and 'didn't want to stop this time', the cuts are still open.", H, H,
          "act.cut_not_stopping"),
     Case("佢喺浴缸度，話啲水好紅，講嘢越嚟越慢。", I, I, "act.bleeding_in_bath"),
+    # Asked, and the answer comes after how it came ("she laughed, 'no love'", 想了想); a form's "：冇".
+    Case("Asked him straight out about thoughts of suicide - he sighed, 'no, nothing like that, just skint'.", N, N,
+         "suicide.ideation", "negated"),
+    Case("问她最近有没有想过轻生，她想了一下，说没有，就是太累。", N, N, "suicide.ideation", "negated"),
+    Case("問有冇自殺念頭：冇。主要係同老公嘈交。", N, N, "suicide.ideation", "negated"),
+    Case("问她有没有想过自杀，她沉默了一下，说有，上周想过从天桥跳下去。", M, H, "suicide.ideation"),
+    # Crashing on purpose, recently; a thought of steering into something is a thought.
+    Case("上个星期骑电动车故意往墙上撞，头缝了针，说“下次撞准点”。", H, H, "attempt.crash_on_purpose"),
+    Case("Sometimes on the ring road she thinks about just driving into a wall. No plan, kids keep her going.", M, M,
+         "thought.method_turned_over"),
+    # A child's search history; medicine saved "for when I'm ready"; a lab chemical opened in front of him.
+    Case("Mum found her son had searched 'how long does it take to bleed out' on the school laptop.", H, H,
+         "seek.method_research"),
+    Case("Grandad told the carer he's got his heart pills saved and will go when he's ready.", H, H,
+         "means.stockpiled"),
+    Case("他在实验室，面前摆着一瓶化学试剂，盖子已经拧开了，说喝下去应该很快。", I, I, "method.poison_meant"),
 ]

@@ -46,6 +46,12 @@ _FORM_DENIAL_RUNS_ON = 24  # characters, as far as an English 'no' reaches
 _RHETORICAL_WHY = re.compile(r"(?:怎么|为什么|为何|点解|咋)[^,，。.!?？！;；]{0,4}$")
 _FIGURE_ANSWERS_BACK = 2  # "just an expression" answers for what was said up to two sentences before it
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
+# A clause that only says how the answer came ("she laughed, 'no love'", 想了想，说没有) passes the question on.
+_ANSWER_MANNER = re.compile(
+    r"(?:(?:she|he|they|caller|c|pt|client)\s+)?(?:laughed|laughs|smiled|smiles|sighed|sighs|paused|pauses|hesitated|"
+    r"went quiet|was quiet|thought for a (?:moment|second|bit)|took a (?:moment|while))(?:\s+(?:a bit|a little|loudly|softly))?"
+    r"|(?:来电者|佢|他|她|对方)?(?:笑了笑|笑了一下|笑咗笑|笑着|想了想|想了一下|谂咗谂|谂咗一阵|停了一下|停了很久|停咗一阵|"
+    r"沉默了一下|沉默一下|沉默片刻|沉默了一会|叹了口气|叹咗口气|犹豫了一下)")
 # After a denial, an answer ends or names what it denies (没有想过, 不会, 没那个打算); a negated 想/要
 # with an object goes on to something else (不想再复诊, 不要告诉家人).
 _ANSWER_GOES_ON = re.compile(r"\s*(?:(?:想|要|肯|愿意|让|给|准|用|再)(?!过|死|活|自杀|轻生|伤|做傻事|这样|那样|,|\.|$)"
@@ -514,6 +520,10 @@ class _TextAnalysis:
         text = self.norm.text
         if _AFFIRMED.search(text, h.end, opening):
             return False  # answered yes in the asking clause itself ("asked if planning - 'I think so'")
+        if clause + 1 < len(self.clauses.breaks):
+            after = self.clauses.breaks[clause + 1]
+            if _ANSWER_MANNER.fullmatch(text[opening:after].strip(" ,，.。;；:：-—–'\"「」“”")):
+                clause, opening = clause + 1, after
         for kind, m in self.by_clause.get(clause + 1, ()):
             if kind in ("negation", "post_negation") and m.start - opening <= _QUESTION_ANSWER_REACH:
                 if _AFFIRMED.search(text, opening, m.start):
