@@ -37,6 +37,7 @@ MODIFIER_KINDS = {
     "worry": _l("someone's worry"),
     "all_clear": _l("nothing found"),
     "figure": _l("a way of speaking"),
+    "died": _l("a death that happened"),
 }
 
 

@@ -358,7 +358,7 @@ class _TextAnalysis:
         if not (risk or self.terms or buffers):
             # Most saves of most calls: nothing to judge, so no modifiers or clauses to place around it.
             self.clauses, self.identifying, self.by_clause, self._idiom_hits, self.later = None, {}, {}, [], {}
-            self.worried, self.all_clear, self.figures = frozenset(), None, []
+            self.worried, self.all_clear, self.figures, self.deaths = frozenset(), None, [], {}
             return
         self._idiom_hits = idiom_hits = [_Mark(a + base, b + base, i) for base, found in pieces
                                          for a, b, i in found.idioms]
@@ -395,6 +395,9 @@ class _TextAnalysis:
         # Asked what was meant, the caller said it was a way of speaking ("kms lol" → "omg no its just a thing
         # people say", 死的心都有了 → 就是那么一说): it answers for what was said shortly before it.
         self.figures = [(self.clauses.sentence_of(h.start), h) for h in live.get("figure", ())]
+        # A death that happened (抢救无效, "didn't make it"): what someone else did in that sentence or the one
+        # before is how they died, a bereavement for the caller (docs/risk-levels.md: a story is not a risk).
+        self.deaths = {self.clauses.sentence_of(h.start): h for h in live.get("died", ())}
         self.by_clause: dict[int, list[tuple[str, _Mark]]] = {}
         # "At that time" refers back: the time last named before it ("前两晚割了手，割的时候是想死的" is recent).
         named = sorted((h.start, kind) for kind in ("past", "recent", "present") for h in live.get(kind, ()))
@@ -500,6 +503,11 @@ class _TextAnalysis:
             if acquaintance and not h.reported:
                 # "a friend who attempted years ago and is safe now": theirs, and over (docs/risk-levels.md: a story)
                 h.reported = acquaintance
+        if h.third_party and not h.reported and self.deaths:
+            said = self.clauses.sentence_of(h.start)
+            died = self.deaths.get(said) or self.deaths.get(said + 1)
+            if died is not None:
+                h.reported = self._word(died)
 
     def _denied_after(self, mods, h: _Hit) -> bool:
         """A bare answer in the same clause, right after what was asked ("asked about SI - clear no:");

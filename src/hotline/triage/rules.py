@@ -43,6 +43,7 @@ MODIFIER_KINDS = frozenset(
         "worry",  # someone's worry about another (担心他想不开, "worried she's suicidal"): governs its sentence
         "all_clear",  # a counsellor's finding that nothing points to risk (细问…没说过消极的话, "no talk of death")
         "figure",  # asked what was meant, a figure of speech (口头禅, 就是那么一说, "just a thing people say")
+        "died",  # a death that happened (急救无效, "died at the scene"): someone else's act in its sentence is a bereavement
     }
 )
 _REACH_KINDS = frozenset({"negation", "post_negation", "reported", "hesitation", "dream", "all_clear"})
