@@ -857,4 +857,15 @@ CASES: list[Case] = [
     # A helper getting ready for what someone might say; a worry explored and nothing behind it.
     Case("楼长问：以后要是有老人跟我说“活够了”，我怎么接话比较好？", N, N, "suicide.ideation", "reported"),
     Case("朋友最近发很多黑色的动态，她想知道怎么回他比较好，目前没看到他说过想死。", N, N, None),
+    # Texting drops apostrophes: "didnt", "im", "cant" read as their full forms.
+    Case("tbh if i didnt wake up tmrw id be ok with it. not gonna do anything, just tired of the pain", L, L,
+         "suicide.passive_wish"),
+    # The others better off without the caller, in whatever words: feeling a burden (low).
+    Case("Says her kids would cope better once she's gone, she only makes their lives harder. Denies any plan.", L, L,
+         "wish.burden"),
+    Case("阿伯話冇咗我，個仔就唔使照顧我咁辛苦。問有冇諗過傷害自己，佢話冇。", L, L, "wish.burden"),
+    Case("有時覺得死咗仲好，唔使再痛。問有冇諗過點做，佢話冇。", L, L, "suicide.passive_wish"),
+    Case("他说要是自己没被生出来就好了，父母就不会吵架。", L, L, "suicide.passive_wish"),
+    # Where someone sits every day for work is not where they went to die.
+    Case("起重机司机，每天坐在三十米高的驾驶室里，说有时觉得死了反而好。", L, M, "suicide.passive_wish"),
 ]

@@ -184,6 +184,21 @@ def test_a_possessive_is_every_possessive_as_a_reflexive_is_every_reflexive(tmp_
     assert assess("at the end of his life he was happy", rules=rules).level.value == "none"
 
 
+def test_any_count_of_packs_and_a_contraction_typed_without_its_apostrophe_are_found(tmp_path):
+    body = ('[[term]]\nid = "c.act"\nrole = "act"\nphrases = ["吃了"]\n'
+            '[[term]]\nid = "c.packs"\nrole = "amount"\nphrases = ["〔包〕"]\n'
+            '[[pattern]]\nid = "p.od"\ndomain = "suicide"\nlevel = "imminent"\nscope = "sentence"\nwithin = 20\n'
+            'when = "c.act + c.packs"\n'
+            '[[rule]]\nid = "s.wake"\ndomain = "suicide"\nlevel = "low"\nphrases = ["didn\'t wake up", "i\'ll go"]\n')
+    rules = load_rules(write(tmp_path, body))
+    for note in ("食咗半樽", "吃了两排", "吃了成罐", "吃了3盒"):
+        assert assess(note, rules=rules).level.value == "imminent", note
+    assert assess("吃了饭", rules=rules).level.value == "none"
+    assert assess("if i didnt wake up tomorrow", rules=rules).level.value == "low"
+    # without its apostrophe "i'll" is "ill": a word of its own, so that form is not generated
+    assert assess("she has been ill go figure", rules=rules).level.value == "none"
+
+
 def test_a_pattern_over_neighbouring_sentences_reads_what_was_said_one_sentence_each(tmp_path):
     body = (
         '[[term]]\nid = "c.garage"\nphrases = ["garage"]\n'

@@ -361,6 +361,19 @@ _CHINESE_TENS = tuple(("" if tens == 1 else _DIGITS_ZH[tens - 1]) + "十" + ("" 
                       for tens in range(1, 10) for ones in range(10))
 
 
+# Texting drops apostrophes ("if i didnt wake up", "im done", "wont be here"): every English phrase with a
+# contraction is also found without it, except where that spells another word (i'll -> ill, we're -> were).
+_APOSTROPHE_LESS_SKIP = frozenset({"ill", "well", "wed", "id", "its", "shell", "hell", "shed", "were", "lets", "whos", "odd", "wont"})
+
+
+def _without_apostrophes(form: str) -> str | None:
+    words = form.split(" ")
+    out = [w.replace("'", "") if "'" in w.strip("'") and w.replace("'", "") not in _APOSTROPHE_LESS_SKIP else w
+           for w in words]
+    joined = " ".join(out)
+    return joined if joined != form else None
+
+
 # Amounts of a medicine or a poison in packs (normalised script: 两, 几). Numbers past three are left to "#".
 _PACK_COUNTS = ("一", "半", "大半", "成", "整", "一整", "两", "三", "几", "好几", "十几", "几十", "#")
 _PACKS = ("瓶", "樽", "盒", "板", "排", "包", "罐", "袋", "版", "支", "筒", "桶")
@@ -368,7 +381,8 @@ PACK = "〔包〕"
 
 
 def expand(phrase: str) -> tuple[str, ...]:
-    """A normalised phrase with ~, # and 〔包〕 written out; anything else is returned as it is."""
+    """A normalised phrase with ~, # and 〔包〕 written out, and an English contraction also without its
+    apostrophe; anything else is returned as it is."""
     if PACK in phrase:
         if phrase.count(PACK) != 1:
             raise ValueError("a phrase has one '〔包〕'")
@@ -411,6 +425,8 @@ def expand(phrase: str) -> tuple[str, ...]:
             right = "*" if form.endswith(token) and not form.endswith("*") else ""
             numbered.extend(left + form.replace(token, value) + right for value in values)
         forms = numbered
+    if phrase.isascii() and "'" in phrase:
+        forms = forms + [bare for form in forms if (bare := _without_apostrophes(form)) and bare not in forms]
     return tuple(forms)
 
 
