@@ -850,9 +850,10 @@ CASES: list[Case] = [
          "means.stockpiled"),
     Case("他在实验室，面前摆着一瓶化学试剂，盖子已经拧开了，说喝下去应该很快。", I, I, "method.poison_meant"),
     # Someone else's death that happened (抢救无效, "didn't make it"): how they died is the caller's grief.
-    Case("保安来电，昨晚巡楼发现一名住户在楼梯间上吊，抢救无效，他一闭眼就是那个画面。", N, N, "suicide.method", "reported"),
-    Case("A pedestrian stepped in front of the bus she was driving on Friday and didn't make it; she can't sleep.", N, N,
-         None),
+    Case("保安来电，昨晚巡楼发现一名住户在楼梯间上吊，抢救无效，他一闭眼就是那个画面。", N, N,
+         "suicide.method", "reported"),
+    Case("A pedestrian stepped in front of the bus she was driving on Friday and didn't make it; she can't sleep.",
+         N, N, None),
     Case("我同事上个月烧炭，现在还在医院，我不知道怎么去看他。", H, H, "suicide.method"),
     # A helper getting ready for what someone might say; a worry explored and nothing behind it.
     Case("楼长问：以后要是有老人跟我说“活够了”，我怎么接话比较好？", N, N, "suicide.ideation", "reported"),

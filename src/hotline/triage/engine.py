@@ -49,7 +49,8 @@ _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者�
 # A clause that only says how the answer came ("she laughed, 'no love'", 想了想，说没有) passes the question on.
 _ANSWER_MANNER = re.compile(
     r"(?:(?:she|he|they|caller|c|pt|client)\s+)?(?:laughed|laughs|smiled|smiles|sighed|sighs|paused|pauses|hesitated|"
-    r"went quiet|was quiet|thought for a (?:moment|second|bit)|took a (?:moment|while))(?:\s+(?:a bit|a little|loudly|softly))?"
+    r"went quiet|was quiet|thought for a (?:moment|second|bit)|took a (?:moment|while))"
+    r"(?:\s+(?:a bit|a little|loudly|softly))?"
     r"|(?:来电者|佢|他|她|对方)?(?:笑了笑|笑了一下|笑咗笑|笑着|想了想|想了一下|谂咗谂|谂咗一阵|停了一下|停了很久|停咗一阵|"
     r"沉默了一下|沉默一下|沉默片刻|沉默了一会|叹了口气|叹咗口气|犹豫了一下)")
 # After a denial, an answer ends or names what it denies (没有想过, 不会, 没那个打算); a negated 想/要

@@ -43,7 +43,7 @@ MODIFIER_KINDS = frozenset(
         "worry",  # someone's worry about another (担心他想不开, "worried she's suicidal"): governs its sentence
         "all_clear",  # a counsellor's finding that nothing points to risk (细问…没说过消极的话, "no talk of death")
         "figure",  # asked what was meant, a figure of speech (口头禅, 就是那么一说, "just a thing people say")
-        "died",  # a death that happened (急救无效, "died at the scene"): someone else's act in its sentence is a bereavement
+        "died",  # a death that happened (急救无效, "died at the scene"): someone else's act beside it is a bereavement
     }
 )
 _REACH_KINDS = frozenset({"negation", "post_negation", "reported", "hesitation", "dream", "all_clear"})
@@ -363,7 +363,8 @@ _CHINESE_TENS = tuple(("" if tens == 1 else _DIGITS_ZH[tens - 1]) + "十" + ("" 
 
 # Texting drops apostrophes ("if i didnt wake up", "im done", "wont be here"): every English phrase with a
 # contraction is also found without it, except where that spells another word (i'll -> ill, we're -> were).
-_APOSTROPHE_LESS_SKIP = frozenset({"ill", "well", "wed", "id", "its", "shell", "hell", "shed", "were", "lets", "whos", "odd", "wont"})
+_APOSTROPHE_LESS_SKIP = frozenset({"ill", "well", "wed", "id", "its", "shell", "hell", "shed", "were", "lets", "whos",
+                                   "odd", "wont"})
 
 
 def _without_apostrophes(form: str) -> str | None:
