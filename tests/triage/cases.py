@@ -869,4 +869,8 @@ CASES: list[Case] = [
     Case("他说要是自己没被生出来就好了，父母就不会吵架。", L, L, "suicide.passive_wish"),
     # Where someone sits every day for work is not where they went to die.
     Case("起重机司机，每天坐在三十米高的驾驶室里，说有时觉得死了反而好。", L, M, "suicide.passive_wish"),
+    # A way of speaking, said so; a way of speaking denied ("不是随便说说的") is meant.
+    Case("'ugh i'm gonna kms if this deadline moves again' - then 'lol no, that's just how we talk at work'.", N, N,
+         "suicide.ideation", "negated"),
+    Case("夜班护士说“我是真的想过结束这一切，不是随便说说的”，没有具体方法。", M, M, "suicide.ideation"),
 ]

@@ -46,6 +46,8 @@ _FORM_DENIAL_RUNS_ON = 24  # characters, as far as an English 'no' reaches
 _RHETORICAL_WHY = re.compile(r"(?:怎么|为什么|为何|点解|咋)[^,，。.!?？！;；]{0,4}$")
 _FIGURE_ANSWERS_BACK = 2  # "just an expression" answers for what was said up to two sentences before it
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
+# "不是随便说说的", "it wasn't a joke": a way of speaking denied is the opposite of one.
+_NOT_A_FIGURE = re.compile(r"(?:不是|唔系|并非|绝非|not|n't|never)\s*(?:just\s+|only\s+|a\s+)?$")
 # A clause that only says how the answer came ("she laughed, 'no love'", 想了想，说没有) passes the question on.
 _ANSWER_MANNER = re.compile(
     r"(?:(?:she|he|they|caller|c|pt|client)\s+)?(?:laughed|laughs|smiled|smiles|sighed|sighs|paused|pauses|hesitated|"
@@ -395,7 +397,8 @@ class _TextAnalysis:
         self.all_clear = next(iter(live.get("all_clear", ())), None) if self.worried else None
         # Asked what was meant, the caller said it was a way of speaking ("kms lol" → "omg no its just a thing
         # people say", 死的心都有了 → 就是那么一说): it answers for what was said shortly before it.
-        self.figures = [(self.clauses.sentence_of(h.start), h) for h in live.get("figure", ())]
+        self.figures = [(self.clauses.sentence_of(h.start), h) for h in live.get("figure", ())
+                        if not _NOT_A_FIGURE.search(s, max(0, h.start - 6), h.start)]
         # A death that happened (抢救无效, "didn't make it"): what someone else did in that sentence or the one
         # before is how they died, a bereavement for the caller (docs/risk-levels.md: a story is not a risk).
         self.deaths = {self.clauses.sentence_of(h.start): h for h in live.get("died", ())}
