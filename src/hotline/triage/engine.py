@@ -726,7 +726,9 @@ class _TextAnalysis:
         five letters and a space against two characters), so a Latin letter, digit or space counts half.
         "took the lot about twenty minutes before I rang, all the zopiclone" is one act in one breath."""
         if self._at is None:
-            self._at = list(accumulate((0.5 if ch < "\x80" else 1.0 for ch in self.norm.text), initial=0.0))
+            # in half characters, counted in C: translate to 1 or 2 per character, then running sums
+            halves = self.norm.text.translate(_HALVES).encode("latin-1")
+            self._at = list(map(_HALF.__mul__, accumulate(halves, initial=0)))
         return self._at
 
     def _explain(self, pat: Pattern, chosen: list[_Occ]) -> str:
@@ -734,6 +736,18 @@ class _TextAnalysis:
         filled = [f"{o.role} '{self._span_text(o.start, o.end)[0]}'" for o in sorted(chosen, key=lambda o: o.start)
                   if o.role]
         return f"{' · '.join(filled)} → {pat.why}" if filled else pat.why
+
+
+class _HalvesTable(dict):
+    """str.translate table filled lazily: a Latin letter, digit or space is one half, anything else two."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = out = "\x01" if code < 0x80 else "\x02"
+        return out
+
+
+_HALVES = _HalvesTable()
+_HALF = 0.5
 
 
 def _combined_time(times: list[int]) -> int:
