@@ -873,4 +873,9 @@ CASES: list[Case] = [
     Case("'ugh i'm gonna kms if this deadline moves again' - then 'lol no, that's just how we talk at work'.", N, N,
          "suicide.ideation", "negated"),
     Case("夜班护士说“我是真的想过结束这一切，不是随便说说的”，没有具体方法。", M, M, "suicide.ideation"),
+    # 问 right before what was asked (问想死，否认): a question, answered.
+    Case("大学生，压力大就用烟头烫手腕，快一年了。问想死，否认，说这样才觉得自己活着。", M, M, "self_harm.nssi"),
+    # A welfare check asked of the police is not emergency services sent.
+    Case("Landlord worried about a tenant who said 'I won't be here Thursday, I've sorted the rope'. Advised him to "
+         "ask the police for a welfare check today.", H, H, "prep.means_no_burden"),
 ]
