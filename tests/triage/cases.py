@@ -878,4 +878,10 @@ CASES: list[Case] = [
     # A welfare check asked of the police is not emergency services sent.
     Case("Landlord worried about a tenant who said 'I won't be here Thursday, I've sorted the rope'. Advised him to "
          "ask the police for a welfare check today.", H, H, "prep.means_no_burden"),
+    # Medicine taken for a year is treatment, not an overdose; what the counsellor gave is not a gift.
+    Case("高中时抑郁过，吃了一年多药，后来停了，现在只是考研焦虑。目前没有消极念头。", N, L, None),
+    Case("15yo, bullied online, thinks about dying most nights, no plan. Agreed to tell her mum at the weekend; "
+         "gave her the text line.", L, M, "suicide.passive_wish"),
+    Case("Took about 15 of her gabapentin a month ago, 'just slept it off'. Still gets the thoughts.", H, H,
+         "act.overdose_taken"),
 ]
