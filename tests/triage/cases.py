@@ -884,4 +884,13 @@ CASES: list[Case] = [
          "gave her the text line.", L, M, "suicide.passive_wish"),
     Case("Took about 15 of her gabapentin a month ago, 'just slept it off'. Still gets the thoughts.", H, H,
          "act.overdose_taken"),
+    # Dying by chance would be welcome, in any words (来辆车撞过来也挺好, "if I had a heart attack"); not waking
+    # would be best (一觉唔醒就最好); living is pointless (做人好冇意思): a passive wish or hopelessness, low.
+    Case("夜班司机说有时候想，路上来辆车撞过来也挺好，就能歇歇了。说不会故意去撞。", L, L, "wish.by_chance"),
+    Case("'It'd be easier all round if I had a stroke in my sleep,' she said. Not thinking of doing anything.", L, L,
+         "wish.by_chance"),
+    Case("阿婆話瞓落去唔醒就最好，冇諗過做咩。", L, L, "wish.by_chance"),
+    Case("「做人真係好冇意思」講咗好多次，冇計劃。", L, L, "wish.living_pointless"),
+    Case("活着到底有什么用，她反复问，没有具体想法。", L, L, "wish.living_pointless"),
+    Case("Says living with a toddler and night shifts is no joke, but the point of it all is the kids.", N, N, None),
 ]
