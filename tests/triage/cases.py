@@ -893,4 +893,10 @@ CASES: list[Case] = [
     Case("「做人真係好冇意思」講咗好多次，冇計劃。", L, L, "wish.living_pointless"),
     Case("活着到底有什么用，她反复问，没有具体想法。", L, L, "wish.living_pointless"),
     Case("Says living with a toddler and night shifts is no joke, but the point of it all is the kids.", N, N, None),
+    # "I'd rather be dead", texting slang for killing oneself, a beam that "would hold me".
+    Case("'Honestly I'd sooner be dead than go back to that job.' No thoughts of how; partner home.", L, L,
+         "suicide.passive_wish"),
+    Case("ngl been thinking about offing myself most nights, not gonna do it tho", M, M, "suicide.ideation"),
+    Case("Keeps looking at the hook in the garage and thinking it would hold his weight. Nothing set up.", M, H,
+         "suicide.method_thoughts"),
 ]
