@@ -904,4 +904,6 @@ CASES: list[Case] = [
          M, M, "suicide.losing_control"),
     Case("驚自己個心臟有事，心口翳咗成個禮拜，已約咗醫生。", N, N, None),
     Case("退休后说“人生没什么好期待了”，问有没有想过死，说没有。", L, L, "suicide.passive_wish"),
+    # A clause that opens on a new time or on someone else is not the answer to the question before it.
+    Case("护工来电 老人下午问她“天台的门锁没锁” 今天子女还没来看过他", H, H, "seek.place_research"),
 ]

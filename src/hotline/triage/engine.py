@@ -48,6 +48,10 @@ _FIGURE_ANSWERS_BACK = 2  # "just an expression" answers for what was said up to
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
 # "不是随便说说的", "it wasn't a joke": a way of speaking denied is the opposite of one.
 _NOT_A_FIGURE = re.compile(r"(?:不是|唔系|并非|绝非|not|n't|never)\s*(?:just\s+|only\s+|a\s+)?$")
+# A clause that opens on a new time or on someone else is a new statement, not the answer to the question
+# before it ("问她…推开 / 今天家属还没到").
+_NEW_TOPIC = re.compile(r"今天|今日|昨天|昨晚|琴晚|明天|听日|现在|而家|家属|家人|屋企人|today|tonight|yesterday|tomorrow|\bnow\b"
+                        r"|family|relatives")
 # A clause that only says how the answer came ("she laughed, 'no love'", 想了想，说没有) passes the question on.
 _ANSWER_MANNER = re.compile(
     r"(?:(?:she|he|they|caller|c|pt|client)\s+)?(?:laughed|laughs|smiled|smiles|sighed|sighs|paused|pauses|hesitated|"
@@ -540,6 +544,8 @@ class _TextAnalysis:
             if kind in ("negation", "post_negation") and m.start - opening <= _QUESTION_ANSWER_REACH:
                 if _AFFIRMED.search(text, opening, m.start):
                     return False
+                if _NEW_TOPIC.search(text, opening, m.start):
+                    return False  # "…今天家属还没到": a new time or someone else, not the answer
                 # An answer (说没有, 话不会, "said no"), not a new statement whose verb happens to be
                 # negated (又说不想再复诊 "also said he doesn't want more check-ups").
                 if not _ANSWER_GOES_ON.match(text, m.end):
