@@ -50,8 +50,8 @@ _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者�
 _NOT_A_FIGURE = re.compile(r"(?:不是|唔系|并非|绝非|not|n't|never)\s*(?:just\s+|only\s+|a\s+)?$")
 # A clause that opens on a new time or on someone else is a new statement, not the answer to the question
 # before it ("问她…推开 / 今天家属还没到").
-_NEW_TOPIC = re.compile(r"今天|今日|昨天|昨晚|琴晚|明天|听日|现在|而家|家属|家人|屋企人|today|tonight|yesterday|tomorrow|\bnow\b"
-                        r"|family|relatives")
+_NEW_TOPIC = re.compile(r"今天|今日|昨天|昨晚|琴晚|明天|听日|现在|而家|家属|家人|屋企人"
+                        r"|today|tonight|yesterday|tomorrow|\bnow\b|family|relatives")
 # A clause that only says how the answer came ("she laughed, 'no love'", 想了想，说没有) passes the question on.
 _ANSWER_MANNER = re.compile(
     r"(?:(?:she|he|they|caller|c|pt|client)\s+)?(?:laughed|laughs|smiled|smiles|sighed|sighs|paused|pauses|hesitated|"
