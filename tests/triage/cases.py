@@ -906,4 +906,14 @@ CASES: list[Case] = [
     Case("退休后说“人生没什么好期待了”，问有没有想过死，说没有。", L, L, "suicide.passive_wish"),
     # A clause that opens on a new time or on someone else is not the answer to the question before it.
     Case("护工来电 老人下午问她“天台的门锁没锁” 今天子女还没来看过他", H, H, "seek.place_research"),
+    # 都 in 都不敢吃 is not "all of them"; 扎醒 is waking with a start; a car park at ground level is not a height;
+    # being told to go and die by a debtor is an insult received; a thought that keeps coming back to the pills.
+    Case("医生开了安眠药，她怕依赖都不敢吃，问吃了会不会上瘾。", N, N, None),
+    Case("成晚扎醒幾次，諗住返工啲嘢，想問食褪黑素得唔得。", N, N, None),
+    Case("Rang from the supermarket car park on his lunch break, stressed about the audit.", N, N, None),
+    Case("He's on the top of the multi-storey car park and says this is the last call he'll make.", I, I,
+         "place.at_place_farewell"),
+    Case("做催收的，天天被人骂“去死”，问有没有不想活的念头，说没有，就是觉得工作很脏。", N, N, None),
+    Case("She keeps staring at the weedkiller in the shed, thinking it would end it all. Hasn't touched it.", M, H,
+         "thought.method_turned_over"),
 ]
