@@ -916,4 +916,9 @@ CASES: list[Case] = [
     Case("做催收的，天天被人骂“去死”，问有没有不想活的念头，说没有，就是觉得工作很脏。", N, N, None),
     Case("She keeps staring at the weedkiller in the shed, thinking it would end it all. Hasn't touched it.", M, H,
          "thought.method_turned_over"),
+    # A thought that comes every time at the same place is a thought, not being there to go (每次过桥都会想).
+    Case("保安每天下班骑车过大桥，每次都会想跳下去是不是就结束了，没停下来过，也没专门去看过。", M, M,
+         "thought.method_turned_over"),
+    Case("Every time she waits on the platform she pictures stepping off, then moves back. No plan.", M, M,
+         "thought.intrusive_harm"),
 ]
