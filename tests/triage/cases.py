@@ -921,4 +921,6 @@ CASES: list[Case] = [
          "thought.method_turned_over"),
     Case("Every time she waits on the platform she pictures stepping off, then moves back. No plan.", M, M,
          "thought.intrusive_harm"),
+    # Means ready now with a plan for tonight: in hand; "still has the thoughts" holds nothing.
+    Case("He's bought a rope, says tonight's the night and has it ready beside him.", I, I, "means.held_now"),
 ]
