@@ -361,8 +361,9 @@ _CHINESE_TENS = tuple(("" if tens == 1 else _DIGITS_ZH[tens - 1]) + "十" + ("" 
                       for tens in range(1, 10) for ones in range(10))
 
 
-# Texting drops apostrophes ("if i didnt wake up", "im done", "wont be here"): every English phrase with a
-# contraction is also found without it, except where that spells another word (i'll -> ill, we're -> were).
+# Texting drops apostrophes ("if i didnt wake up", "im done", "cant sleep"): every English phrase with a
+# contraction is also found without it, except where that spells another word (i'll -> ill, we're -> were,
+# od'd -> odd, won't -> wont).
 _APOSTROPHE_LESS_SKIP = frozenset({"ill", "well", "wed", "id", "its", "shell", "hell", "shed", "were", "lets", "whos",
                                    "odd", "wont"})
 
