@@ -923,4 +923,22 @@ CASES: list[Case] = [
          "thought.intrusive_harm"),
     # Means ready now with a plan for tonight: in hand; "still has the thoughts" holds nothing.
     Case("He's bought a rope, says tonight's the night and has it ready beside him.", I, I, "means.held_now"),
+    # Session 20. An answer names what it denies by count ("denied both"), opens on who said it and an
+    # exclamation ("he replied 'oh god no'"), or comes once at the end of a list of what was asked.
+    Case("Asked about thoughts of ending it or of hurting her husband: denied all, calm and clear.", N, N, None),
+    Case("Asked whether he had thought of killing himself; he replied 'oh god no, I've got my girls'.", N, N, None),
+    Case("Asked about any wish to die, self-harm, a plan, giving things away - none. Mainly stressed by exams.",
+         N, N, None),
+    Case("Asked about self-harm, plans, pills at home - says yes to the pills, has been saving them.", H, I,
+         "means.stockpiled"),
+    # A helper's "what if a colleague…", an everyday tool named like a weapon, a team "dragged down",
+    # a pet's ashes collected, a worry with nothing behind it, a thesis on suicide, "it hit me".
+    Case("要是以后有来访者说不想活了，我该怎么回应？目前没有这样的个案。", N, N, None),
+    Case("If one of my students ever told me they wanted to die, what would I even say? Nobody has yet.", N, N, None),
+    Case("仓库扫码枪又坏了，今天累得半死，组长还骂人。", N, N, None),
+    Case("被教练当众说拖累全队，很沮丧，想退出。", N, N, None),
+    Case("养了十年的猫走了，下礼拜去领骨灰，一个人住，很难过。", N, N, None),
+    Case("爸爸担心女儿会不会想不开。细问：从没说过类似的话，身上没有伤痕，照常上课。", N, N, None),
+    Case("博论写的是自杀议题，资料看多了睡不好，本人无此想法。", N, N, None),
+    Case("It really hit me when I saw his photo at the funeral; asked, no thoughts of harming herself.", N, N, None),
 ]

@@ -199,6 +199,17 @@ def test_any_count_of_packs_and_a_contraction_typed_without_its_apostrophe_are_f
     assert assess("she has been ill go figure", rules=rules).level.value == "none"
 
 
+def test_a_choice_in_braces_writes_each_combination_and_a_bad_one_is_refused(tmp_path):
+    body = ('[[rule]]\nid = "s.cut"\ndomain = "self_harm"\nlevel = "moderate"\n'
+            'phrases = ["{割|𠝹|划}{了|咗|}{手|手腕}", "cut~ {my|her} {arm|wrist}*"]\n')
+    rules = load_rules(write(tmp_path, body))
+    for note in ("昨晚又割了手", "佢𠝹咗手腕", "划手", "she cuts her wrists", "I cut my arm"):
+        assert assess(note, rules=rules).level.value == "moderate", note
+    assert assess("切了手指，包扎好了", rules=rules).level.value == "none"
+    refuse(tmp_path, '[[term]]\nid = "c.bad"\nphrases = ["{割|{划}手"]\n', "c.bad", "one choice in braces")
+    refuse(tmp_path, '[[term]]\nid = "c.bad"\nphrases = ["割|划手"]\n', "c.bad", "one choice in braces")
+
+
 def test_a_pattern_over_neighbouring_sentences_reads_what_was_said_one_sentence_each(tmp_path):
     body = (
         '[[term]]\nid = "c.garage"\nphrases = ["garage"]\n'

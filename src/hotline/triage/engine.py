@@ -46,6 +46,7 @@ _FORM_DENIAL_RUNS_ON = 24  # characters, as far as an English 'no' reaches
 _RHETORICAL_WHY = re.compile(r"(?:怎么|为什么|为何|点解|咋)[^,，。.!?？！;；]{0,4}$")
 _FIGURE_ANSWERS_BACK = 2  # "just an expression" answers for what was said up to two sentences before it
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
+_LIST_CLAUSES, _LIST_REACH = 5, 60  # a question's list of items, answered once at its end
 # "不是随便说说的", "it wasn't a joke": a way of speaking denied is the opposite of one.
 _NOT_A_FIGURE = re.compile(r"(?:不是|唔系|并非|绝非|not|n't|never)\s*(?:just\s+|only\s+|a\s+)?$")
 # A clause that opens on a new time or on someone else is a new statement, not the answer to the question
@@ -59,6 +60,11 @@ _ANSWER_MANNER = re.compile(
     r"(?:\s+(?:a bit|a little|loudly|softly))?"
     r"|(?:来电者|佢|他|她|对方)?(?:笑了笑|笑了一下|笑咗笑|笑着|想了想|想了一下|谂咗谂|谂咗一阵|停了一下|停了很久|停咗一阵|"
     r"沉默了一下|沉默一下|沉默片刻|沉默了一会|叹了口气|叹咗口气|犹豫了一下)")
+# Who answered and how it opened ("she said 'god no'", "pt replied: oh no") do not count towards the reach.
+_ANSWER_LEAD = re.compile(
+    r"[\s,，:：;；\-—–]*(?:(?:she|he|they|caller|cl|c|pt|client|patient|mum|dad|son|daughter)\s+"
+    r"(?:said|says|replied|replies|answered|answers|goes|went)\s*)?[:：]?\s*['\"‘“「『]?\s*"
+    r"(?:(?:oh|god|gosh|lord|um+|er+|uh+|well|haha|lol)\b[\s,!.]*)*")
 # After a denial, an answer ends or names what it denies (没有想过, 不会, 没那个打算); a negated 想/要
 # with an object goes on to something else (不想再复诊, 不要告诉家人).
 _ANSWER_GOES_ON = re.compile(r"\s*(?:(?:想|要|肯|愿意|让|给|准|用|再)(?!过|死|活|自杀|轻生|伤|做傻事|这样|那样|,|\.|$)"
@@ -81,7 +87,9 @@ _ANSWER_PARTICLES = frozenset("呀啊啦喔哦嘛噢咯啰喎㖞嘅吖噃咧嘞�
 _ANSWER_REPEATS = ("no", "not ", "nah", "never", "once", "at all", "really", "ever", "没", "冇", "不", "无",
                    "love", "dear", "darling", "sweetheart", "pet", "mate", "hun", "quite", "firmly", "flatly",
                    "clearly", "definitely", "straight away", "immediately", "would", "will", "could", "has ", "have ",
-                   "had ", "did")
+                   "had ", "did",
+                   # what it denies, by count ("denied both", "no to all of it", 两样都冇)
+                   "both", "all", "each", "either", "any of", "everything", "两样", "兩樣", "全部")
 # A clause with no time word of its own is read as now, unless it is part of a combination whose other
 # parts name a time: "overdosed in 2018, admitted for two days" is one event, all of it history.
 _NOW, _RECENT, _PAST, _UNMARKED = 0, 1, 2, 3
@@ -485,6 +493,8 @@ class _TextAnalysis:
                         h.dreamt = h.dreamt or self._word(m)
                     else:
                         h.hesitant = h.hesitant or self._word(m)
+        if self._denied_after_list(clause, h):
+            return
         if h.reported and self.identifying:
             who = self.identifying.get(self.clauses.sentence_of(h.start))
             if who is not None:
@@ -517,6 +527,30 @@ class _TextAnalysis:
             if died is not None:
                 h.reported = self._word(died)
 
+    def _denied_after_list(self, clause: int, h: _Hit) -> bool:
+        """Asked about a list, answered once at its end ("asked about talk of death, self-harm, giving things
+        away - none"; 问有无轻生念头、自伤、计划：均无): the answer covers every item the question named."""
+        text = self.norm.text
+        sentence = self.clauses.sentence_of(h.start)
+        asked = next((m for c in range(max(0, clause - _LIST_CLAUSES), clause + 1)
+                      for kind, m in self.by_clause.get(c, ()) if kind == "question" and m.start < h.start
+                      and self.clauses.sentence_of(m.start) == sentence), None)
+        if asked is None:
+            return False
+        for c in range(clause, clause + _LIST_CLAUSES + 1):
+            for kind, m in self.by_clause.get(c, ()):
+                if kind not in ("negation", "post_negation") or m.start < h.end:
+                    continue
+                if m.start - h.end > _LIST_REACH or self.clauses.sentence_of(m.start) != sentence \
+                        or _AFFIRMED.search(text, h.end, m.start):
+                    return False
+                after = text[m.end:m.end + 7].strip()
+                if not after or after[0] in _ANSWER_ENDS or after[0] in _ANSWER_PARTICLES:
+                    h.discount, h.why = Discount.negated, f"asked ('{self._word(asked)}') and denied"
+                    return True
+                return False  # the first denial after it goes on: it is about something else
+        return False
+
     def _denied_after(self, mods, h: _Hit) -> bool:
         """A bare answer in the same clause, right after what was asked ("asked about SI - clear no:");
         not a negation that goes on ("asked about SI - yes, no plan")."""
@@ -540,8 +574,10 @@ class _TextAnalysis:
             after = self.clauses.breaks[clause + 1]
             if _ANSWER_MANNER.fullmatch(text[opening:after].strip(" ,，.。;；:：-—–'\"「」“”")):
                 clause, opening = clause + 1, after
+        lead = _ANSWER_LEAD.match(text, opening)
+        reach = _QUESTION_ANSWER_REACH + (lead.end() - lead.start() if lead else 0)
         for kind, m in self.by_clause.get(clause + 1, ()):
-            if kind in ("negation", "post_negation") and m.start - opening <= _QUESTION_ANSWER_REACH:
+            if kind in ("negation", "post_negation") and m.start - opening <= reach:
                 if _AFFIRMED.search(text, opening, m.start):
                     return False
                 if _NEW_TOPIC.search(text, opening, m.start):

@@ -285,6 +285,8 @@ class _Checker:
 
 # ---------------------------------------------------------------- phrase expansion
 #
+#   {a|b|}     one of the choices (an empty one: the word may be left out): "{如果|要是}{有|}同事" finds
+#              如果同事, 要是有同事; a concept's words written once, not each combination by hand
 #   take~      every form of an English verb: take, takes, took, taken, taking
 #   take~ed    its past forms only: took, taken (what was done, not what is meant)
 #   ~self      every reflexive: myself, himself, herself, themselves, themself, yourself ("hang~ ~self"
@@ -385,6 +387,17 @@ PACK = "〔包〕"
 def expand(phrase: str) -> tuple[str, ...]:
     """A normalised phrase with ~, # and 〔包〕 written out, and an English contraction also without its
     apostrophe; anything else is returned as it is."""
+    if "{" in phrase or "}" in phrase or "|" in phrase:
+        start = phrase.find("{")
+        end = phrase.find("}", start + 1)
+        if start < 0 or end < 0 or "{" in phrase[start + 1:end] or "|" in phrase[:start]:
+            raise ValueError("'{a|b}' is one choice in braces, not nested")
+        out: list[str] = []
+        for choice in phrase[start + 1:end].split("|"):
+            for form in expand(phrase[:start] + choice + phrase[end + 1:]):
+                if form.strip("*").strip() and form not in out:
+                    out.append(form)
+        return tuple(out)
     if PACK in phrase:
         if phrase.count(PACK) != 1:
             raise ValueError("a phrase has one '〔包〕'")
