@@ -941,4 +941,21 @@ CASES: list[Case] = [
     Case("爸爸担心女儿会不会想不开。细问：从没说过类似的话，身上没有伤痕，照常上课。", N, N, None),
     Case("博论写的是自杀议题，资料看多了睡不好，本人无此想法。", N, N, None),
     Case("It really hit me when I saw his photo at the funeral; asked, no thoughts of harming herself.", N, N, None),
+    # Means kept for a purpose the caller will not name, or beside "once I've finished X"; back at the place of
+    # an earlier attempt; waiting for someone with a weapon; an object of violence named by kin.
+    Case("仓库角落还放着两包炭，跟家里说是冬天烤火用，他自己心里有数是干什么的。", H, H, "means.unspoken_purpose"),
+    Case("She's got the weedkiller in the shed; her husband thinks it's for the garden, but she knows what it's for.",
+         H, H, "means.unspoken_purpose"),
+    Case("屋企仲有一樽百草枯，佢話「等我將啲錢還清先」。", H, H, "plan.deferred_with_means"),
+    Case("He has the rope in his van; 'once I've sorted the kids' school fees, that's it'.", H, I,
+         "plan.deferred_with_means"),
+    Case("前年喺呢條橋跳落海，畀人救返上嚟，而家佢又企喺呢度。", I, I, "place.back_at_attempt"),
+    Case("成日諗死，今日又嚟咗天台，話唔知點解又返咗嚟呢度。", H, I, "p.at_place_with_intent"),
+    Case("他说就在前妻公司楼下，车里有把刀，等她下班出来就动手。", I, I, "others.lying_in_wait"),
+    Case("Her son punched his father twice this week and took his bank card; both still live with him.", H, H,
+         "violence.ongoing"),
+    Case("They kicked him out of the flat last night, he's sleeping at a mate's.", N, N, None),
+    Case("'I could've throttled the guy' about the man who scratched his car; laughed, went home.", N, N, None),
+    Case("Asked if mum would ever hurt herself: she said mum keeps saying she doesn't want to be a burden any more.",
+         L, M, "suicide.passive_wish"),
 ]

@@ -76,6 +76,8 @@ _ANSWER_GOES_ON = re.compile(r"\s*(?:(?:想|要|肯|愿意|让|给|准|用|再)(
 # "asked about plans - 'I think so. not tonight'": a yes, however hedged, then a no about something else
 _AFFIRMED = re.compile(r"\b(?:yes|yeah|yep|endorse[sd]?|admit(?:s|ted)?|think so|probably|maybe)\b"
                        r"|有的|有过|承认|是的|可能吧|也许吧|大概吧")
+# "…doesn't want to be a burden any more": the end of a statement's own negation, never an answer on its own
+_NEVER_AN_ANSWER = frozenset({"any more", "anymore", "no longer"})
 _ANSWER_ENDS = frozenset(",.;:!?'\")」』-—")
 # "no thoughts of self-harm or suicide", 没有伤害自己或者自杀的想法: a denial reaches across a list
 _COORDINATED = re.compile(r" or | nor | and/or |、|或者|或|及")  # not "/": notes use it between fields
@@ -539,8 +541,9 @@ class _TextAnalysis:
             return False
         for c in range(clause, clause + _LIST_CLAUSES + 1):
             for kind, m in self.by_clause.get(c, ()):
-                if kind not in ("negation", "post_negation") or m.start < h.end:
-                    continue
+                if kind not in ("negation", "post_negation") or m.start < h.end or c == clause \
+                        or self._word(m) in _NEVER_AN_ANSWER:
+                    continue  # in its own clause an answer is _denied_after's to read, not a list's
                 if m.start - h.end > _LIST_REACH or self.clauses.sentence_of(m.start) != sentence \
                         or _AFFIRMED.search(text, h.end, m.start):
                     return False
@@ -556,7 +559,8 @@ class _TextAnalysis:
         not a negation that goes on ("asked about SI - yes, no plan")."""
         text = self.norm.text
         for kind, m in mods:
-            if kind in ("negation", "post_negation") and 0 <= m.start - h.end <= 3 * _QUESTION_ANSWER_REACH:
+            if kind in ("negation", "post_negation") and 0 <= m.start - h.end <= 3 * _QUESTION_ANSWER_REACH \
+                    and self._word(m) not in _NEVER_AN_ANSWER:
                 after = text[m.end:m.end + 7].strip()
                 if not after or after[0] in _ANSWER_ENDS or after[0] in _ANSWER_PARTICLES \
                         or after.startswith(_ANSWER_REPEATS):
