@@ -958,4 +958,18 @@ CASES: list[Case] = [
     Case("'I could've throttled the guy' about the man who scratched his car; laughed, went home.", N, N, None),
     Case("Asked if mum would ever hurt herself: she said mum keeps saying she doesn't want to be a burden any more.",
          L, M, "suicide.passive_wish"),
+    # An answer that waves the question away or gives a reason to live; a bare "X?" field asked and answered;
+    # content seen at work or for a school project; a helper practising for "if my flatmate ever…"; a threat
+    # said in anger and taken back; not having to wake up.
+    Case("问他最近有没有不想活的念头，他笑着说“想那些干嘛，我孙子下个月结婚”。", N, N, None),
+    Case("Asked if she'd had thoughts of ending things; she said 'god no, not that bad, I need sleep'.", N, N, None),
+    Case("失眠／食慾差／自殺念頭？「未到嗰個地步」／想轉工", N, N, None),
+    Case("She reviews flagged posts for a social app; a run of self harm videos today, feels sick. Nothing of her own.",
+         N, N, None),
+    Case("中四生做通識專題，題目係青少年自殺，想問拎數據嘅途徑。", N, N, None),
+    Case("Wants to know what to say if his roommate ever talks about wanting to die; nobody has.", N, N, None),
+    Case("個業主又加租，佢話「真係想斬死佢」，之後即刻話講吓咋，唔會做嘢。", N, N, None),
+    Case("He said 'I swear I'll murder my landlord' then laughed, 'it's a figure of speech'. No plan, no weapon.",
+         N, N, None),
+    Case("有時瞓前會諗，聽朝唔使再醒就好。問佢有冇諗過點做，佢話冇。", L, L, "suicide.passive_wish"),
 ]

@@ -63,8 +63,19 @@ _ANSWER_MANNER = re.compile(
 # Who answered and how it opened ("she said 'god no'", "pt replied: oh no") do not count towards the reach.
 _ANSWER_LEAD = re.compile(
     r"[\s,，:：;；\-—–]*(?:(?:she|he|they|caller|cl|c|pt|client|patient|mum|dad|son|daughter)\s+"
-    r"(?:said|says|replied|replies|answered|answers|goes|went)\s*)?[:：]?\s*['\"‘“「『]?\s*"
+    r"(?:said|says|replied|replies|answered|answers|goes|went)\s*"
+    r"|(?:来电者|求助者|案主|对方|佢|他|她|伯伯|阿伯|婆婆|老人|病人)?(?:大声|小声|马上|立刻|即刻|笑着|笑住|想了想|谂咗谂)?"
+    r"(?:说|答|回答|话|回|回复|覆|表示|讲)(?:道)?)?[:：]?\s*['\"‘“「『]?\s*"
     r"(?:(?:oh|god|gosh|lord|um+|er+|uh+|well|haha|lol)\b[\s,!.]*)*")
+# An answer that waves the question away or gives a reason to live instead of a "no".
+_ANSWER_DISMISSES = re.compile(
+    r"[\s'\"「『“‘]*(?:(?:想|谂|讲|说)(?:那些|这些|呢啲|嗰啲|咁多|那个|这个)(?:干嘛|干什么|做什么|做咩|做乜|有什么用|有乜用)"
+    r"|怎么会(?:呢|啦|啊|呀)?[,!.?」』”]|哪会(?:呢|啦|啊|呀)?[,!.?」』”]|点会(?:呢|啦|啊|呀)?[,!.?」』”]|边会|哪里会"
+    r"|(?:没|冇|未|不)(?:到|去到)(?:那个|这个|嗰个|呢个|那种|这种)?(?:程度|地步)|不至于|未至于|唔至于"
+    r"|我(?:还|仲)要(?:看|睇|照顾|养|等|陪)|(?:孩子|小孩|个仔|个女|仔女|孙|孙仔)(?:还|仲)(?:在|要|细|小|读)"
+    r"|why would i\b|no way\b|not (?:to|at) that (?:point|stage|level)|not that bad\b|god,? no\b)")
+# "Q:", "C:", "问：" and the like open a question-and-answer record's line.
+_QA_LABEL = re.compile(r"(?:^|\s|/)(?:q|c|co|counsellor|counselor|问|咨询员|辅导员|我)\s*[:：]", re.I)
 # After a denial, an answer ends or names what it denies (没有想过, 不会, 没那个打算); a negated 想/要
 # with an object goes on to something else (不想再复诊, 不要告诉家人).
 _ANSWER_GOES_ON = re.compile(r"\s*(?:(?:想|要|肯|愿意|让|给|准|用|再)(?!过|死|活|自杀|轻生|伤|做傻事|这样|那样|,|\.|$)"
@@ -497,6 +508,9 @@ class _TextAnalysis:
                         h.hesitant = h.hesitant or self._word(m)
         if self._denied_after_list(clause, h):
             return
+        if self._asked_bare(clause, h) and self._denied_next(clause, h):
+            h.discount, h.why = Discount.negated, "asked ('?') and denied"
+            return
         if h.reported and self.identifying:
             who = self.identifying.get(self.clauses.sentence_of(h.start))
             if who is not None:
@@ -528,6 +542,16 @@ class _TextAnalysis:
             died = self.deaths.get(said) or self.deaths.get(said + 1)
             if died is not None:
                 h.reported = self._word(died)
+
+    def _asked_bare(self, clause: int, h: _Hit) -> bool:
+        """A clause that is only the topic and a question mark ("SI?", 傷害自己？, "Q: kill yourself?") is the
+        counsellor asking; a longer one ending in "?" (活着有什么意思？) is the caller's own question."""
+        text = self.norm.text
+        end = self.clauses.breaks[clause] if clause < len(self.clauses.breaks) else len(text)
+        if end >= len(text) or text[end] != "?" or len(text[h.end:end].strip(" '\"「」“”")) > 2:
+            return False
+        asked = text[self.clauses.start_of(clause):h.start].rsplit("/", 1)[-1]  # "…／傷害自己？": a field of its own
+        return len(_QA_LABEL.sub("", asked).strip(" ,:：/'\"「」“”-—")) <= 3
 
     def _denied_after_list(self, clause: int, h: _Hit) -> bool:
         """Asked about a list, answered once at its end ("asked about talk of death, self-harm, giving things
@@ -580,6 +604,8 @@ class _TextAnalysis:
                 clause, opening = clause + 1, after
         lead = _ANSWER_LEAD.match(text, opening)
         reach = _QUESTION_ANSWER_REACH + (lead.end() - lead.start() if lead else 0)
+        if _ANSWER_DISMISSES.match(text, lead.end() if lead else opening):
+            return True  # 想那些干嘛, 我还要看孙子娶媳妇, "not to that point": an answer that waves it away
         for kind, m in self.by_clause.get(clause + 1, ()):
             if kind in ("negation", "post_negation") and m.start - opening <= reach:
                 if _AFFIRMED.search(text, opening, m.start):
@@ -650,9 +676,11 @@ class _TextAnalysis:
             # only a worry, and the counsellor found nothing behind it; an act or a plan still counts
             level = RiskLevel.none
             discount, why = Discount.negated, f"a worry the counsellor explored: '{cleared}'"
-        if figure and level == RiskLevel.moderate and discount is None:
+        if figure and discount is None and (level == RiskLevel.moderate or (
+                level == RiskLevel.high and rule.domain == Domain.harm_to_others and isinstance(rule, Rule))):
             # thoughts of dying the caller, asked, said were a way of speaking; a passive wish (low) stays,
-            # an act, a plan or a means still counts
+            # an act, a plan or a means still counts. So does a threat said in anger and taken back
+            # ("gonna kill my boss lol" → 讲笑): the words alone, not a weapon or a plan beside them.
             level = RiskLevel.none
             discount, why = Discount.negated, f"a way of speaking, the caller said: '{figure}'"
         if later and level == RiskLevel.imminent:
