@@ -972,4 +972,20 @@ CASES: list[Case] = [
     Case("He said 'I swear I'll murder my landlord' then laughed, 'it's a figure of speech'. No plan, no weapon.",
          N, N, None),
     Case("有時瞓前會諗，聽朝唔使再醒就好。問佢有冇諗過點做，佢話冇。", L, L, "suicide.passive_wish"),
+    # A day or a place chosen in more words, with a refusal to say how; a pact agreed; a cut made hoping the
+    # bleeding would not stop; an engine still running in a shut garage; a letter that says goodbye or sits
+    # beside a means; shut in and beaten when he drinks; a weapon unnamed "in the boot" for someone.
+    Case("他说日子已经挑好了，就下个月初，问怎么做，他说不能讲。", H, H, "plan.place_chosen"),
+    Case("佢話同人講好下星期一齊，地方對方搵好咗。", H, H, "plan.pact_set"),
+    Case("Last week she cut and wished it wouldn't stop; stitches at A&E, arm still bandaged.", H, H,
+         "act.cut_not_stopping"),
+    Case("人在车库里，卷帘门关着，引擎还一直开着，说有点想睡。", I, I, "act.car_exhaust"),
+    Case("妈妈在女儿枕头底下发现一张字条，写着“不要找我，对不起”。女儿现在在上学。", H, H, "prep.letter_farewell"),
+    Case("Dad found a length of rope in the garage and a letter to each of the kids beside it.", H, H,
+         "prep.note_and_means"),
+    Case("外婆被孙子锁在房里，身上好多瘀青，孙子饮完酒就打。", H, H, "violence.ongoing"),
+    Case("He says he knows when his ex's new man leaves the gym and he's got something in the boot for him.", H, I,
+         "others.armed_with_routine"),
+    Case("A note on the fridge: back at 6, went to get bread.", N, N, None),
+    Case("约好下周二回访，来电者同意。", N, N, None),
 ]
