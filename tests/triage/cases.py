@@ -988,4 +988,16 @@ CASES: list[Case] = [
          "others.armed_with_routine"),
     Case("A note on the fridge: back at 6, went to get bread.", N, N, None),
     Case("约好下周二回访，来电者同意。", N, N, None),
+    # Low-level wishes as concepts: dying by chance welcome, the others fine (or no different) without me,
+    # no way ahead, "what's even the point", "it should have been me"; booking a session is not an invitation,
+    # and asking whether the pills are at hand is not holding them.
+    Case("Says if the ferry sank with him on it he'd honestly be relieved. Not planning anything.", L, L, "wish.by_chance"),
+    Case("「我喺唔喺度都冇分別，屋企人都唔會留意」。否認諗過點做。", L, L, "wish.burden"),
+    Case("She'd have a life if I wasn't in it, he said of his wife. No thoughts of acting.", L, L, "wish.burden"),
+    Case("失业一年，“这日子望不到头，没盼头了”，否认自杀想法。", L, L, "suicide.passive_wish"),
+    Case("'what is even the point, nothing is ever going to change' - no SI when asked.", L, L, "suicide.passive_wish"),
+    Case("Her grandson died in the crash; 'I wish it had been me,' she keeps saying. No thoughts of acting on it.",
+         L, L, "suicide.passive_wish"),
+    Case("活着没意思，问她，没有想过怎么做，愿意约个咨询。", L, L, "suicide.passive_wish"),
+    Case("问她想结束生命吗，她说有时候想；问药在不在身边，说还没去开。", M, H, "suicide.ideation"),
 ]
