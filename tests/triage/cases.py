@@ -991,7 +991,8 @@ CASES: list[Case] = [
     # Low-level wishes as concepts: dying by chance welcome, the others fine (or no different) without me,
     # no way ahead, "what's even the point", "it should have been me"; booking a session is not an invitation,
     # and asking whether the pills are at hand is not holding them.
-    Case("Says if the ferry sank with him on it he'd honestly be relieved. Not planning anything.", L, L, "wish.by_chance"),
+    Case("Says if the ferry sank with him on it he'd honestly be relieved. Not planning anything.", L, L,
+         "wish.by_chance"),
     Case("「我喺唔喺度都冇分別，屋企人都唔會留意」。否認諗過點做。", L, L, "wish.burden"),
     Case("She'd have a life if I wasn't in it, he said of his wife. No thoughts of acting.", L, L, "wish.burden"),
     Case("失业一年，“这日子望不到头，没盼头了”，否认自杀想法。", L, L, "suicide.passive_wish"),
