@@ -1001,4 +1001,10 @@ CASES: list[Case] = [
          L, L, "suicide.passive_wish"),
     Case("活着没意思，问她，没有想过怎么做，愿意约个咨询。", L, L, "suicide.passive_wish"),
     Case("问她想结束生命吗，她说有时候想；问药在不在身边，说还没去开。", M, H, "suicide.ideation"),
+    # Cantonese 嗰阵 after what someone is doing is "when" (揸车嗰阵, 派药嗰阵), after a stage of life "at that
+    # time" (读大学嗰阵); "what would happen if" is a thought pictured, not an act.
+    Case("保安話每晚巡天台嗰陣都會諗，跳落去會點，諗完就走開，冇打算。", M, M, "suicide.method", "dream"),
+    Case("讀中學嗰陣成日諗死，之後見咗社工，呢五年都冇再諗。今次係講失業。", L, L, "suicide.ideation", "past"),
+    Case("Pharmacist: while counting stock she wonders what would happen if she took a handful. Never has.", M, M,
+         "act.took_count", "dream"),
 ]

@@ -44,6 +44,11 @@ _FORM_DENIAL_RUNS_ON = 24  # characters, as far as an English 'no' reaches
 # "Why hasn't heaven taken me yet" (点解上天仲唔收我走, 老天怎么还不把我收走) asks for what it negates: a 不 or
 # 没 a few characters after a "why" in the same clause is a rhetorical question, not a denial.
 _RHETORICAL_WHY = re.compile(r"(?:怎么|为什么|为何|点解|咋)[^,，。.!?？！;；]{0,4}$")
+# After a verb, Cantonese 嗰阵 is "when" (派药嗰阵会谂起); only at a clause's start is it "at that time".
+_WHEN_AFTER_A_VERB = frozenset({"那阵", "果阵"})  # 嗰阵 as normalised
+# ...unless what comes before it is a stage of life (读大学嗰阵, 中三嗰阵, 十九岁嗰阵): then it is that time.
+_LIFE_STAGE = re.compile(r"大学|中学|小学|高中|初中|大专|读书|读u|[中小初高大][一二三四五六]"
+                         r"|[\d十一二三四五六七八九几]+岁|年轻|后生|细个|小时候|少年|念书|上学|求学|做学生|学生时|青春期|年少")
 _FIGURE_ANSWERS_BACK = 2  # "just an expression" answers for what was said up to two sentences before it
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
 _LIST_CLAUSES, _LIST_REACH = 5, 60  # a question's list of items, answered once at its end
@@ -432,6 +437,10 @@ class _TextAnalysis:
         named = sorted((h.start, kind) for kind in ("past", "recent", "present") for h in live.get(kind, ()))
         for h in live.get("then", ()):
             earlier = [kind for start, kind in named if start < h.start]
+            if not earlier and self._word(h) in _WHEN_AFTER_A_VERB:
+                before = s[self.clauses.start_of(self.clauses.of(h.start)):h.start]
+                if len(before.strip(" ,")) > 2 and not _LIFE_STAGE.search(before):
+                    continue  # 揸车上高速嗰阵 "while driving on the motorway": when it happens, not a time gone by
             live.setdefault(earlier[-1] if earlier else "past", []).append(h)
         for kind in ("negation", "post_negation", "question", "past", "recent", "present", "third_party",
                      "acquaintance", "reported", "hesitation", "dream"):
