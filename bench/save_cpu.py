@@ -10,6 +10,9 @@ because nothing else shares the measurement.
     python bench/save_cpu.py                        # SQLite file in a temp dir
     python bench/save_cpu.py --database postgresql+psycopg://postgres@127.0.0.1:5432/test
     python bench/save_cpu.py --profile 20           # also the 20 functions with most own time
+    python bench/save_cpu.py --queries              # also the SQL one save sends, statement by statement
+    python bench/save_cpu.py --refuse               # the same saves, each refused past the in-flight bound
+    python bench/save_cpu.py --poll                 # the referral queue's 3-second poll instead of a save
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ async def asgi_post(app, path: str, headers: dict[str, str], body: bytes, method
 
 async def main_async(args, url: str) -> int:
     from argon2 import PasswordHasher
+    from sqlalchemy import event
     from sqlmodel import Session
 
     from hotline.accounts import service as accounts
@@ -72,12 +76,14 @@ async def main_async(args, url: str) -> int:
     from hotline.config import Settings
     from hotline.database import make_engine
     from hotline.models import metadata
+    from hotline.overload import InFlightLimitMiddleware
 
     engine = make_engine(url)
     metadata.create_all(engine)
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # login is not measured
     with Session(engine) as session:
-        user = accounts.create_user(session=session, username="counsellor", password=PASSWORD, roles=["counsellor"])
+        roles = ["counsellor", "supervisor"] if args.poll else ["counsellor"]
+        user = accounts.create_user(session=session, username="counsellor", password=PASSWORD, roles=roles)
         bearer = accounts.issue_token(session=session, user=user)
     settings = Settings(database_url=url, secret_key="bench-secret-key-" + "x" * 32,
                         secret_key_file=Path(tempfile.gettempdir()) / "bench-secret", json_logs=True)
@@ -98,6 +104,13 @@ async def main_async(args, url: str) -> int:
 
         async def save() -> None:
             nonlocal version, notes
+            if args.poll:  # the queue page's poll, as its rows refresh every 3 s
+                status, _body = await asgi_post(app, "/referrals", {
+                    "host": "127.0.0.1:8000", "cookie": cookie, "hx-request": "true",
+                    "x-hotline-background": "1"}, b"", "GET")
+                if status != 200:
+                    raise RuntimeError(f"poll answered {status}")
+                return
             notes = (notes + SENTENCE)[-4000:]
             if args.api:  # the JSON API's autosave with an integration's token
                 body = json.dumps({"version": version, "notes": notes}).encode()
@@ -113,12 +126,29 @@ async def main_async(args, url: str) -> int:
             status, _body = await asgi_post(app, path, {
                 "host": "127.0.0.1:8000", "cookie": cookie, "hx-request": "true", "x-csrftoken": token,
                 "content-type": content_type, "content-length": str(len(body))}, body)
-            if status != 200:
+            if status != (503 if refusing else 200):
                 raise RuntimeError(f"save answered {status}")
-            version += 1
+            version += 0 if refusing else 1
 
+        refusing = False
         for _ in range(args.warm):
             await save()
+        if args.refuse:  # every request past the bound from here on: what a refusal costs under a storm
+            refusing = True
+            layer = app.middleware_stack
+            while not isinstance(layer, InFlightLimitMiddleware):
+                layer = layer.app
+            layer.limit = 0
+        if args.queries:
+            statements: list[str] = []
+            listen = (engine, "before_cursor_execute",
+                      lambda _c, _cur, statement, *_rest: statements.append(" ".join(statement.split())))
+            event.listen(*listen)
+            await save()
+            event.remove(*listen)
+            print(f"{len(statements)} statements in one {'poll' if args.poll else 'save'}:")
+            for statement in statements:
+                print("   ", statement[:300])
         rounds = []
         for _ in range(args.rounds):
             began = time.process_time()
@@ -153,6 +183,10 @@ def main() -> int:
     parser.add_argument("--warm", type=int, default=50)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--api", action="store_true", help="save through PATCH /api/v1/calls/{id} with a token")
+    parser.add_argument("--queries", action="store_true", help="print the SQL statements of one save")
+    parser.add_argument("--refuse", action="store_true",
+                        help="measure refusals: every save past the in-flight bound (503), after the warm-up")
+    parser.add_argument("--poll", action="store_true", help="the referral queue's poll (GET /referrals, HTMX)")
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
     args = parser.parse_args()
     os.environ.update(encryption_keys())

@@ -161,3 +161,102 @@ def test_a_slow_upload_is_not_a_wait_for_the_server(settings, engine, client, lo
     assert anyio.run(scenario).status_code == 200
     with Session(engine) as session:
         assert session.get(Call, call["id"]).notes == "typed on a bad line"
+
+
+def _while_full(app, client, call, token, refused):
+    """Runs `refused(asgi)` while the worker's BOUND places are held by saves whose bodies have not arrived
+    yet; then lets the held saves finish."""
+    release = anyio.Event()
+
+    async def scenario():
+        reading = [anyio.Event() for _ in range(BOUND)]
+
+        def held_body(n: int):
+            async def body():
+                reading[n].set()
+                await release.wait()
+                yield f"version={call['version']}&notes=held+save+{n}".encode()
+            return body()
+
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+                                     cookies=client.cookies) as asgi:
+            async def save(n: int):
+                await asgi.post(f"/calls/{call['id']}/save", content=held_body(n),
+                                headers={"X-CSRFToken": token, "HX-Request": "true",
+                                         "Content-Type": "application/x-www-form-urlencoded"})
+
+            async with anyio.create_task_group() as group:
+                for n in range(BOUND):
+                    group.start_soon(save, n)
+                with anyio.fail_after(30):
+                    for event in reading:
+                        await event.wait()
+                try:
+                    return await refused(asgi)
+                finally:
+                    release.set()
+
+    return anyio.run(scenario)
+
+
+def test_a_storm_of_refusals_speaks_each_readers_language_and_fills_no_log(settings, engine, client, logged_in,
+                                                                           caplog):
+    """A refusal is made once per language and sent as the same bytes after that: a counsellor reading
+    Chinese must still get Chinese after an English reader was refused (and the reverse), a refused page
+    still offers the language switch back to that page, and a storm of refusals is one log line with its
+    count, not a line each."""
+    logged_in(Role.counsellor)
+    token = csrf_token(client)
+    call = client.post("/api/v1/calls", json={}, headers={"X-CSRFToken": token}).json()
+    app = create_app(settings, engine)
+    save = {"X-CSRFToken": token, "HX-Request": "true"}
+
+    async def refused(asgi):
+        answers = {}
+        for round_ in range(3):  # the second and third rounds are sent the bytes made in the first
+            for language in ("en", "zh-CN"):
+                answers[round_, language, "save"] = await asgi.post(
+                    f"/calls/{call['id']}/save", data={"version": "1", "notes": "x"},
+                    headers={**save, "Accept-Language": language})
+                answers[round_, language, "page"] = await asgi.get(
+                    "/calls/new?q=<b>", headers={"Accept-Language": language})
+                answers[round_, language, "api"] = await asgi.patch(
+                    f"/api/v1/calls/{call['id']}", json={"version": 1, "notes": "x"},
+                    headers={"X-CSRFToken": token, "Accept-Language": language})
+        return answers
+
+    with caplog.at_level("INFO", logger="hotline.request"):
+        answers = _while_full(app, client, call, token, refused)
+
+    for (round_, language, kind), answer in answers.items():
+        assert answer.status_code == 503, (round_, language, kind)
+        assert answer.headers["retry-after"] == "2"
+        if kind == "api":
+            detail = answer.json()["detail"]
+            assert (BUSY_ZH in detail) if language == "zh-CN" else ("very busy" in detail)
+            continue
+        assert (BUSY_ZH in answer.text) if language == "zh-CN" else ("very busy" in answer.text)
+        assert (BUSY_ZH in answer.text) != ("very busy" in answer.text)
+        if kind == "save":  # the call screen shows it in its message area, as any other error
+            assert answer.headers["hx-retarget"] == "#flash"
+            assert "<html" not in answer.text
+        else:
+            assert f'lang="{"zh-CN" if language == "zh-CN" else "en"}"' in answer.text
+            assert 'name="next" value="/calls/new"' in answer.text
+    refusals = [r for r in caplog.records if r.name == "hotline.request" and getattr(r, "status", None) == 503]
+    assert len(refusals) == 1 and refusals[0].refused == 1  # the first at once; the other 17 wait their turn
+
+
+def test_refusals_are_logged_together_at_most_every_ten_seconds(caplog):
+    from hotline.logs import RefusalTally
+
+    moment = [1000.0]
+    tally = RefusalTally(every=10, clock=lambda: moment[0])
+    with caplog.at_level("INFO", logger="hotline.request"):
+        for _ in range(500):
+            tally.refused()
+            moment[0] += 0.01  # 100 a second for 5 s
+        moment[0] += 6
+        tally.flush_if_due()  # the next request after the storm writes what it counted
+        tally.flush_if_due()
+    assert [r.refused for r in caplog.records] == [1, 499]

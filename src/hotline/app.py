@@ -11,8 +11,9 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from markupsafe import escape
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -25,6 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from hotline import i18n
 from hotline.alerts import delivery
 from hotline.config import Settings, load_settings
+from hotline.csrf import SCOPE_KEY as CSRF_SCOPE_KEY
 from hotline.csrf import CSRFMiddleware
 from hotline.database import make_engine
 from hotline.encryption import keys
@@ -32,7 +34,7 @@ from hotline.errors import Busy, HotlineError, NotAuthenticated, TotpRequired, d
 from hotline.i18n import _
 from hotline.logs import RequestLogMiddleware, note_route
 from hotline.overload import InFlightLimitMiddleware
-from hotline.pages import flash, install_template_helpers, is_htmx, render
+from hotline.pages import csrf_token, flash, install_template_helpers, is_htmx, render
 from hotline.resources import STATIC
 from hotline.routes import include_routes, template_helpers
 from hotline.rulebook.service import ActiveRules
@@ -68,6 +70,8 @@ def error_response(request: Request, status_code: int, message: str, *, field=No
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HotlineError)
     async def hotline_error(request: Request, exc: HotlineError):
+        if isinstance(exc, Busy):
+            return busy_response(request)
         if isinstance(exc, NotAuthenticated) and not wants_json(request):
             target = "/login?next=" + request.url.path
             if is_htmx(request):
@@ -168,9 +172,58 @@ def install_error_handlers(app: FastAPI) -> None:
                                                "please try again, and tell an administrator if it goes on."))
 
 
-def busy_response(request: Request):
-    busy = Busy()
-    return error_response(request, busy.status_code, busy.message, headers=busy.headers)
+# Stand-ins for what differs between two refused page loads in the same language, written into the one page
+# made per language and replaced, escaped, in each refusal.
+_BUSY_PATH = "/hotline-busy-path-7f3c"
+_BUSY_TOKEN = "hotline-busy-token-7f3c"
+
+
+class BusyAnswers:
+    """The 503 a refusal answers (Busy: past the in-flight bound, a long wait for a thread, an empty pool),
+    made once per language and kind (JSON, HTMX fragment, page) and then sent as the same bytes. Under a
+    storm past capacity refusals come by the hundred a second, and each rendering a template took a share
+    of the CPU the accepted saves needed. Still gettext, in the reader's language, with Retry-After, the
+    same body error_response would make (tests/test_overload.py)."""
+
+    def __init__(self):
+        self._made: dict[tuple[str, str], bytes] = {}
+        busy = Busy()
+        self.status_code = busy.status_code
+        self.headers = busy.headers
+
+    def response(self, request: Request) -> Response:
+        request.state.refused = True  # logged in aggregate, not a line each (logs.RequestLogMiddleware)
+        kind = "json" if wants_json(request) else "htmx" if is_htmx(request) else "page"
+        key = (i18n.get_locale(), kind)
+        body = self._made.get(key)
+        if body is None:
+            body = self._made[key] = self._make(request, kind)
+        headers = dict(self.headers)
+        if kind == "json":
+            return Response(body, self.status_code, headers, media_type="application/json")
+        headers["Vary"] = "HX-Request"
+        if kind == "htmx" and not request.headers.get("HX-Target", "").endswith("-error"):
+            headers.update({"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
+        if kind == "page":
+            body = (body.replace(_BUSY_PATH.encode(), str(escape(request.url.path)).encode())
+                    .replace(_BUSY_TOKEN.encode(), str(escape(csrf_token(request))).encode()))
+        return Response(body, self.status_code, headers, media_type="text/html")
+
+    def _make(self, request: Request, kind: str) -> bytes:
+        message = Busy().message
+        if kind == "json":
+            return JSONResponse({"detail": message}).body
+        # Rendered as error_response would, for a request that differs from any other refused one only in
+        # the stand-ins: no user (a refusal reads no login), no flash message (it waits for the next page).
+        scope = {"type": "http", "method": "GET", "path": _BUSY_PATH, "query_string": b"", "app": request.app,
+                 "headers": [(b"hx-request", b"true")] if kind == "htmx" else [],
+                 "state": {}, CSRF_SCOPE_KEY: lambda: _BUSY_TOKEN}
+        return render(Request(scope), "errors/error.html", {"status_code": self.status_code, "message": message},
+                      block="error_message").body
+
+
+def busy_response(request: Request) -> Response:
+    return request.app.state.busy_answers.response(request)
 
 
 async def refuse_when_busy(scope, receive, send) -> None:
@@ -402,6 +455,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None):
     app.state.engine = engine
     app.state.secret_key = secret_key
     app.state.rules = ActiveRules(settings.rules_file, engine=engine)
+    app.state.busy_answers = BusyAnswers()
     install_template_helpers(**template_helpers())
 
     install_error_handlers(app)

@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     # instead of being done for a client that has likely given up: the count above bounds how many wait,
     # this bounds how long (0: no bound). Refused before any of its work, so the retry costs little.
     max_queue_wait_ms: int = Field(default=1000, ge=0, le=600_000)
+    # The hot paths (autosave, the queue's poll) remember a session's user and roles this long per worker
+    # process instead of reading them on every request (accounts/logins.py). A change made through this
+    # process is seen at once; one made through another worker, after at most this long. 0: always read.
+    login_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     # A live-update stream ends after this long and the browser opens a new one: the login is checked
     # again, and reconnecting browsers spread over the workers.
     live_stream_seconds: float = Field(default=600.0, gt=0, le=24 * 3600)

@@ -116,11 +116,38 @@ def log_config(*, json_lines: bool = True, level: str = "INFO") -> dict:
     }
 
 
-class RequestLogMiddleware:
-    """Gives each request an id (X-Request-ID, kept from a proxy or made here) and logs one line for it."""
+class RefusalTally:
+    """Refusals past capacity (503 Busy), logged as one line at most every `every` seconds with their count,
+    not a line each: under a storm they come by the hundred a second, and a line per refusal cost the
+    worker time and filled the log with the same line. The first refusal after a quiet spell is logged at
+    once; the count of those after it, with the next refusal or request once `every` seconds have passed."""
 
-    def __init__(self, app):
+    def __init__(self, every: float = 10.0, clock=time.monotonic):
+        self.every = every
+        self.clock = clock
+        self.pending = 0
+        self.last = float("-inf")  # when a line was last written
+
+    def refused(self) -> None:
+        self.pending += 1
+        self.flush_if_due()
+
+    def flush_if_due(self) -> None:
+        if self.pending and self.clock() - self.last >= self.every:
+            request_log.warning("refused past capacity", extra={
+                "refused": self.pending, "status": 503,
+                "seconds": None if self.last == float("-inf") else round(self.clock() - self.last, 1)})
+            self.pending = 0
+            self.last = self.clock()
+
+
+class RequestLogMiddleware:
+    """Gives each request an id (X-Request-ID, kept from a proxy or made here) and logs one line for it;
+    refusals past capacity are counted and logged together (RefusalTally)."""
+
+    def __init__(self, app, refusals: RefusalTally | None = None):
         self.app = app
+        self.refusals = refusals or RefusalTally()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -144,19 +171,23 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            user = state.get("user")
-            request_log.info(
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": scope.get("method"),
-                    # The template (/calls/{call_id}), never the query string a search was typed into.
-                    "path": state.get("route_path") or _unrouted(scope.get("path", "")),
-                    "status": status["code"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                    "user_id": getattr(user, "id", None),
-                },
-            )
+            if state.get("refused") and status["code"] == 503:
+                self.refusals.refused()
+            else:
+                self.refusals.flush_if_due()
+                user = state.get("user")
+                request_log.info(
+                    "request",
+                    extra={
+                        "request_id": request_id,
+                        "method": scope.get("method"),
+                        # The template (/calls/{call_id}), never the query string a search was typed into.
+                        "path": state.get("route_path") or _unrouted(scope.get("path", "")),
+                        "status": status["code"],
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                        "user_id": getattr(user, "id", None),
+                    },
+                )
             request_id_var.reset(token)
 
 

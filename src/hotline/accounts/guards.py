@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from sqlmodel import Session
 
 from hotline import overload
-from hotline.accounts import service, totp
+from hotline.accounts import logins, service, totp
 from hotline.accounts.models import Role, User
 from hotline.deps import SessionDep
 from hotline.errors import Busy, Forbidden, NotAuthenticated, TotpRequired
@@ -48,24 +48,40 @@ def _idle_expired(request: Request) -> bool:
     return False
 
 
-def _user_from_request(request: Request, session) -> User | None:
+def _user_from_request(request: Request, session, *, remember: float = 0) -> tuple[User | None, bool | None]:
+    """The user behind the request, and whether they set up two-step login (None: read it off the user).
+    With `remember` (seconds), a cookie's user is taken from the last few seconds' memory of this
+    process when it matches the cookie (logins.py), and kept there when read."""
     authorization = request.headers.get("authorization")
     if authorization is not None:
         # A request that presents a token is judged by the token alone, never by a cookie beside it.
         scheme, _sep, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            return None
-        return service.user_for_token(session=session, token=token.strip())
+            return None, None
+        return service.user_for_token(session=session, token=token.strip()), None
     user_id = request.session.get(SESSION_USER)
     if not isinstance(user_id, int):
-        return None
-    user = session.execute(_USER_WITH_ROLES, {"user_id": user_id}).unique().scalar_one_or_none()
-    if user is None or not user.is_active or request.session.get(SESSION_VERSION) != user.session_version:
-        request.session.clear()
-        return None
+        return None, None
+    engine = session.get_bind()
+    remembered = logins.CACHE.get(engine, user_id) if remember else None
+    if remembered is not None and remembered.is_active \
+            and request.session.get(SESSION_VERSION) == remembered.session_version:
+        user, uses_totp = remembered.user(session), remembered.uses_totp
+    else:
+        # Nothing remembered, or what is remembered does not match the cookie (a login made after a change
+        # this process has not seen yet): the database decides.
+        generation = logins.CACHE.generation()
+        user = session.execute(_USER_WITH_ROLES, {"user_id": user_id}).unique().scalar_one_or_none()
+        if user is None or not user.is_active or request.session.get(SESSION_VERSION) != user.session_version:
+            request.session.clear()
+            return None, None
+        uses_totp = None
+        if remember:
+            uses_totp = user.uses_totp
+            logins.CACHE.keep(engine, user, seconds=remember, generation=generation, uses_totp=uses_totp)
     if _idle_expired(request):
-        return None
-    return user
+        return None, None
+    return user, uses_totp
 
 
 # Built once, roles in the same query: the guard runs on every request.
@@ -80,7 +96,7 @@ def _who_is_asking(request: Request, session) -> User | None:
     work starts a real transaction afterwards."""
     if not session.in_transaction():
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    user = _user_from_request(request, session)
+    user, _uses_totp = _user_from_request(request, session)
     session.commit()
     return user
 
@@ -94,9 +110,9 @@ def turn_away_if_late(request: Request) -> None:
         raise Busy()
 
 
-def _admit(request: Request, user: User | None, roles: tuple[Role, ...]) -> User:
+def _admit(request: Request, user: User | None, roles: tuple[Role, ...], uses_totp: bool | None = None) -> User:
     """`user` if logged in, past two-step login where required, and holding any of `roles`; else the
-    translated 401 or 403."""
+    translated 401 or 403. `uses_totp`: whether the user set up two-step login, when already known."""
     if user is None:
         if getattr(request.state, "idle_logout", False):
             raise NotAuthenticated(_("You were logged out after a time without activity. Please log in "
@@ -104,7 +120,8 @@ def _admit(request: Request, user: User | None, roles: tuple[Role, ...]) -> User
         raise NotAuthenticated(_("Please log in."))
     request.state.user = user
     if (request.app.state.settings.require_totp and request.headers.get("authorization") is None
-            and totp.must_enrol(user, required=True) and not request.url.path.startswith(TOTP_SETUP)):
+            and totp.must_enrol(user, required=True, uses_totp=uses_totp)
+            and not request.url.path.startswith(TOTP_SETUP)):
         raise TotpRequired(_("Your role needs two-step login. Set it up now to go on."))
     if not user.has_any(*roles):
         raise Forbidden(_("Your role does not give access to this page."))
@@ -138,7 +155,9 @@ def require_on_route_thread(*roles: Role):
 
         def check(session: Session) -> User:
             turn_away_if_late(request)  # the route calls this first on its thread
-            return _admit(request, _user_from_request(request, session), roles)
+            remember = request.app.state.settings.login_cache_seconds
+            user, uses_totp = _user_from_request(request, session, remember=remember)
+            return _admit(request, user, roles, uses_totp)
 
         # A body FastAPI refuses before the route runs is answered only after this check (app.py), so someone
         # without the role hears 401/403, as from any other guard, and not what was wrong with the body.
@@ -180,4 +199,7 @@ def start_session(request: Request, user: User) -> None:
 
 
 def end_session(request: Request) -> None:
+    user_id = request.session.get(SESSION_USER)
     request.session.clear()
+    if isinstance(user_id, int):
+        logins.CACHE.forget([user_id])  # this process reads the user afresh at its next request

@@ -25,8 +25,10 @@ RECOVERY_CODES = 10
 TOTP_ROLES = (Role.supervisor, Role.admin)
 
 
-def must_enrol(user: User, *, required: bool) -> bool:
-    return required and user.has_any(*TOTP_ROLES) and not user.uses_totp
+def must_enrol(user: User, *, required: bool, uses_totp: bool | None = None) -> bool:
+    """`uses_totp`, when the caller knows it (a remembered login, accounts/logins.py), spares reading the
+    secret."""
+    return required and user.has_any(*TOTP_ROLES) and not (user.uses_totp if uses_totp is None else uses_totp)
 
 
 def start_enrolment(*, session: Session, user: User) -> str:

@@ -97,13 +97,6 @@ def load_call(*, session: Session, call_id: int) -> Call:
     return _load(session, call_id)
 
 
-def whole_call(*, session: Session, call: Call) -> Call:
-    """Every column of a call the save read only in part, in one query: the API answers with the whole
-    record, and read one deferred column at a time that was 17 more round trips per API autosave."""
-    return session.execute(select(Call).where(Call.id == call.id)
-                           .execution_options(populate_existing=True)).scalar_one()
-
-
 def can_read(user: User, call: Call) -> bool:
     return call.counsellor_id == user.id or Role.supervisor in user.roles
 
@@ -326,6 +319,7 @@ _AUTOSAVE_READ = (
                        Call.override_level, Call.override_reason))
     .where(Call.id == bindparam("call_id"))
 )
+_WHOLE_READ = select(Call).where(Call.id == bindparam("call_id"))
 _calls = Call.__table__
 # The version check happens in the database, so two tabs saving at once cannot both win.
 _AUTOSAVE_WRITE = update(_calls).where(_calls.c.id == bindparam("call_id"),
@@ -342,10 +336,13 @@ def save_call(
     changes: CallUpdate,
     rules: RuleSet | None = None,
     escalate: Escalate | None = None,
+    whole: bool = False,
 ) -> tuple[Call, Assessment]:
     """Save what the counsellor typed, if the call is still at `version`; reassess the risk.
-    `escalate` (calls/flows.py) runs in the same transaction when the risk turns imminent."""
-    call = _own_draft(session, user, call_id, statement=_AUTOSAVE_READ)
+    `escalate` (calls/flows.py) runs in the same transaction when the risk turns imminent. `whole`: read
+    every column of the call, not only what the save needs, for a caller that answers with the whole record
+    (the API): one query before the write instead of a second one after it."""
+    call = _own_draft(session, user, call_id, statement=_WHOLE_READ if whole else _AUTOSAVE_READ)
     values = changes.model_dump(exclude_unset=True, mode="json")
     if "follow_up_date" in values:
         values["follow_up_date"] = changes.follow_up_date  # a date column takes a date, not its text

@@ -466,11 +466,11 @@ def api_save_call(request: Request, session: SessionDep, gate: CallWorkOnRouteTh
                   body: CallSave):
     user = gate(session)
     changes = CallUpdate.model_validate(body.model_dump(exclude={"version"}, exclude_unset=True))
+    # The whole record read before the write, which is put on it: the answer needs no read after the save.
     call, _result = flows.save_call(session=session, user=user, call_id=call_id, version=body.version,
-                                      changes=changes, rules=request.app.state.rules.current)
+                                      changes=changes, rules=request.app.state.rules.current, whole=True)
     # Made into JSON here, on the route's thread: returned as a model, FastAPI would serialise it on another
     # hop while this request's connection stays checked out, and under a burst those waits hold the pool.
-    call = service.whole_call(session=session, call=call)
     response = JSONResponse(_public(request, session, call).model_dump(mode="json"))
     session.close()  # the answer is made: the connection goes back now, not after another thread hop
     return response

@@ -688,7 +688,9 @@ def queue_rows(*, session: Session, referrals: list[Referral], brief: bool = Fal
     carries `now`, the moment it was judged overdue or not, so its deadline reads against the same moment.
     """
     call_ids = [r.call_id for r in referrals]
-    if brief:
+    if not call_ids:  # an empty queue, the usual quiet night: its 3-second poll asks for no calls
+        calls = {}
+    elif brief:
         calls = {row.id: _QueueCall(*row) for row in session.execute(_QUEUE_CALLS, {"ids": call_ids})}
     else:
         calls = {c.id: c for c in session.exec(select(Call).where(col(Call.id).in_(call_ids)))}
