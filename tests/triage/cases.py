@@ -1007,4 +1007,14 @@ CASES: list[Case] = [
     Case("讀中學嗰陣成日諗死，之後見咗社工，呢五年都冇再諗。今次係講失業。", L, L, "suicide.ideation", "past"),
     Case("Pharmacist: while counting stock she wonders what would happen if she took a handful. Never has.", M, M,
          "act.took_count", "dream"),
+    # What a colleague, a patient or a resident did weeks ago is the caller's loss and shock, not a risk now,
+    # unless they lived through it (洗胃, still in ICU) or it is a threat to someone still open; a bereavement
+    # or prevention service named in the note is a resource.
+    Case("同科室一位护士上个月从宿舍楼跳下去了，来电者这几天睡不着，本人否认类似想法。", N, N, "p.jump_from", "reported"),
+    Case("Her teammate took his own life last month; she keeps replaying their last match. No thoughts of her own.",
+         N, N, None),
+    Case("Gave details of a suicide bereavement group and the GP out-of-hours line.", N, N, None),
+    Case("His housemate got a machete last week and keeps saying he'll finish off the landlord.", H, H,
+         "others.armed_intent"),
+    Case("病友上个月吞了一整瓶药，洗胃后现在还在医院，来电者想去看她。", H, H, "act.overdose_taken"),
 ]

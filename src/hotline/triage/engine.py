@@ -49,6 +49,8 @@ _WHEN_AFTER_A_VERB = frozenset({"那阵", "果阵"})  # 嗰阵 as normalised
 # ...unless what comes before it is a stage of life (读大学嗰阵, 中三嗰阵, 十九岁嗰阵): then it is that time.
 _LIFE_STAGE = re.compile(r"大学|中学|小学|高中|初中|大专|读书|读u|[中小初高大][一二三四五六]"
                          r"|[\d十一二三四五六七八九几]+岁|年轻|后生|细个|小时候|少年|念书|上学|求学|做学生|学生时|青春期|年少")
+_DONE_AND_OVER = re.compile(r"上(?:个)?(?:周|星期|礼拜|月)|last (?:week|month)|weeks? ago|months? ago"
+                            r"|[一二两三四五六\d]+(?:个)?(?:周|星期|礼拜|月)前")
 _FIGURE_ANSWERS_BACK = 2  # "just an expression" answers for what was said up to two sentences before it
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
 _LIST_CLAUSES, _LIST_REACH = 5, 60  # a question's list of items, answered once at its end
@@ -392,6 +394,7 @@ class _TextAnalysis:
             # Most saves of most calls: nothing to judge, so no modifiers or clauses to place around it.
             self.clauses, self.identifying, self.by_clause, self._idiom_hits, self.later = None, {}, {}, [], {}
             self.worried, self.all_clear, self.figures, self.deaths = frozenset(), None, [], {}
+            self.harm_sentences = frozenset()
             return
         self._idiom_hits = idiom_hits = [_Mark(a + base, b + base, i) for base, found in pieces
                                          for a, b, i in found.idioms]
@@ -432,6 +435,11 @@ class _TextAnalysis:
         # A death that happened (抢救无效, "didn't make it"): what someone else did in that sentence or the one
         # before is how they died, a bereavement for the caller (docs/risk-levels.md: a story is not a risk).
         self.deaths = {self.clauses.sentence_of(h.start): h for h in live.get("died", ())}
+        # Sentences that speak of harming someone else: there a colleague's "last week" is a threat still open;
+        # ...and where the person lived through it (洗胃, "still in ICU"): someone at risk, not a death.
+        harm = rules.harm_term_ids
+        self.harm_sentences = frozenset(self.clauses.sentence_of(a) for a, _, i in raw_terms
+                                        if term_ids[i] in harm or term_ids[i] == "t.survived")
         self.by_clause: dict[int, list[tuple[str, _Mark]]] = {}
         # "At that time" refers back: the time last named before it ("前两晚割了手，割的时候是想死的" is recent).
         named = sorted((h.start, kind) for kind in ("past", "recent", "present") for h in live.get(kind, ()))
@@ -521,7 +529,8 @@ class _TextAnalysis:
             h.discount, h.why = Discount.negated, "asked ('?') and denied"
             return
         if h.reported and self.identifying:
-            who = self.identifying.get(self.clauses.sentence_of(h.start))
+            said = self.clauses.sentence_of(h.start)
+            who = self.identifying.get(said)
             if who is not None:
                 h.reported, h.identified = "", self._word(who)
         if self.later and "present" not in times:
@@ -540,6 +549,12 @@ class _TextAnalysis:
             h.time, h.time_word = _NOW, self._word(times["present"])
         elif "recent" in times:
             h.time, h.time_word = _RECENT, self._word(times["recent"])
+            if acquaintance and not h.reported and _DONE_AND_OVER.search(h.time_word) \
+                    and not self.harm_sentences & {said := self.clauses.sentence_of(h.start), said + 1}:
+                # "a colleague jumped from the dorm last month": what a colleague or a patient did weeks ago is
+                # the caller's loss and shock (docs/risk-levels.md: a story), not a risk to anyone now; what a
+                # friend is doing "these days" or did "last night" stays a flag about them
+                h.reported = acquaintance
         elif "past" in times:
             h.time, h.time_word = _PAST, self._word(times["past"])
             h.discount, h.why = Discount.past, f"history: '{h.time_word}'"

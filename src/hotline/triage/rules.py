@@ -192,6 +192,13 @@ class RuleSet:
             auto.make_automaton()
         return auto
 
+    @cached_property
+    def harm_term_ids(self) -> frozenset[str]:
+        """Terms that make up a pattern of harm to someone else (a weapon, 'finish him'): where they are, what a
+        colleague did last week may be a threat still open, not a story."""
+        return frozenset(name for pat in self.patterns if pat.domain == Domain.harm_to_others
+                         for names in pat.parts for name in names if name.startswith("c."))
+
     @property
     def phrase_count(self) -> int:
         return len(self.entries)
