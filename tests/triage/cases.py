@@ -1010,7 +1010,8 @@ CASES: list[Case] = [
     # What a colleague, a patient or a resident did weeks ago is the caller's loss and shock, not a risk now,
     # unless they lived through it (洗胃, still in ICU) or it is a threat to someone still open; a bereavement
     # or prevention service named in the note is a resource.
-    Case("同科室一位护士上个月从宿舍楼跳下去了，来电者这几天睡不着，本人否认类似想法。", N, N, "p.jump_from", "reported"),
+    Case("同科室一位护士上个月从宿舍楼跳下去了，来电者这几天睡不着，本人否认类似想法。", N, N,
+         "p.jump_from", "reported"),
     Case("Her teammate took his own life last month; she keeps replaying their last match. No thoughts of her own.",
          N, N, None),
     Case("Gave details of a suicide bereavement group and the GP out-of-hours line.", N, N, None),
