@@ -1018,4 +1018,10 @@ CASES: list[Case] = [
     Case("His housemate got a machete last week and keeps saying he'll finish off the landlord.", H, H,
          "others.armed_intent"),
     Case("病友上个月吞了一整瓶药，洗胃后现在还在医院，来电者想去看她。", H, H, "act.overdose_taken"),
+    # Means found put away among someone's own things; goodbyes and things handed out in more words; means
+    # handed to someone for safekeeping are a safety step.
+    Case("妈妈在儿子衣柜里翻出一捆新绳子，问他，他不肯解释。", H, H, "prep.means_found_put_away"),
+    Case("Her dad has been giving away his tools to the neighbours and told her 'you won't be seeing me again'.", H, H,
+         "prep.settled_and_set"),
+    Case("同意今晚先把安眠药交给太太保管，明天约医生。", N, N, None),
 ]
