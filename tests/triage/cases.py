@@ -1024,4 +1024,9 @@ CASES: list[Case] = [
     Case("Her dad has been giving away his tools to the neighbours and told her 'you won't be seeing me again'.", H, H,
          "prep.settled_and_set"),
     Case("同意今晚先把安眠药交给太太保管，明天约医生。", N, N, None),
+    # A day set by what is still to finish, then going, said or left unsaid.
+    Case("“想好了，等月底把房租交了，我就……”没往下说。", H, H, "plan.deferred_then_go"),
+    Case("He's decided: once payday comes and his sister is paid back, then he's gone.", H, H,
+         "plan.deferred_then_go"),
+    Case("等下班我就走，去接孩子。", N, N, None),
 ]
