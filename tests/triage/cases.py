@@ -1029,4 +1029,6 @@ CASES: list[Case] = [
     Case("He's decided: once payday comes and his sister is paid back, then he's gone.", H, H,
          "plan.deferred_then_go"),
     Case("等下班我就走，去接孩子。", N, N, None),
+    # Going to look a height over, in more words (绕去, 专登揸去, "went to see which block").
+    Case("佢話呢幾晚放工都專登繞去停車場頂層，睇吓邊度冇閉路電視。", H, H, "seek.scouting"),
 ]
