@@ -38,6 +38,7 @@ MODIFIER_KINDS = {
     "all_clear": _l("nothing found"),
     "figure": _l("a way of speaking"),
     "died": _l("a death that happened"),
+    "literature": _l("writing or reading about it"),
 }
 
 

@@ -393,7 +393,7 @@ class _TextAnalysis:
         if not (risk or self.terms or buffers):
             # Most saves of most calls: nothing to judge, so no modifiers or clauses to place around it.
             self.clauses, self.identifying, self.by_clause, self._idiom_hits, self.later = None, {}, {}, [], {}
-            self.worried, self.all_clear, self.figures, self.deaths = frozenset(), None, [], {}
+            self.worried, self.all_clear, self.figures, self.deaths, self.literature = frozenset(), None, [], {}, {}
             self.harm_sentences = frozenset()
             return
         self._idiom_hits = idiom_hits = [_Mark(a + base, b + base, i) for base, found in pieces
@@ -435,6 +435,8 @@ class _TextAnalysis:
         # A death that happened (抢救无效, "didn't make it"): what someone else did in that sentence or the one
         # before is how they died, a bereavement for the caller (docs/risk-levels.md: a story is not a risk).
         self.deaths = {self.clauses.sentence_of(h.start): h for h in live.get("died", ())}
+        # An essay, a novel or a poem about a suicide (写海子卧轨的读后感): what that sentence names is the story's.
+        self.literature = {self.clauses.sentence_of(h.start): h for h in live.get("literature", ())}
         # Sentences that speak of harming someone else: there a colleague's "last week" is a threat still open;
         # ...and where the person lived through it (洗胃, "still in ICU"): someone at risk, not a death.
         harm = rules.harm_term_ids
@@ -528,6 +530,10 @@ class _TextAnalysis:
         if self._asked_bare(clause, h) and self._denied_next(clause, h):
             h.discount, h.why = Discount.negated, "asked ('?') and denied"
             return
+        if self.literature and not h.reported:
+            mark = self.literature.get(self.clauses.sentence_of(h.start))
+            if mark is not None:
+                h.reported = self._word(mark)
         if h.reported and self.identifying:
             said = self.clauses.sentence_of(h.start)
             who = self.identifying.get(said)
