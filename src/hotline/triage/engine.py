@@ -456,6 +456,7 @@ class _TextAnalysis:
                      "acquaintance", "reported", "hesitation", "dream"):
             for h in live.get(kind, ()):
                 self.by_clause.setdefault(self.clauses.of(h.start), []).append((kind, h))
+        self.question_clauses = frozenset(self.clauses.of(h.start) for h in live.get("question", ()))
 
         for h in self.risk + self.terms + self.buffers:
             if idiom_mask is not None and idiom_mask.find(1, h.start, h.end) >= 0:
@@ -586,6 +587,9 @@ class _TextAnalysis:
     def _denied_after_list(self, clause: int, h: _Hit) -> bool:
         """Asked about a list, answered once at its end ("asked about talk of death, self-harm, giving things
         away - none"; 问有无轻生念头、自伤、计划：均无): the answer covers every item the question named."""
+        if not self.question_clauses or not any(
+                clause - _LIST_CLAUSES <= c <= clause for c in self.question_clauses):
+            return False  # most hits: no question anywhere near
         text = self.norm.text
         sentence = self.clauses.sentence_of(h.start)
         asked = next((m for c in range(max(0, clause - _LIST_CLAUSES), clause + 1)
