@@ -1048,4 +1048,12 @@ CASES: list[Case] = [
     Case("Writing a novel where the main character hangs himself in chapter 9; worried it's too dark. Fine in himself.",
          N, N, None),
     Case("老師說學生的週記寫得像遺書，還跟同學說下星期就見不到她了。", H, H, "p.note_written"),
+    # A rescue or a hospital stay goes with the act told just before it, and with its time and its person;
+    # a stage of life (高三那年, 读研那两年, "in her twenties", "at 19") is the past.
+    Case("三年前吞过一瓶药，洗胃后住了一周院。最近又失业，心情差，否认现在有打算。", M, M, "attempt.survived", "past"),
+    Case("他表姐十几年前喝过农药，抢救回来了，现在开了间花店，过得挺好。来电者是想聊自己的婚姻。", N, N, None),
+    Case("读研那两年常常想死，后来吃药好了，这三年都没有再出现过。今天是因为失眠。", L, L, "suicide.ideation", "past"),
+    Case("Took an overdose at 19, never told anyone. Calling about work stress; no thoughts of acting now.", M, M,
+         None),
+    Case("上月吞了二十几粒安眠药，送院洗胃后出院，说现在还是后悔被救。", H, H, "attempt.survived"),
 ]

@@ -51,6 +51,9 @@ _LIFE_STAGE = re.compile(r"大学|中学|小学|高中|初中|大专|读书|读u
                          r"|[\d十一二三四五六七八九几]+岁|年轻|后生|细个|小时候|少年|念书|上学|求学|做学生|学生时|青春期|年少")
 _DONE_AND_OVER = re.compile(r"上(?:个)?(?:周|星期|礼拜|月)|last (?:week|month)|weeks? ago|months? ago"
                             r"|[一二两三四五六\d]+(?:个)?(?:周|星期|礼拜|月)前")
+# A rescue or a hospital stay (洗胃, 救回来, "stomach pumped", "admitted") tells what followed an act.
+_AFTERMATH = re.compile(r"洗胃|救回|抢救|救返|救活|送院|送医|住院|入院"
+                        r"|stomach pumped|resuscitat|admitted|in hospital|icu")
 _FIGURE_ANSWERS_BACK = 2  # "just an expression" answers for what was said up to two sentences before it
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
 _LIST_CLAUSES, _LIST_REACH = 5, 60  # a question's list of items, answered once at its end
@@ -526,6 +529,14 @@ class _TextAnalysis:
                         h.dreamt = h.dreamt or self._word(m)
                     else:
                         h.hesitant = h.hesitant or self._word(m)
+        if not times and _AFTERMATH.search(self.norm.text, h.start, h.end):
+            # 吞过安眠药，洗胃后住院两周: the rescue goes with the act told just before it, and with its time
+            earlier, who = self._time_before(h)
+            if earlier is not None:
+                times[earlier[0]] = earlier[1]
+                if who is not None and not h.third_party:
+                    h.third_party = True
+                    acquaintance = self._word(who[1]) if who[0] == "acquaintance" else acquaintance
         if self._denied_after_list(clause, h):
             return
         if self._asked_bare(clause, h) and self._denied_next(clause, h):
@@ -573,6 +584,22 @@ class _TextAnalysis:
             died = self.deaths.get(said) or self.deaths.get(said + 1)
             if died is not None:
                 h.reported = self._word(died)
+
+    def _time_before(self, h: _Hit):
+        """The time of the nearest clause before `h` in its sentence that names one (recent over past, as
+        within a clause), as (kind, mark), and someone else named there as the one who acted; Nones if none."""
+        sentence = self.clauses.sentence_of(h.start)
+        for clause in range(self.clauses.of(h.start) - 1, -1, -1):
+            if self.clauses.sentence_of(max(0, self.clauses.start_of(clause))) != sentence:
+                break
+            marks = self.by_clause.get(clause, ())
+            named = {kind: m for kind, m in marks if kind in ("past", "recent")}
+            if named:
+                # and whose act it was: 大学室友三年前吃过药，被救回来了 is the room-mate's rescue
+                who = next(((kind, m) for kind, m in marks if kind in ("third_party", "acquaintance")
+                            and self._is_subject(m, h)), None)
+                return ("recent", named["recent"]) if "recent" in named else ("past", named["past"]), who
+        return None, None
 
     def _asked_bare(self, clause: int, h: _Hit) -> bool:
         """A clause that is only the topic and a question mark ("SI?", 傷害自己？, "Q: kill yourself?") is the
