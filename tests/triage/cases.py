@@ -1056,4 +1056,10 @@ CASES: list[Case] = [
     Case("Took an overdose at 19, never told anyone. Calling about work stress; no thoughts of acting now.", M, M,
          None),
     Case("上月吞了二十几粒安眠药，送院洗胃后出院，说现在还是后悔被救。", H, H, "attempt.survived"),
+    # One movement said to end it all (a swerve, letting go) is a way to die thought of.
+    Case("货车司机说夜里过高架时会想，方向盘往外一扭，就什么都不用想了，说不会真这么做。", M, M,
+         "thought.one_move_ends_it"),
+    Case("Scaffolder: up on the top lift he sometimes thinks if he let go it'd all be over. No plan, still working.",
+         M, M,
+         "thought.one_move_ends_it"),
 ]
