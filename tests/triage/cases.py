@@ -1062,4 +1062,9 @@ CASES: list[Case] = [
     Case("Scaffolder: up on the top lift he sometimes thinks if he let go it'd all be over. No plan, still working.",
          M, M,
          "thought.one_move_ends_it"),
+    # Self-harm in more words (抓到流血, 鎅手臂, knuckles bled on the wall); SI as clinicians write it.
+    Case("温书压力大就用指甲抓手臂，抓到见血，说不是想死。", M, M, "sh.act_on_body"),
+    Case("Punches the wall till his knuckles bleed, a few times a week; no thoughts of dying.", M, M, "sh.act_on_body"),
+    Case("Pt endorses SI most days x3 wks, no plan, no intent. Lives with partner.", M, M, "suicide.ideation"),
+    Case("Passive SI only, no plan; denies active SI.", L, L, "suicide.passive_wish"),
 ]
