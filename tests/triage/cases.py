@@ -1067,4 +1067,15 @@ CASES: list[Case] = [
     Case("Punches the wall till his knuckles bleed, a few times a week; no thoughts of dying.", M, M, "sh.act_on_body"),
     Case("Pt endorses SI most days x3 wks, no plan, no intent. Lives with partner.", M, M, "suicide.ideation"),
     Case("Passive SI only, no plan; denies active SI.", L, L, "suicide.passive_wish"),
+    # Past the last guard now (one leg over, 双脚已经在栏杆外); the means set up for use (针已经抽满, 'the rope's up');
+    # a lot swallowed and its effect felt (吃了好多…头好晕); in the water up to the chest; still cutting, bleeding
+    # that will not stop.
+    Case("她说人已经坐在阳台栏杆外面了，风很大。", I, I, "place.over_the_edge"),
+    Case("Texting from the multi-storey car park roof: 'both feet over the edge now'.", I, I, "place.over_the_edge"),
+    Case("佢話支針已經抽滿咗胰島素，放喺床頭。", I, I, "means.set_up_now"),
+    Case("“已经吞了……好多……好困……”之后没声音了。", I, I, "act.swallowed_feeling_it"),
+    Case("她在海边，说水已经到胸口了，很冷。", I, I, "place.going_in"),
+    Case("Counted the pills out and lined them up on the table, glass of water poured; 'just wanted to say bye'.", I, I,
+         "means.set_up_now"),
+    Case("Put the pills he takes every night in a dosette box, lined them up for the week.", N, N, None),
 ]
