@@ -1078,4 +1078,8 @@ CASES: list[Case] = [
     Case("Counted the pills out and lined them up on the table, glass of water poured; 'just wanted to say bye'.", I, I,
          "means.set_up_now"),
     Case("Put the pills he takes every night in a dosette box, lined them up for the week.", N, N, None),
+    # A thought word that ends its clause is about the clause that follows (会想，跳下去就…; 會諗「…」): a way to
+    # die thought of, not a plan.
+    Case("保安说夜里巡到天台有时会想，从这儿跳下去是不是就解脱了，说不会真做。", M, M, "thought.method_pictured"),
+    Case("佢話行過路軌嗰陣會諗「一步出去就冇事」，即刻企返後。", M, M, "thought.one_move_ends_it"),
 ]

@@ -54,6 +54,7 @@ _DONE_AND_OVER = re.compile(r"上(?:个)?(?:周|星期|礼拜|月)|last (?:week|
 # A rescue or a hospital stay (洗胃, 救回来, "stomach pumped", "admitted") tells what followed an act.
 _AFTERMATH = re.compile(r"洗胃|救回|抢救|救返|救活|送院|送医|住院|入院"
                         r"|stomach pumped|resuscitat|admitted|in hospital|icu")
+_THOUGHT_RUNS_ON = 3  # characters between a thought word and the end of its clause (会想说：, 會諗「)
 _FIGURE_ANSWERS_BACK = 2  # "just an expression" answers for what was said up to two sentences before it
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
 _LIST_CLAUSES, _LIST_REACH = 5, 60  # a question's list of items, answered once at its end
@@ -537,6 +538,12 @@ class _TextAnalysis:
                 if who is not None and not h.third_party:
                     h.third_party = True
                     acquaintance = self._word(who[1]) if who[0] == "acquaintance" else acquaintance
+        if not h.dreamt and clause > 0:
+            # 会想，跳下去就…; 會諗「…」: a thought that ends its clause is about the clause that follows
+            opening = self.clauses.start_of(clause)
+            for kind, m in self.by_clause.get(clause - 1, ()):
+                if kind == "dream" and opening - m.end <= _THOUGHT_RUNS_ON:
+                    h.dreamt = self._word(m)
         if self._denied_after_list(clause, h):
             return
         if self._asked_bare(clause, h) and self._denied_next(clause, h):
