@@ -1082,4 +1082,13 @@ CASES: list[Case] = [
     # die thought of, not a plan.
     Case("保安说夜里巡到天台有时会想，从这儿跳下去是不是就解脱了，说不会真做。", M, M, "thought.method_pictured"),
     Case("佢話行過路軌嗰陣會諗「一步出去就冇事」，即刻企返後。", M, M, "thought.one_move_ends_it"),
+    # A worry the counsellor went through item by item clears the worry itself; a helper's "if a friend ever tells
+    # me…" is someone else's words imagined; 去死 posted at a streamer is an insult received; "jk", "lmao".
+    Case("爸爸担心女儿会不会想不开。逐项询问：照常上学，和同学出去玩，吃睡都好。", N, N, None),
+    Case("妈妈怕儿子想不开。细问：儿子说过想死，上周还在网上查过吃多少安眠药会死。", H, H, "seek.lethal_amount"),
+    Case("「如果有個同事同我講佢唔想活，我應該點應？」身邊暫時冇人咁講。", N, N, None),
+    Case("如果我跟你说我想自杀，你们会报警吗？她说最近真的会想。", M, M, "suicide.ideation"),
+    Case("网红来电，评论区一直有人刷“你怎么还不去死”，想问怎么取证。", N, N, None),
+    Case("'if i fail this exam im gonna kms lmao' - checked: 'no im fine just stressed'.", N, N, None),
+    Case("他说有个声音一直叫他“去死”，停药两周了。", H, H, "p.command_voices"),
 ]

@@ -39,6 +39,7 @@ MODIFIER_KINDS = {
     "figure": _l("a way of speaking"),
     "died": _l("a death that happened"),
     "literature": _l("writing or reading about it"),
+    "explored": _l("a worry explored"),
 }
 
 

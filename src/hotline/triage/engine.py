@@ -55,6 +55,13 @@ _DONE_AND_OVER = re.compile(r"上(?:个)?(?:周|星期|礼拜|月)|last (?:week|
 _AFTERMATH = re.compile(r"洗胃|救回|抢救|救返|救活|送院|送医|住院|入院"
                         r"|stomach pumped|resuscitat|admitted|in hospital|icu")
 _THOUGHT_RUNS_ON = 3  # characters between a thought word and the end of its clause (会想说：, 會諗「)
+# "If a friend ever tells me they want to die…" (如果哪天有同学跟我说…, 要是同桌跟我说…): someone else's words
+# imagined by a helper; not when the one imagined speaking is the writer (如果我说我想死).
+_IF_SOMEONE_SAYS = re.compile(r"(?:如果|要是|假如|万一|假设|假使|\bif\b)[^,.!?;:]{0,14}?"
+                              r"(?:跟|同|对|和|向)?(?:我|你|佢|他|她|自己|him|her|you|me)?\s*"
+                              r"(?:说|讲|话|讲话|表示|提|tells?|told|says?|said|mentions?|texts?)")
+_SAYS_REACH = 6
+_IF_I = re.compile(r"(?:如果|要是|假如|万一|假设|假使|if)\s*(?:我|i\b|i'm)")
 _FIGURE_ANSWERS_BACK = 2  # "just an expression" answers for what was said up to two sentences before it
 _QUESTION_ANSWER_REACH = 9  # a denial must open the next clause ("，来电者否认")
 _LIST_CLAUSES, _LIST_REACH = 5, 60  # a question's list of items, answered once at its end
@@ -431,7 +438,9 @@ class _TextAnalysis:
         # A parent's worry ("驚佢會唔會諗唔開") that the counsellor explored and found nothing behind
         # ("explored: eating ok, no talk of death"): the worry is the call, not a risk to the child.
         self.worried = frozenset(self.clauses.sentence_of(h.start) for h in live.get("worry", ()))
-        self.all_clear = next(iter(live.get("all_clear", ())), None) if self.worried else None
+        # ...or that the counsellor went through, item by item (细问：吃睡正常…): what was found counts on its own
+        self.all_clear = next(iter(live.get("all_clear", ()) or live.get("explored", ())), None) \
+            if self.worried else None
         # Asked what was meant, the caller said it was a way of speaking ("kms lol" → "omg no its just a thing
         # people say", 死的心都有了 → 就是那么一说): it answers for what was said shortly before it.
         self.figures = [(self.clauses.sentence_of(h.start), h) for h in live.get("figure", ())
@@ -549,6 +558,10 @@ class _TextAnalysis:
         if self._asked_bare(clause, h) and self._denied_next(clause, h):
             h.discount, h.why = Discount.negated, "asked ('?') and denied"
             return
+        if not h.reported and self.clauses.of(h.start) == clause:
+            said = _IF_SOMEONE_SAYS.search(self.norm.text, self.clauses.start_of(clause), h.start)
+            if said is not None and h.start - said.end() <= _SAYS_REACH and not _IF_I.match(said.group(0)):
+                h.reported = said.group(0)  # "如果有朋友跟我说想死，我该怎么接": a helper's what-if
         if self.literature and not h.reported:
             mark = self.literature.get(self.clauses.sentence_of(h.start))
             if mark is not None:

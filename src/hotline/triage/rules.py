@@ -44,6 +44,7 @@ MODIFIER_KINDS = frozenset(
         "all_clear",  # a counsellor's finding that nothing points to risk (细问…没说过消极的话, "no talk of death")
         "figure",  # asked what was meant, a figure of speech (口头禅, 就是那么一说, "just a thing people say")
         "died",  # a death that happened (急救无效, "died at the scene"): someone else's act beside it is a bereavement
+        "explored",  # the counsellor explored a worry (细问, 逐项询问, "on exploring"): with a worry, it clears it
         "literature",  # writing or reading about it (读后感, a novel, an essay on a poet): its sentence is a story
     }
 )
