@@ -28,44 +28,22 @@ def test_a_request_past_the_bound_is_refused_at_once_and_the_held_ones_finish(se
     token = csrf_token(client)
     call = client.post("/api/v1/calls", json={}, headers={"X-CSRFToken": token}).json()
     app = create_app(settings, engine)
-    release = anyio.Event()
     answers: dict[str, httpx.Response] = {}
+    held: dict[int, httpx.Response] = {}
 
-    async def scenario():
-        reading = [anyio.Event() for _ in range(BOUND)]
+    async def refused(asgi):
+        began = time.perf_counter()
+        answers["page"] = await asgi.get("/calls", headers={"Accept-Language": "zh-CN"})
+        answers["api"] = await asgi.patch(f"/api/v1/calls/{call['id']}",
+                                          json={"version": call["version"], "notes": "refused"},
+                                          headers={"X-CSRFToken": token})
+        answers["refused in"] = time.perf_counter() - began
+        answers["health"] = await asgi.get("/healthz")
 
-        def held_body(n: int):
-            async def body():
-                reading[n].set()  # the route is reading this save: it holds a place
-                await release.wait()
-                yield f"version={call['version']}&notes=held+save+{n}".encode()
-            return body()
+    async def after(asgi):
+        answers["after"] = await asgi.get("/calls")
 
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
-                                     cookies=client.cookies) as asgi:
-            async def save(n: int):
-                answers[f"held {n}"] = await asgi.post(
-                    f"/calls/{call['id']}/save", content=held_body(n),
-                    headers={"X-CSRFToken": token, "HX-Request": "true",
-                             "Content-Type": "application/x-www-form-urlencoded"})
-
-            async with anyio.create_task_group() as group:
-                for n in range(BOUND):
-                    group.start_soon(save, n)
-                with anyio.fail_after(30):
-                    for event in reading:
-                        await event.wait()
-                began = time.perf_counter()
-                answers["page"] = await asgi.get("/calls", headers={"Accept-Language": "zh-CN"})
-                answers["api"] = await asgi.patch(f"/api/v1/calls/{call['id']}",
-                                                  json={"version": call["version"], "notes": "refused"},
-                                                  headers={"X-CSRFToken": token})
-                answers["refused in"] = time.perf_counter() - began
-                answers["health"] = await asgi.get("/healthz")
-                release.set()
-            answers["after"] = await asgi.get("/calls")
-
-    anyio.run(scenario)
+    _while_full(app, client, call, token, refused, held=held, after=after)
 
     # Generous slack for a shared machine: a refusal is a counter check, a queued request took seconds.
     assert answers["refused in"] < 1.0
@@ -78,7 +56,7 @@ def test_a_request_past_the_bound_is_refused_at_once_and_the_held_ones_finish(se
     assert answers["health"].status_code == 200  # a busy worker is still alive to its load balancer
 
     # Both held saves were finished: one wrote its notes, the other met the new version (the usual conflict).
-    codes = sorted(answers[f"held {n}"].status_code for n in range(BOUND))
+    codes = sorted(held[n].status_code for n in range(BOUND))
     assert codes == [200, 409]
     with Session(engine) as session:
         assert session.get(Call, call["id"]).notes.startswith("held save")
@@ -163,10 +141,12 @@ def test_a_slow_upload_is_not_a_wait_for_the_server(settings, engine, client, lo
         assert session.get(Call, call["id"]).notes == "typed on a bad line"
 
 
-def _while_full(app, client, call, token, refused):
+def _while_full(app, client, call, token, refused, held=None, after=None):
     """Runs `refused(asgi)` while the worker's BOUND places are held by saves whose bodies have not arrived
-    yet; then lets the held saves finish."""
+    yet; then lets the held saves finish (their answers in `held`, by number) and runs `after(asgi)`.
+    Returns what `refused` returned."""
     release = anyio.Event()
+    held = {} if held is None else held
 
     async def scenario():
         reading = [anyio.Event() for _ in range(BOUND)]
@@ -181,9 +161,9 @@ def _while_full(app, client, call, token, refused):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
                                      cookies=client.cookies) as asgi:
             async def save(n: int):
-                await asgi.post(f"/calls/{call['id']}/save", content=held_body(n),
-                                headers={"X-CSRFToken": token, "HX-Request": "true",
-                                         "Content-Type": "application/x-www-form-urlencoded"})
+                held[n] = await asgi.post(f"/calls/{call['id']}/save", content=held_body(n),
+                                          headers={"X-CSRFToken": token, "HX-Request": "true",
+                                                   "Content-Type": "application/x-www-form-urlencoded"})
 
             async with anyio.create_task_group() as group:
                 for n in range(BOUND):
@@ -192,9 +172,12 @@ def _while_full(app, client, call, token, refused):
                     for event in reading:
                         await event.wait()
                 try:
-                    return await refused(asgi)
+                    result = await refused(asgi)
                 finally:
                     release.set()
+            if after is not None:
+                await after(asgi)
+            return result
 
     return anyio.run(scenario)
 
