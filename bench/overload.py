@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from load import SAVE, Counsellor, CpuMeter, Tally, client, flat_out, seed  # bench/ is on the path
+from load import SAVE, TICK, Counsellor, CpuMeter, Tally, client, flat_out, seed  # bench/ is on the path
 from serving import encryption_keys, free_port, hotline_serve, percentile, prepare_database, running
 
 
@@ -59,21 +59,51 @@ async def open_loop(people: list[Counsellor], rate: float, seconds: float) -> tu
     return tally, time.monotonic() - began, skipped
 
 
-def cpu_note(meter: CpuMeter, client_cpu: float, tally: Tally, seconds: float) -> str:
-    """Server CPU per save answered and cores used, and the same for this load client (on the same cores)."""
+def database_cpu(name: str) -> float:
+    """CPU seconds so far of the PostgreSQL backends serving database `name` (their process titles name it)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                if not title.startswith("postgres:") or f" {name} " not in title:
+                    continue
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
+def idle_seconds() -> float:
+    """Idle CPU seconds of the whole machine so far, all cores (from /proc/stat: idle + iowait)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    return (int(fields[3]) + int(fields[4])) / TICK
+
+
+class Usage:
+    client = database = idle = 0.0
+
+
+async def timed(meter: CpuMeter, work, usage: Usage, database: str):
+    """Run `work` with the server's, this process's, the database's CPU and the machine's idle time measured."""
+    meter.start()
+    began, db, idle = time.process_time(), database_cpu(database), idle_seconds()
+    result = await work
+    usage.client, usage.database = time.process_time() - began, database_cpu(database) - db
+    usage.idle = idle_seconds() - idle
+    meter.stop()
+    return result
+
+
+def cpu_note(meter: CpuMeter, usage: Usage, tally: Tally, seconds: float) -> str:
+    """CPU per answer and cores used: the server, the database's backends, this load client; the machine idle."""
     count = max(1, len(tally.latencies[SAVE]))
     return (f", server {1000 * meter.used / count:.2f} ms/answer {meter.used / seconds:.2f} cores, "
-            f"client {1000 * client_cpu / count:.2f} ms/answer {client_cpu / seconds:.2f} cores")
-
-
-async def timed(meter: CpuMeter, work):
-    """Run `work` with the server's and this process's CPU measured: (its result, client CPU seconds)."""
-    meter.start()
-    began = time.process_time()
-    result = await work
-    client_cpu = time.process_time() - began
-    meter.stop()
-    return result, client_cpu
+            f"database {1000 * usage.database / count:.2f} ms {usage.database / seconds:.2f} cores, "
+            f"client {1000 * usage.client / count:.2f} ms {usage.client / seconds:.2f} cores, "
+            f"machine idle {usage.idle / seconds:.2f} cores")
 
 
 def summary(name: str, tally: Tally, seconds: float, extra: str = "") -> tuple[str, float]:
@@ -85,7 +115,7 @@ def summary(name: str, tally: Tally, seconds: float, extra: str = "") -> tuple[s
             f"p50 {percentile(values, .5):6.0f} p99 {percentile(values, .99):6.0f} ms{extra}"), saved
 
 
-async def measure(base: str, names: list[str], args, meter: CpuMeter) -> list[str]:
+async def measure(base: str, names: list[str], args, meter: CpuMeter, database: str) -> list[str]:
     people = [Counsellor(client(base)) for _ in names]
     shown = []
     try:
@@ -94,9 +124,10 @@ async def measure(base: str, names: list[str], args, meter: CpuMeter) -> list[st
                                                              strict=True)))
         async def capacity_now(label):
             await asyncio.sleep(1)
-            (flat, took), cpu = await timed(meter, flat_out(people[:args.flat_clients], args.seconds, meter))
+            usage = Usage()
+            flat, took = await timed(meter, flat_out(people[:args.flat_clients], args.seconds, meter), usage, database)
             text, saved = summary(f"flat out, {args.flat_clients} clients ({label})", flat, took,
-                                  cpu_note(meter, cpu, flat, took))
+                                  cpu_note(meter, usage, flat, took))
             shown.append(text)
             return saved
 
@@ -107,11 +138,12 @@ async def measure(base: str, names: list[str], args, meter: CpuMeter) -> list[st
         paced = Tally()
         until = time.monotonic() + args.seconds
         began = time.monotonic()
-        _, cpu = await timed(meter, asyncio.gather(*(p.paced(paced, until, every=len(people) / (2 * before))
-                                                     for p in people)))
+        usage = Usage()
+        await timed(meter, asyncio.gather(*(p.paced(paced, until, every=len(people) / (2 * before)) for p in people)),
+                    usage, database)
         took = time.monotonic() - began
         text, goodput = summary(f"load.py overload, {2 * before:.0f}/s 'offered'", paced, took,
-                                cpu_note(meter, cpu, paced, took))
+                                cpu_note(meter, usage, paced, took))
         overload_line = len(shown)
         shown.append(text)
         after = await capacity_now("after")
@@ -121,9 +153,10 @@ async def measure(base: str, names: list[str], args, meter: CpuMeter) -> list[st
             await asyncio.sleep(3)
             for p in people:
                 p.retry_at = 0.0
-            (tally, took, skipped), cpu = await timed(meter, open_loop(people, 2 * before, args.seconds))
+            usage = Usage()
+            tally, took, skipped = await timed(meter, open_loop(people, 2 * before, args.seconds), usage, database)
             text, saved = summary(f"open loop, {2 * before:.0f}/s offered", tally, took,
-                                  f", {skipped / took:.0f}/s turns passed" + cpu_note(meter, cpu, tally, took))
+                                  f", {skipped / took:.0f}/s turns passed" + cpu_note(meter, usage, tally, took))
             shown.append(text + f" = goodput {saved / before:.2f}")
     finally:
         for p in people:
@@ -162,7 +195,8 @@ def main() -> int:
                     load = os.getloadavg()[0]
                     with running(hotline_serve(port, "--workers", str(args.workers)), {**env, **extra},
                                  base) as server:
-                        shown = asyncio.run(measure(base, names, args, CpuMeter(server.pid)))
+                        shown = asyncio.run(measure(base, names, args, CpuMeter(server.pid),
+                                                   args.pg.rsplit("/", 1)[1].split("?")[0]))
                     print(f"round {round_}, {setting or 'defaults'} (load average {load:.1f}):")
                     print("\n".join(shown), flush=True)
         finally:
