@@ -137,62 +137,6 @@ def test_a_save_that_waited_too_long_for_a_thread_is_refused_when_its_turn_comes
         assert session.get(Call, call["id"]).notes == "the retry"  # the refused save wrote nothing
 
 
-def test_the_queue_poll_is_not_queued_behind_the_autosaves(settings, engine, client, logged_in, make_user,
-                                                            flagged_call, monkeypatch):
-    """The referral queue's 3-second poll has threads of its own: with the worker's only route thread held by a
-    slow save, a supervisor's poll is answered, showing the referral, before that save is done."""
-    from fastapi.testclient import TestClient
-
-    from support import login
-
-    settings = settings.model_copy(update={"max_in_flight": 100, "max_queue_wait_ms": 5000})
-    _call, referral = flagged_call("high")
-    logged_in(Role.counsellor)
-    token = csrf_token(client)
-    call = client.post("/api/v1/calls", json={}, headers={"X-CSRFToken": token}).json()
-    app = create_app(settings, engine)
-    with TestClient(app, base_url="http://testserver", follow_redirects=False) as boss:
-        assert login(boss, make_user(Role.supervisor)).status_code == 303
-        supervisor_cookies = boss.cookies
-
-    from hotline.calls import flows
-    real_save = flows.save_call
-
-    def slow_save(**kwargs):
-        time.sleep(0.8)  # holds the only route thread
-        return real_save(**kwargs)
-
-    monkeypatch.setattr(flows, "save_call", slow_save)
-    done: dict[str, float] = {}
-    answers: dict[str, httpx.Response] = {}
-
-    async def scenario():
-        anyio.to_thread.current_default_thread_limiter().total_tokens = 1
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", cookies=client.cookies) as c, \
-                httpx.AsyncClient(transport=transport, base_url="http://testserver", cookies=supervisor_cookies) as s:
-            async def save():
-                answers["save"] = await c.post(f"/calls/{call['id']}/save", data={"version": str(call["version"]),
-                                                                                   "notes": "slow"},
-                                               headers={"X-CSRFToken": token, "HX-Request": "true"})
-                done["save"] = time.monotonic()
-
-            async def poll():
-                await anyio.sleep(0.1)
-                answers["poll"] = await s.get("/referrals", headers={"HX-Request": "true",
-                                                                     "X-Hotline-Background": "1"})
-                done["poll"] = time.monotonic()
-
-            async with anyio.create_task_group() as group:
-                group.start_soon(save)
-                group.start_soon(poll)
-
-    anyio.run(scenario)
-    assert answers["save"].status_code == 200
-    assert answers["poll"].status_code == 200 and f'data-referral="{referral.id}"' in answers["poll"].text
-    assert done["poll"] < done["save"]
-
-
 def test_a_slow_upload_is_not_a_wait_for_the_server(settings, engine, client, logged_in):
     """A counsellor on a weak connection whose save takes longer to arrive than the bound is not refused:
     the wait that counts starts when the body is in."""

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import partial
 from typing import Annotated
 
-import anyio
-import anyio.to_thread
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
@@ -54,15 +51,8 @@ def _filters(level: str, status: str, mine: str, overdue: str) -> service.QueueF
                                overdue=overdue == "on").validate()
 
 
-# The queue page and its 3-second poll run on threads of their own, not behind the autosaves: with every
-# counsellor saving each second, a poll waited for one of the worker's threads behind a queue of saves, and the
-# supervisor's view of who is waiting lagged with it (issue #22). Two per worker: a poll takes a few ms and
-# there are a few a second; each may open a connection past the pool's size while the saves hold the pool.
-_QUEUE_THREADS = anyio.CapacityLimiter(2)
-
-
 @pages.get("/referrals")
-async def queue_page(
+def queue_page(
     request: Request,
     session: SessionDep,
     gate: SupervisionOnRouteThread,  # every open queue page polls this every 3 s: one thread hop, not two
@@ -71,11 +61,6 @@ async def queue_page(
     mine: Annotated[str, Query(max_length=3)] = "",
     overdue: Annotated[str, Query(max_length=3)] = "",
 ):
-    return await anyio.to_thread.run_sync(partial(_queue_page, request, session, gate, level, status, mine, overdue),
-                                          limiter=_QUEUE_THREADS)
-
-
-def _queue_page(request: Request, session, gate, level: str, status: str, mine: str, overdue: str):
     user = gate(session)
     filters = _filters(level, status, mine, overdue)
     rows = service.queue_rows(session=session, referrals=service.queue(
