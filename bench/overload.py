@@ -86,14 +86,22 @@ class Usage:
     client = database = idle = 0.0
 
 
-async def timed(meter: CpuMeter, work, usage: Usage, database: str):
+def phase(name: str) -> None:
+    """Name the phase under way in the file OVERLOAD_PHASE_FILE names, if any (for a profiler sampling the server)."""
+    if os.environ.get("OVERLOAD_PHASE_FILE"):
+        Path(os.environ["OVERLOAD_PHASE_FILE"]).write_text(name)
+
+
+async def timed(meter: CpuMeter, work, usage: Usage, database: str, name: str = ""):
     """Run `work` with the server's, this process's, the database's CPU and the machine's idle time measured."""
+    phase(name)
     meter.start()
     began, db, idle = time.process_time(), database_cpu(database), idle_seconds()
     result = await work
     usage.client, usage.database = time.process_time() - began, database_cpu(database) - db
     usage.idle = idle_seconds() - idle
     meter.stop()
+    phase("")
     return result
 
 
@@ -125,7 +133,8 @@ async def measure(base: str, names: list[str], args, meter: CpuMeter, database: 
         async def capacity_now(label):
             await asyncio.sleep(1)
             usage = Usage()
-            flat, took = await timed(meter, flat_out(people[:args.flat_clients], args.seconds, meter), usage, database)
+            flat, took = await timed(meter, flat_out(people[:args.flat_clients], args.seconds, meter), usage, database,
+                                     "flat")
             text, saved = summary(f"flat out, {args.flat_clients} clients ({label})", flat, took,
                                   cpu_note(meter, usage, flat, took))
             shown.append(text)
@@ -140,7 +149,7 @@ async def measure(base: str, names: list[str], args, meter: CpuMeter, database: 
         began = time.monotonic()
         usage = Usage()
         await timed(meter, asyncio.gather(*(p.paced(paced, until, every=len(people) / (2 * before)) for p in people)),
-                    usage, database)
+                    usage, database, "overload")
         took = time.monotonic() - began
         text, goodput = summary(f"load.py overload, {2 * before:.0f}/s 'offered'", paced, took,
                                 cpu_note(meter, usage, paced, took))
