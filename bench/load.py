@@ -12,7 +12,11 @@ a retry after a network blip or a restart, a shift change); and the JSON API, as
 integration uses it with one token: every call started at once (POST /api/v1/calls, refusals retried
 after Retry-After with jitter), then each call PATCHed every second. Against ours only: overload, every
 counsellor together offering twice the flat-out capacity just measured; what is saved per second is the
-goodput. Clients give up after 10 s, and after a 503 wait its Retry-After plus up to half again at random
+goodput, printed against that capacity and against the mean of it and a flat-out run right after the overload
+(the server's share of a shared machine moves between the two), with the server's cores used and CPU per save
+saved in each (does overload waste work, or does the server get less of the machine?). The counsellors wait
+for each answer before the next save (a closed loop), so what is "offered" is sent only as fast as answers
+come back. Clients give up after 10 s, and after a 503 wait its Retry-After plus up to half again at random
 before their next save, as the call screen does.
 
 Scenarios: SQLite with 1 worker, and PostgreSQL with 1 and 2 workers (when --pg is given). Prints
@@ -352,8 +356,19 @@ async def run_console(base: str, args, counsellor_names, supervisor_names, token
         overload = Tally()
         until = time.monotonic() + args.flat_seconds
         began = time.monotonic()
+        found["overload_cpu"] = overload_cpu = CpuMeter(meter.server_pid)
+        found["flat_cpu"] = meter.used
+        overload_cpu.start()
         await asyncio.gather(*(p.paced(overload, until, every=len(people) / (2 * capacity)) for p in people))
+        overload_cpu.stop()
         found["overload"], found["overload_elapsed"] = overload, time.monotonic() - began
+        # Capacity again, at once: on a shared machine the server's share of the cores moves from one ten
+        # seconds to the next, and the goodput is a ratio of two throughputs measured at different moments.
+        await asyncio.sleep(1)
+        found["after_cpu"] = after_cpu = CpuMeter(meter.server_pid)
+        found["flat_after"], found["flat_after_elapsed"] = await flat_out(people[:args.flat_clients],
+                                                                          args.flat_seconds, after_cpu)
+        meter.used = found["flat_cpu"]  # the CPU per save printed is the first flat-out run's, as before
         await asyncio.sleep(1)
         # The integration: every call started through the API at the same instant, then saved every second.
         starts = Tally()
@@ -490,12 +505,26 @@ def scenario(args, kind: str, pg: str | None, workers: int) -> dict:
     overload, took = ours["overload"], ours["overload_elapsed"]
     refused = sum(1 for e in overload.errors[SAVE] if e == 503)
     saved = len(overload.latencies[SAVE]) - len(overload.errors[SAVE])
-    print(f"  overload: {args.counsellors} counsellors offering {ours['offered']:.0f} saves/s (twice the flat-out "
-          f"capacity) for {took:.0f} s: {len(overload.latencies[SAVE]) / took:.0f}/s sent, {saved / took:.0f}/s saved "
-          f"(goodput {saved / took / (len(flat.latencies[SAVE]) / ours['flat_elapsed']):.2f} of capacity), "
-          f"{refused} refused with 503, other errors {sorted(set(map(str, overload.errors[SAVE])) - {'503'})}, "
+    flat_rate = len(flat.latencies[SAVE]) / ours["flat_elapsed"]
+    after = ours["flat_after"]
+    after_rate = (len(after.latencies[SAVE]) - len(after.errors[SAVE])) / ours["flat_after_elapsed"]
+    sent_rate, saved_rate = len(overload.latencies[SAVE]) / took, saved / took
+    print(f"  overload: {args.counsellors} counsellors paced to offer {ours['offered']:.0f} saves/s together "
+          f"(twice the flat-out capacity), each waiting for its answer before the next, for {took:.0f} s: "
+          f"{sent_rate:.0f}/s sent, {saved_rate:.0f}/s saved, {refused} refused with 503, "
+          f"other errors {sorted(set(map(str, overload.errors[SAVE])) - {'503'})}, "
           f"every answer p50 {percentile(overload.latencies[SAVE], .5):.0f} / "
           f"p99 {percentile(overload.latencies[SAVE], .99):.0f} ms")
+    overload_cpu, flat_cpu, after_cpu = ours["overload_cpu"].used, ours["flat_cpu"], ours["after_cpu"].used
+    after_saved = len(after.latencies[SAVE]) - len(after.errors[SAVE])
+    flat_each = 1000 * flat_cpu / max(1, len(flat.latencies[SAVE]))
+    print(f"      goodput {saved_rate / flat_rate:.2f} of the capacity measured before the burst (the figure "
+          f"printed until 2026-12-08); {2 * saved_rate / (flat_rate + after_rate):.2f} of the mean of that and "
+          f"a flat-out run right after the overload ({after_rate:.0f}/s)")
+    print(f"      server cores used: flat out {flat_cpu / ours['flat_elapsed']:.2f}, overload "
+          f"{overload_cpu / took:.2f}, flat out after {after_cpu / ours['flat_after_elapsed']:.2f}; "
+          f"server CPU per save saved: overload {1000 * overload_cpu / max(1, saved):.2f} ms, flat out "
+          f"{flat_each:.2f} / {1000 * after_cpu / max(1, after_saved):.2f} ms")
     print(f"  the JSON API with one integration token: {args.counsellors} calls started at the same instant, "
           "then each saved every second:")
     print(line(API_START, ours["starts"].latencies[API_START], ours["starts"].errors[API_START],

@@ -13,6 +13,7 @@ because nothing else shares the measurement.
     python bench/save_cpu.py --queries              # also the SQL one save sends, statement by statement
     python bench/save_cpu.py --refuse               # the same saves, each refused past the in-flight bound
     python bench/save_cpu.py --poll                 # the referral queue's 3-second poll instead of a save
+    python bench/save_cpu.py --poll --referrals 10000   # the same poll with 10,000 open referrals to show
 """
 
 from __future__ import annotations
@@ -85,6 +86,10 @@ async def main_async(args, url: str) -> int:
         roles = ["counsellor", "supervisor"] if args.poll else ["counsellor"]
         user = accounts.create_user(session=session, username="counsellor", password=PASSWORD, roles=roles)
         bearer = accounts.issue_token(session=session, user=user)
+    if args.referrals:  # open referrals for the poll to show (bench/referral_queue.py's loader)
+        from referral_queue import load_rows
+
+        load_rows(url, calls=args.referrals * 3, referrals=args.referrals)
     settings = Settings(database_url=url, secret_key="bench-secret-key-" + "x" * 32,
                         secret_key_file=Path(tempfile.gettempdir()) / "bench-secret", json_logs=True)
     app = create_app(settings, engine)
@@ -187,6 +192,7 @@ def main() -> int:
     parser.add_argument("--refuse", action="store_true",
                         help="measure refusals: every save past the in-flight bound (503), after the warm-up")
     parser.add_argument("--poll", action="store_true", help="the referral queue's poll (GET /referrals, HTMX)")
+    parser.add_argument("--referrals", type=int, default=0, help="open referrals loaded first (for --poll)")
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
     args = parser.parse_args()
     os.environ.update(encryption_keys())

@@ -5,6 +5,7 @@ taken up within login_cache_seconds."""
 
 import pytest
 from sqlalchemy import event, text, update
+from sqlmodel import select
 
 from hotline.accounts import logins
 from hotline.accounts import service as accounts
@@ -137,3 +138,98 @@ def test_no_secret_is_remembered(on_a_call, engine):
     remembered = logins.CACHE.get(engine, on_a_call.user.id)
     assert remembered is not None
     assert not logins.SECRETS & remembered.values.keys()
+
+
+# --- API tokens: remembered by their hash on the API's call start and autosave --------------------------
+
+@pytest.fixture
+def by_token(client, make_user, session):
+    """A counsellor's integration with a token and a call started through the API: save(notes) -> the
+    API autosave's answer."""
+    user = make_user(Role.counsellor)
+    token = accounts.issue_token(session=session, user=user)
+    headers = {"Authorization": f"Bearer {token}"}
+    call = client.post("/api/v1/calls", json={}, headers=headers).json()
+    version = [call["version"]]
+
+    def save(notes: str):
+        answer = client.patch(f"/api/v1/calls/{call['id']}", json={"version": version[0], "notes": notes},
+                              headers=headers)
+        if answer.status_code == 200:
+            version[0] = answer.json()["version"]
+        return answer
+
+    save.user, save.token, save.headers = user, token, headers
+    return save
+
+
+def test_the_api_autosave_reads_a_tokens_login_once_in_a_few_seconds(by_token, user_reads):
+    logins.CACHE.forget()
+    assert by_token("first").status_code == 200
+    assert by_token("second").status_code == 200
+    assert by_token("third").status_code == 200
+    assert len(user_reads) == 1
+
+
+def test_a_revoked_token_is_refused_at_once(by_token, session):
+    assert by_token("remembered now").status_code == 200
+    accounts.revoke_tokens(session=session, user=session.get(User, by_token.user.id))
+    answer = by_token("after the revocation")
+    assert answer.status_code == 401
+    assert answer.json()["detail"] == "Please log in."
+
+
+def test_a_revoked_token_cannot_start_a_call_either(by_token, client, session):
+    assert by_token("remembered now").status_code == 200
+    accounts.revoke_tokens(session=session, user=session.get(User, by_token.user.id))
+    assert client.post("/api/v1/calls", json={}, headers=by_token.headers).status_code == 401
+
+
+def test_disabling_a_tokens_user_or_changing_its_roles_is_seen_at_once(by_token, session, make_user):
+    assert by_token("remembered now").status_code == 200
+    user = session.get(User, by_token.user.id)
+    accounts.set_roles(session=session, user=user, roles=["coordinator"])
+    assert by_token("after the role change").status_code == 403
+    accounts.set_roles(session=session, user=user, roles=["counsellor"])
+    assert by_token("counsellor again").status_code == 200
+    accounts.set_active(session=session, user=user, active=False)
+    assert by_token("after being disabled").status_code == 401
+
+
+def test_a_token_revoked_elsewhere_is_refused_within_the_cache_time(by_token, engine, monkeypatch):
+    """As another worker's revocation looks from here: written straight to the database. The memory ends at
+    its time exactly: accepted just before, refused from then on."""
+    assert by_token("remembered now").status_code == 200
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE api_tokens SET revoked_at = CURRENT_TIMESTAMP WHERE user_id = :id"),
+                           {"id": by_token.user.id})
+    assert by_token("within the cache time").status_code == 200  # the documented delay
+    now = logins.CACHE.clock()
+    monkeypatch.setattr(logins.CACHE, "clock", lambda: now + 4.9)
+    assert by_token("just before the end").status_code == 200
+    monkeypatch.setattr(logins.CACHE, "clock", lambda: now + 5.0)
+    assert by_token("at the end").status_code == 401
+
+
+def test_a_tokens_use_is_still_written_once_a_minute(by_token, session, monkeypatch):
+    from datetime import timedelta
+
+    from hotline.accounts.models import ApiToken
+
+    assert by_token("remembered now").status_code == 200
+    first = session.exec(select(ApiToken).where(ApiToken.user_id == by_token.user.id)).one().last_used_at
+    later = first + timedelta(minutes=1, seconds=1)
+    monkeypatch.setattr(accounts, "utcnow", lambda: later)
+    assert by_token("a minute later").status_code == 200
+    session.expire_all()
+    assert session.exec(select(ApiToken).where(ApiToken.user_id == by_token.user.id)).one().last_used_at == later
+    assert by_token("remembered still").status_code == 200  # the note of its use forgot nobody
+    assert logins.CACHE.get_token(session.get_bind(), accounts.token_hash(by_token.token)) is not None
+
+
+def test_a_token_is_remembered_by_its_hash_only(by_token, engine):
+    assert by_token("remembered now").status_code == 200
+    kept = logins.CACHE._tokens
+    assert kept and not any(by_token.token in repr(key) or by_token.token in repr(value)
+                            for key, value in kept.items())
+    assert logins.CACHE.get_token(engine, accounts.token_hash(by_token.token)) is not None

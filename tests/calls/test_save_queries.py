@@ -52,3 +52,5 @@ def test_an_api_autosave_answers_the_whole_record_without_reading_it_again(clien
     assert body["call_type"] == "about_self" and body["caller_group"] == "general_public"
     reads_of_the_call = [s for s in statements if s.startswith("SELECT") and "FROM calls" in s]
     assert len(reads_of_the_call) == 1, statements
+    # The token's login was remembered from the save before (accounts/logins.py): no read of it.
+    assert not [s for s in statements if "FROM users" in s or "api_tokens" in s], statements

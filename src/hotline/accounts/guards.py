@@ -58,7 +58,9 @@ def _user_from_request(request: Request, session, *, remember: float = 0) -> tup
         scheme, _sep, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             return None, None
-        return service.user_for_token(session=session, token=token.strip()), None
+        if not remember:
+            return service.user_for_token(session=session, token=token.strip()), None
+        return _token_user(session, token.strip(), remember), None
     user_id = request.session.get(SESSION_USER)
     if not isinstance(user_id, int):
         return None, None
@@ -82,6 +84,27 @@ def _user_from_request(request: Request, session, *, remember: float = 0) -> tup
     if _idle_expired(request):
         return None, None
     return user, uses_totp
+
+
+def _token_user(session, token: str, remember: float) -> User | None:
+    """The user behind an API token, from the last few seconds' memory of this process when there and
+    the token's use is not due to be written (logins.py), else from the database, and then kept."""
+    hashed = service.token_hash(token)
+    if hashed is None:
+        return None
+    engine = session.get_bind()
+    now = service.utcnow()
+    remembered = logins.CACHE.get_token(engine, hashed)
+    if remembered is not None and remembered.login.is_active and not service.token_use_due(remembered.used_at, now):
+        return remembered.login.user(session)
+    generation = logins.CACHE.generation()
+    found = service.token_login(session=session, hashed=hashed, now=now)
+    if found is None:
+        return None
+    user, token_id, used_at = found
+    logins.CACHE.keep_token(engine, hashed, user, token_id=token_id, used_at=used_at, seconds=remember,
+                            generation=generation)
+    return user
 
 
 # Built once, roles in the same query: the guard runs on every request.

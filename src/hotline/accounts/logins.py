@@ -14,6 +14,14 @@ session of this process (the flush that writes it, and again at its commit), and
 process learns of the change from the database when its memory of that user ends, at most
 `HOTLINE_LOGIN_CACHE_SECONDS` later (docs/operations.md): a user disabled by an administrator can go on
 saving and polling on another worker for that long, never longer.
+
+An API token (the bearer login of an integration) is remembered the same way on the same hot paths, keyed by
+the token's SHA-256 (the hash the database keeps, never the token): the user's columns and roles as above,
+the token's row id and when its use was last written. A request whose token is due a note of its use (once a
+minute, service.TOKEN_USE_RECORDED_EVERY) reads the database as if nothing were remembered. Forgotten with
+its user: a revocation, a new token, a change to the user or its roles through this process is seen at the
+very next request; from another worker, within `HOTLINE_LOGIN_CACHE_SECONDS`. Tokens have no expiry date of
+their own: a token ends only by revocation (or its user being disabled, which revokes it).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, inspect
@@ -34,6 +43,8 @@ SECRETS = frozenset({"password_hash", "totp_secret", "totp_pending_secret"})
 _KEPT = tuple(attribute.key for attribute in inspect(User).column_attrs if attribute.key not in SECRETS)
 _ACCOUNT_TABLES = frozenset({User.__tablename__, UserRole.__tablename__, ApiToken.__tablename__})
 _CHANGED = "hotline_login_changes"  # session.info: user ids flushed in the transaction, forgotten at commit
+# An UPDATE run with this execution option changes nothing a login depends on (a token's last use): not forgotten.
+LOGIN_UNCHANGED = "hotline_login_unchanged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,14 @@ class Remembered:
         return user
 
 
+@dataclass(frozen=True, slots=True)
+class RememberedToken:
+    login: Remembered
+    user_id: int
+    token_id: int
+    used_at: datetime | None  # the token's last use as written in the database
+
+
 def _loaded(model, values: dict, role_links: list | None = None):
     """An instance holding these values as if just loaded (no change to flush; no validation: they came
     from the database), detached, ready to be added to a session; columns not given load when read."""
@@ -77,6 +96,7 @@ class LoginCache:
         self.clock = clock
         self._lock = threading.Lock()
         self._users: dict[tuple[int, int], Remembered] = {}  # (id(engine), user id)
+        self._tokens: dict[tuple[int, str], RememberedToken] = {}  # (id(engine), the token's SHA-256)
         # Bumped by every forget: a request that read a user before a change committed must not store what
         # it read after the change was forgotten.
         self._generation = 0
@@ -93,12 +113,27 @@ class LoginCache:
     def keep(self, engine, user: User, *, seconds: float, generation: int, uses_totp: bool) -> None:
         if seconds <= 0:
             return
-        remembered = Remembered(engine=engine, values={key: getattr(user, key) for key in _KEPT},
-                                roles=tuple(link.role for link in user.role_links), uses_totp=uses_totp,
-                                until=self.clock() + seconds)
+        remembered = _remembered(engine, user, uses_totp, self.clock() + seconds)
         with self._lock:
             if generation == self._generation:
                 self._users[(id(engine), user.id)] = remembered
+
+    def get_token(self, engine, token_hash: str) -> RememberedToken | None:
+        found = self._tokens.get((id(engine), token_hash))
+        if found is None or found.login.engine is not engine or found.login.until <= self.clock():
+            return None
+        return found
+
+    def keep_token(self, engine, token_hash: str, user: User, *, token_id: int, used_at: datetime | None,
+                   seconds: float, generation: int) -> None:
+        """Remember the user behind a token (hashed) read from the database since `generation` was taken."""
+        if seconds <= 0:
+            return
+        remembered = RememberedToken(login=_remembered(engine, user, False, self.clock() + seconds),
+                                     user_id=user.id, token_id=token_id, used_at=used_at)
+        with self._lock:
+            if generation == self._generation:
+                self._tokens[(id(engine), token_hash)] = remembered
 
     def forget(self, user_ids=None) -> None:
         """Forget these users (everyone when None), in every database."""
@@ -106,10 +141,18 @@ class LoginCache:
             self._generation += 1
             if user_ids is None:
                 self._users.clear()
+                self._tokens.clear()
             else:
                 ids = set(user_ids)
                 for key in [key for key in self._users if key[1] in ids]:
                     del self._users[key]
+                for key in [key for key, token in self._tokens.items() if token.user_id in ids]:
+                    del self._tokens[key]
+
+
+def _remembered(engine, user: User, uses_totp: bool, until: float) -> Remembered:
+    return Remembered(engine=engine, values={key: getattr(user, key) for key in _KEPT},
+                      roles=tuple(link.role for link in user.role_links), uses_totp=uses_totp, until=until)
 
 
 CACHE = LoginCache()
@@ -159,9 +202,9 @@ def _drop_notes(session: Session) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _forget_on_bulk_change(state) -> None:
-    """An UPDATE or DELETE statement on users, roles or tokens (not through the objects): forget everyone
-    (also for the once-a-minute note of a token's use: rare, and simpler than telling it apart)."""
-    if state.is_update or state.is_delete:
+    """An UPDATE or DELETE statement on users, roles or tokens (not through the objects): forget everyone;
+    but not for one run with LOGIN_UNCHANGED (the once-a-minute note of a token's use)."""
+    if (state.is_update or state.is_delete) and not state.execution_options.get(LOGIN_UNCHANGED):
         table = getattr(state.statement, "table", None)
         if getattr(table, "name", None) in _ACCOUNT_TABLES:
             CACHE.forget()

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, func, update
 from sqlalchemy.orm import joinedload
 from sqlmodel import Session, col, select
 
+from hotline.accounts import logins
 from hotline.accounts.models import ApiToken, LoginAttempt, Role, User, UserRole
 from hotline.audit import service as audit
 from hotline.database import utcnow
@@ -389,19 +390,40 @@ _TOKEN_USER = (
 )
 
 
-def user_for_token(*, session: Session, token: str, now: datetime | None = None) -> User | None:
-    """The active user holding this unrevoked token, or None. Records when the token was used, to the
-    minute (`TOKEN_USE_RECORDED_EVERY`)."""
+def token_hash(token: str) -> str | None:
+    """The hash a token is kept (and remembered, accounts/logins.py) by; None for what cannot be a token."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    found = session.execute(_TOKEN_USER, {"token_hash": _token_hash(token)}).unique().first()
+    return _token_hash(token)
+
+
+def token_use_due(used_at: datetime | None, now: datetime) -> bool:
+    """Whether a token last used at `used_at` is due a note of its use (`TOKEN_USE_RECORDED_EVERY`)."""
+    return used_at is None or now - used_at >= TOKEN_USE_RECORDED_EVERY
+
+
+def token_login(*, session: Session, hashed: str, now: datetime | None = None) -> tuple[User, int, datetime] | None:
+    """The active user holding the unrevoked token of this hash, the token's id and its last use (written now
+    if due, to the minute); None when there is none."""
+    found = session.execute(_TOKEN_USER, {"token_hash": hashed}).unique().first()
     if found is None:
         return None
     user, token_id, last_used_at = found
     if not user.is_active:
         return None
     now = now or utcnow()
-    if last_used_at is None or now - last_used_at >= TOKEN_USE_RECORDED_EVERY:
-        session.execute(update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now))
+    if token_use_due(last_used_at, now):
+        # Not a change to the login: the in-process memory of logins (logins.py) keeps what it has.
+        session.execute(update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now)
+                        .execution_options(**{logins.LOGIN_UNCHANGED: True}))
         session.commit()
-    return user
+        last_used_at = now
+    return user, token_id, last_used_at
+
+
+def user_for_token(*, session: Session, token: str, now: datetime | None = None) -> User | None:
+    """The active user holding this unrevoked token, or None. Records when the token was used, to the
+    minute (`TOKEN_USE_RECORDED_EVERY`)."""
+    hashed = token_hash(token)
+    found = token_login(session=session, hashed=hashed, now=now) if hashed else None
+    return found[0] if found else None
