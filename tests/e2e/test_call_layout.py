@@ -2,6 +2,7 @@
 in sight together while the counsellor types, fills the fields below, or runs a screening."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -98,5 +99,9 @@ def test_narrowed_window_lets_the_side_column_run_its_full_length(live_server, l
     started_call(page, live_server)
     assert page.evaluate("document.querySelector('.call-side-fixed').style.maxHeight") != ""
     page.set_viewport_size({"width": 800, "height": 900})  # one column: nothing sticks, nothing is cut short
-    page.wait_for_function("document.querySelector('.call-side-fixed').style.maxHeight === ''")
+    # Polled from here: a predicate polled inside the page is eval'd there, which the page's CSP refuses.
+    deadline = time.monotonic() + 10
+    while page.evaluate("document.querySelector('.call-side-fixed').style.maxHeight") != "":
+        assert time.monotonic() < deadline, "the side column kept the laptop layout's height cap"
+        page.wait_for_timeout(100)
     expect(page.locator("[data-testid=finalise]")).to_be_visible()
