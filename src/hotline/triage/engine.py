@@ -405,7 +405,7 @@ class _TextAnalysis:
             # Most saves of most calls: nothing to judge, so no modifiers or clauses to place around it.
             self.clauses, self.identifying, self.by_clause, self._idiom_hits, self.later = None, {}, {}, [], {}
             self.worried, self.all_clear, self.figures, self.deaths, self.literature = frozenset(), None, [], {}, {}
-            self.harm_sentences = frozenset()
+            self.not_over = frozenset()
             return
         self._idiom_hits = idiom_hits = [_Mark(a + base, b + base, i) for base, found in pieces
                                          for a, b, i in found.idioms]
@@ -450,10 +450,10 @@ class _TextAnalysis:
         self.deaths = {self.clauses.sentence_of(h.start): h for h in live.get("died", ())}
         # An essay, a novel or a poem about a suicide (写海子卧轨的读后感): what that sentence names is the story's.
         self.literature = {self.clauses.sentence_of(h.start): h for h in live.get("literature", ())}
-        # Sentences that speak of harming someone else: there a colleague's "last week" is a threat still open;
-        # ...and where the person lived through it (洗胃, "still in ICU"): someone at risk, not a death.
+        # Sentences where someone else's act is not over: a threat to someone still open (a weapon, "finish
+        # him"), or a person who lived through it (洗胃, "still in ICU"): at risk, not a death.
         harm = rules.harm_term_ids
-        self.harm_sentences = frozenset(self.clauses.sentence_of(a) for a, _, i in raw_terms
+        self.not_over = frozenset(self.clauses.sentence_of(a) for a, _, i in raw_terms
                                         if term_ids[i] in harm or term_ids[i] == "t.survived")
         self.by_clause: dict[int, list[tuple[str, _Mark]]] = {}
         # "At that time" refers back: the time last named before it ("前两晚割了手，割的时候是想死的" is recent).
@@ -558,7 +558,7 @@ class _TextAnalysis:
         if self._asked_bare(clause, h) and self._denied_next(clause, h):
             h.discount, h.why = Discount.negated, "asked ('?') and denied"
             return
-        if not h.reported and self.clauses.of(h.start) == clause:
+        if not h.reported:
             said = _IF_SOMEONE_SAYS.search(self.norm.text, self.clauses.start_of(clause), h.start)
             if said is not None and h.start - said.end() <= _SAYS_REACH and not _IF_I.match(said.group(0)):
                 h.reported = said.group(0)  # "如果有朋友跟我说想死，我该怎么接": a helper's what-if
@@ -567,8 +567,7 @@ class _TextAnalysis:
             if mark is not None:
                 h.reported = self._word(mark)
         if h.reported and self.identifying:
-            said = self.clauses.sentence_of(h.start)
-            who = self.identifying.get(said)
+            who = self.identifying.get(self.clauses.sentence_of(h.start))
             if who is not None:
                 h.reported, h.identified = "", self._word(who)
         if self.later and "present" not in times:
@@ -588,7 +587,7 @@ class _TextAnalysis:
         elif "recent" in times:
             h.time, h.time_word = _RECENT, self._word(times["recent"])
             if acquaintance and not h.reported and _DONE_AND_OVER.search(h.time_word) \
-                    and not self.harm_sentences & {said := self.clauses.sentence_of(h.start), said + 1}:
+                    and not self.not_over & {said := self.clauses.sentence_of(h.start), said + 1}:
                 # "a colleague jumped from the dorm last month": what a colleague or a patient did weeks ago is
                 # the caller's loss and shock (docs/risk-levels.md: a story), not a risk to anyone now; what a
                 # friend is doing "these days" or did "last night" stays a flag about them
@@ -610,7 +609,7 @@ class _TextAnalysis:
         within a clause), as (kind, mark), and someone else named there as the one who acted; Nones if none."""
         sentence = self.clauses.sentence_of(h.start)
         for clause in range(self.clauses.of(h.start) - 1, -1, -1):
-            if self.clauses.sentence_of(max(0, self.clauses.start_of(clause))) != sentence:
+            if self.clauses.sentence_of(self.clauses.start_of(clause)) != sentence:
                 break
             marks = self.by_clause.get(clause, ())
             named = {kind: m for kind, m in marks if kind in ("past", "recent")}

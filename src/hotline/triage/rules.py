@@ -401,12 +401,9 @@ def expand(phrase: str) -> tuple[str, ...]:
         end = phrase.find("}", start + 1)
         if start < 0 or end < 0 or "{" in phrase[start + 1:end] or "|" in phrase[:start]:
             raise ValueError("'{a|b}' is one choice in braces, not nested")
-        out: list[str] = []
-        for choice in phrase[start + 1:end].split("|"):
-            for form in expand(phrase[:start] + choice + phrase[end + 1:]):
-                if form.strip("*").strip() and form not in out:
-                    out.append(form)
-        return tuple(out)
+        forms = dict.fromkeys(form for choice in phrase[start + 1:end].split("|")  # in order, each once
+                              for form in expand(phrase[:start] + choice + phrase[end + 1:]) if form.strip("*").strip())
+        return tuple(forms)
     if PACK in phrase:
         if phrase.count(PACK) != 1:
             raise ValueError("a phrase has one '〔包〕'")
